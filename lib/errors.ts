@@ -1,0 +1,78 @@
+/**
+ * Error classes. Every error sparkling raises on purpose is a `SparklingError`;
+ * the subclass says what kind of thing went wrong.
+ */
+
+/** Base class of every error sparkling raises on purpose. */
+export class SparklingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A transformation or Context method was given a bad argument (thrown synchronously). */
+export class ArgumentError extends SparklingError {}
+
+/** An action was run on an empty RDD where PySpark raises (`first`, `reduce`, `max` ...). */
+export class EmptyRDDError extends SparklingError {}
+
+/** A path, glob or URL named no existing file. */
+export class PathNotFoundError extends SparklingError {
+  readonly path: string;
+  constructor(path: string, message?: string, options?: { cause?: unknown }) {
+    super(message ?? `path not found: ${path}`, options);
+    this.path = path;
+  }
+}
+
+/** A path's scheme (`ftp://`, ...) has no filesystem. */
+export class UnsupportedSchemeError extends SparklingError {
+  readonly path: string;
+  constructor(path: string, message?: string, options?: { cause?: unknown }) {
+    super(message ?? `unsupported scheme in path: ${path}`, options);
+    this.path = path;
+  }
+}
+
+/** Compressed input was corrupt or truncated. */
+export class CodecError extends SparklingError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+/** Reading or writing a file failed for a reason other than a missing path or a bad codec. */
+export class IOError extends SparklingError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+/** User code threw while a task ran: names the operator, RDD id and partition; `cause` is the original error. */
+export class TaskError extends SparklingError {
+  readonly operator: string;
+  readonly rddId: number;
+  readonly partition: number;
+  readonly attempts: number;
+  constructor(operator: string, rddId: number, partition: number, cause: unknown, attempts = 1) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    super(`${operator}[${rddId}] failed in partition ${partition}${tries}: ${reason}`, { cause });
+    this.operator = operator;
+    this.rddId = rddId;
+    this.partition = partition;
+    this.attempts = attempts;
+  }
+}
+
+/** Something sparkling itself got wrong: this is a bug in sparkling. */
+export class InternalError extends SparklingError {
+  constructor(message: string) {
+    super(`${message} (this is a bug in sparkling)`);
+  }
+}
