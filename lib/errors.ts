@@ -44,6 +44,15 @@ export class CodecError extends SparklingError {
   }
 }
 
+/** An output path exists already (`saveAsTextFile` never overwrites). */
+export class PathExistsError extends SparklingError {
+  readonly path: string;
+  constructor(path: string, message?: string, options?: { cause?: unknown }) {
+    super(message ?? `output path already exists: ${path}`, options);
+    this.path = path;
+  }
+}
+
 /** Reading or writing a file failed for a reason other than a missing path or a bad codec. */
 export class IOError extends SparklingError {
   readonly path: string;

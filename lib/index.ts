@@ -4,6 +4,7 @@ export {
   EmptyRDDError,
   InternalError,
   IOError,
+  PathExistsError,
   PathNotFoundError,
   SparklingError,
   TaskError,
