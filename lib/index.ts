@@ -1,3 +1,15 @@
+/**
+ * sparkling: Spark's RDD API for TypeScript and Node.js. This barrel is the
+ * only public door; the side-effect imports attach the action and pair
+ * method families to `RDD`.
+ */
+import './rdd-actions.js';
+import './rdd-numeric.js';
+import './rdd-pairs.js';
+
+export { Accumulator, type AccumulatorParam } from './accumulator.js';
+export { Broadcast } from './broadcast.js';
+export { Context, type ContextOptions } from './context.js';
 export {
   ArgumentError,
   CodecError,
@@ -10,3 +22,11 @@ export {
   TaskError,
   UnsupportedSchemeError,
 } from './errors.js';
+export type { ActionOptions } from './exec/job.js';
+export { type PartitionResult, RDD } from './rdd.js';
+export type { GroupedValues, PartitionFunc } from './rdd-pairs.js';
+export { StatCounter } from './stat-counter.js';
+export { compare } from './values/compare.js';
+export { portableHash } from './values/hash.js';
+export { equals } from './values/key.js';
+export { ValueMap } from './values/value-map.js';

@@ -23,8 +23,8 @@ const MAX_GAP_SAMPLING_FRACTION = 0.4;
  * element is repeated a Poisson(`fraction`)-distributed number of times, as
  * Spark's `PoissonSampler` does.
  * @example
- * const op = sampleOp<number>(false, 0.5, 42)(0);
- * const out: number[] = [];
+ * const op = sampleOp(false, 0.5, 42)(0);
+ * const out = [];
  * op.step([1, 2, 3, 4, 5, 6, 7, 8], out);
  * out.every((x) => x >= 1 && x <= 8);
  * // => true
@@ -130,11 +130,11 @@ function poissonGapOp<T>(rng: Rng, fraction: number) {
  * the input.
  * @example
  * const [a, b] = normalizeSplitWeights([1, 1]).map(([lo, hi]) => {
- *   const out: number[] = [];
- *   rangeSampleOp<number>(lo!, hi!, 7)(0).step([1, 2, 3, 4, 5, 6], out);
+ *   const out = [];
+ *   rangeSampleOp(lo, hi, 7)(0).step([1, 2, 3, 4, 5, 6], out);
  *   return out;
  * });
- * [...a!, ...b!].sort((x, y) => x - y);
+ * [...a, ...b].sort((x, y) => x - y);
  * // => [1, 2, 3, 4, 5, 6]
  */
 export function rangeSampleOp<T>(lower: number, upper: number, seed: number): BatchOpFactory<T, T> {

@@ -1,0 +1,53 @@
+/**
+ * A read-only value shared with every task (PySpark's `sc.broadcast`). In one
+ * process it is a reference; it exists so that Spark code ports unchanged.
+ */
+import { SparklingError } from './errors.js';
+
+export class Broadcast<T> {
+  private _value: T;
+  private destroyed = false;
+
+  /** @internal Made by `Context.broadcast`. */
+  constructor(value: T) {
+    this._value = value;
+  }
+
+  /**
+   * The broadcast value.
+   * @example
+   * sc.broadcast([1, 2]).value;
+   * // => [1, 2]
+   */
+  get value(): T {
+    if (this.destroyed)
+      throw new SparklingError('Attempted to use a broadcast variable after it was destroyed');
+    return this._value;
+  }
+
+  /**
+   * Releases copies held by executors; the value stays usable (there are none in one process).
+   * @example
+   * sc.broadcast(1).unpersist().value;
+   * // => 1
+   */
+  unpersist(_blocking?: boolean): this {
+    return this;
+  }
+
+  /**
+   * Destroys the broadcast: reading `value` afterwards throws.
+   * @example
+   * const b = sc.broadcast(1); b.destroy(); b.isDestroyed;
+   * // => true
+   */
+  destroy(_blocking?: boolean): void {
+    this.destroyed = true;
+    this._value = undefined as T;
+  }
+
+  /** Whether `destroy()` was called. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}

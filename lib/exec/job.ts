@@ -1,0 +1,167 @@
+/**
+ * Jobs and scheduling. An action runs one job: it pulls partitions on demand
+ * (`take`, `first`) or runs them with bounded concurrency (`collect`,
+ * `count`), stops early, and on failure aborts the rest and waits for them to
+ * close their sources before rejecting.
+ */
+import type { PlanNode, TaskEnv } from '../plan/nodes.js';
+import { openPartition, resolvePartitions } from './compute.js';
+import { abortError } from './failures.js';
+
+/** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
+export class Runtime {
+  /** Persisted RDD ids, and the partitions computed for them so far. */
+  private readonly cached = new Map<number, Map<number, Promise<unknown[][]>>>();
+  readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
+
+  constructor(readonly concurrency: number) {}
+
+  persist(id: number): void {
+    if (!this.cached.has(id)) this.cached.set(id, new Map());
+  }
+  unpersist(id: number): void {
+    this.cached.delete(id);
+  }
+  isPersisted(id: number): boolean {
+    return this.cached.has(id);
+  }
+  cacheOf(id: number): Map<number, Promise<unknown[][]>> | undefined {
+    return this.cached.get(id);
+  }
+  clear(): void {
+    this.cached.clear();
+  }
+}
+
+/** The services of one running action, handed to every task of it. */
+export class Job implements TaskEnv {
+  private readonly controller = new AbortController();
+  private readonly memos = new Map<object, Promise<unknown>>();
+  private readonly unlink: () => void;
+
+  constructor(
+    readonly runtime: Runtime,
+    external?: AbortSignal,
+  ) {
+    if (external?.aborted) this.controller.abort(external.reason);
+    const onAbort = () => this.controller.abort(external?.reason);
+    external?.addEventListener('abort', onAbort, { once: true });
+    this.unlink = () => external?.removeEventListener('abort', onAbort);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(reason?: unknown): void {
+    this.controller.abort(reason);
+  }
+
+  numPartitions(node: PlanNode): Promise<number> {
+    return resolvePartitions(node, this);
+  }
+
+  open<T>(node: PlanNode, partition: number): AsyncIterable<T[]> {
+    return openPartition(node, partition, this) as AsyncIterable<T[]>;
+  }
+
+  memo<V>(key: object, make: () => Promise<V>): Promise<V> {
+    let p = this.memos.get(key) as Promise<V> | undefined;
+    if (p === undefined) {
+      p = make();
+      this.memos.set(key, p);
+    }
+    return p;
+  }
+
+  /** Releases what the job held (shuffle outputs) and its link to the caller's signal. */
+  end(): void {
+    this.memos.clear();
+    this.unlink();
+  }
+}
+
+/** Options every action takes. */
+export interface ActionOptions {
+  /** Cancels the running job: its sources are closed and the action rejects. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `count` tasks with at most `width` at once; results in task order. The
+ * first failure aborts `job` and stops new tasks; the returned promise
+ * rejects with it once every running task has stopped (so sources are closed).
+ */
+export async function runBounded<R>(
+  job: Job,
+  count: number,
+  width: number,
+  task: (index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(count);
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < count) {
+      const index = next++;
+      try {
+        if (job.signal.aborted) throw abortError(job.signal);
+        results[index] = await task(index);
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          failure = e;
+          job.abort(e);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, count)) }, worker));
+  if (failed) throw failure;
+  return results;
+}
+
+/** Runs `task` over the given partitions (all by default) with bounded concurrency; results in partition order. */
+export async function runJob<R>(
+  runtime: Runtime,
+  node: PlanNode,
+  task: (batches: AsyncIterable<unknown[]>, partition: number, job: Job) => Promise<R>,
+  options: ActionOptions & { partitions?: readonly number[] } = {},
+): Promise<R[]> {
+  const job = new Job(runtime, options.signal);
+  try {
+    const total = await job.numPartitions(node);
+    const parts = options.partitions ?? Array.from({ length: total }, (_, i) => i);
+    return await runBounded(job, parts.length, runtime.concurrency, (i) => {
+      const p = parts[i] as number;
+      return task(job.open(node, p), p, job);
+    });
+  } finally {
+    job.end();
+  }
+}
+
+/**
+ * Pulls partitions one after another, in order, handing each batch to
+ * `consume` until it returns false. Computes only the partitions (and the
+ * part of each) that are needed; early stop closes the source.
+ */
+export async function pullInOrder(
+  runtime: Runtime,
+  node: PlanNode,
+  consume: (batch: unknown[], partition: number) => boolean,
+  options: ActionOptions = {},
+): Promise<void> {
+  const job = new Job(runtime, options.signal);
+  try {
+    const total = await job.numPartitions(node);
+    for (let p = 0; p < total; p++) {
+      for await (const batch of job.open(node, p)) {
+        if (!consume(batch, p)) return;
+      }
+    }
+  } finally {
+    job.end();
+  }
+}

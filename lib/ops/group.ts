@@ -1,0 +1,64 @@
+/**
+ * Reduce-side bodies of the wide operators: what a reduce task makes of the
+ * pairs routed to it (already combined by key when the operator combines).
+ */
+import { compare } from '../values/compare.js';
+import { keyOf } from '../values/key.js';
+
+type Pair = [unknown, unknown];
+
+/** Pairs as they are (reduceByKey, combineByKey, partitionBy ...). */
+export function* pairsOut(records: readonly (readonly Pair[])[]): Generator<unknown[]> {
+  for (const r of records) yield r as Pair[];
+}
+
+/** Keys only (distinct). */
+export function* keysOut(records: readonly (readonly Pair[])[]): Generator<unknown[]> {
+  for (const r of records) yield r.map((kv) => kv[0]);
+}
+
+/**
+ * Groups every parent's values by key: `[key, [values of parent 0, values of parent 1, ...]]`,
+ * keys in first-seen order (parents in order), values in arrival order.
+ */
+export function cogroupPairs(records: readonly (readonly Pair[])[]): [unknown, unknown[][]][] {
+  const n = records.length;
+  const byKey = new Map<unknown, [unknown, unknown[][]]>();
+  records.forEach((pairs, p) => {
+    for (let i = 0; i < pairs.length; i++) {
+      const [k, v] = pairs[i] as Pair;
+      const id = keyOf(k);
+      let entry = byKey.get(id);
+      if (entry === undefined) {
+        entry = [k, Array.from({ length: n }, () => [])];
+        byKey.set(id, entry);
+      }
+      (entry[1][p] as unknown[]).push(v);
+    }
+  });
+  return [...byKey.values()];
+}
+
+/** PySpark's join family over two cogrouped sides; `undefined` stands for a missing side. */
+export function joinGroups(
+  groups: readonly [unknown, unknown[][]][],
+  keepLeftOnly: boolean,
+  keepRightOnly: boolean,
+): [unknown, [unknown, unknown]][] {
+  const out: [unknown, [unknown, unknown]][] = [];
+  for (const [k, [vs = [], ws = []]] of groups) {
+    if (vs.length > 0 && ws.length > 0) {
+      for (const v of vs) for (const w of ws) out.push([k, [v, w]]);
+    } else if (vs.length > 0) {
+      if (keepLeftOnly) for (const v of vs) out.push([k, [v, undefined]]);
+    } else if (keepRightOnly) for (const w of ws) out.push([k, [undefined, w]]);
+  }
+  return out;
+}
+
+/** Sorts a partition's pairs by key (stable), for sortByKey / sortBy / repartitionAndSortWithinPartitions. */
+export function sortPairs(pairs: Pair[], ascending: boolean, keyfunc: (k: unknown) => unknown): Pair[] {
+  const keyed = pairs.map((kv) => ({ key: keyfunc(kv[0]), kv }));
+  keyed.sort(ascending ? (a, b) => compare(a.key, b.key) : (a, b) => compare(b.key, a.key));
+  return keyed.map((x) => x.kv);
+}

@@ -1,0 +1,40 @@
+/** Per-partition bodies of `top` and `takeOrdered`: the `num` smallest elements under a comparator. */
+
+/**
+ * Keeps the `num` smallest elements seen so far. Elements are buffered and the
+ * buffer is sorted and cut back to `num` when it reaches twice that, so the
+ * cost is O(n log num) and memory O(num). Ties keep arrival order (stable sort).
+ */
+export class Smallest<T> {
+  private buf: T[] = [];
+  constructor(
+    private readonly num: number,
+    private readonly cmp: (a: T, b: T) => number,
+  ) {}
+
+  addAll(batch: readonly T[]): void {
+    if (this.num === 0) return;
+    for (let i = 0; i < batch.length; i++) {
+      this.buf.push(batch[i] as T);
+      if (this.buf.length >= 2 * this.num + 1024) this.trim();
+    }
+  }
+
+  private trim(): void {
+    this.buf.sort(this.cmp);
+    if (this.buf.length > this.num) this.buf.length = this.num;
+  }
+
+  /** The kept elements, sorted. */
+  result(): T[] {
+    this.trim();
+    return this.buf;
+  }
+}
+
+/** Merges per-partition results into the overall `num` smallest, in order. */
+export function mergeSmallest<T>(parts: readonly T[][], num: number, cmp: (a: T, b: T) => number): T[] {
+  const s = new Smallest<T>(num, cmp);
+  for (const p of parts) s.addAll(p);
+  return s.result();
+}

@@ -1,0 +1,483 @@
+/**
+ * Actions on any RDD. Each returns a Promise and runs one job (two for
+ * `zipWithIndex` parents, `takeSample`): see `lib/exec/job.ts` for how
+ * partitions are pulled.
+ */
+import * as args from './args.js';
+import { ArgumentError, EmptyRDDError } from './errors.js';
+import { taskFailure } from './exec/failures.js';
+import { elements } from './exec/iter.js';
+import { type ActionOptions, Job, pullInOrder, runJob } from './exec/job.js';
+import { takeSampleFraction } from './ops/sample.js';
+import { mergeSmallest, Smallest } from './ops/take-ordered.js';
+import { RDD } from './rdd.js';
+import { cloneZero } from './util/clone.js';
+import { makeRng, randomSeed } from './util/random.js';
+import { compare } from './values/compare.js';
+import { ValueMap } from './values/value-map.js';
+
+declare module './rdd.js' {
+  interface RDD<T> {
+    /**
+     * All elements, in partition order.
+     * @example
+     * await sc.parallelize([1, 2, 3], 2).collect();
+     * // => [1, 2, 3]
+     */
+    collect(options?: ActionOptions): Promise<T[]>;
+    /**
+     * The number of elements.
+     * @example
+     * await sc.parallelize([1, 2, 3], 2).count();
+     * // => 3
+     */
+    count(options?: ActionOptions): Promise<number>;
+    /**
+     * The first element; rejects with `EmptyRDDError` ("RDD is empty") on an empty RDD.
+     * Computes only the first non-empty partition, and only its start.
+     * @example
+     * await sc.parallelize([5, 6, 7], 3).first();
+     * // => 5
+     */
+    first(options?: ActionOptions): Promise<T>;
+    /**
+     * The first `num` elements, pulling partitions one by one and no more than needed.
+     * @example
+     * await sc.parallelize([1, 2, 3, 4, 5], 3).take(2);
+     * // => [1, 2]
+     */
+    take(num: number, options?: ActionOptions): Promise<T[]>;
+    /**
+     * The `num` largest elements, largest first (natural order, or by `key`).
+     * @example
+     * await sc.parallelize([3, 1, 5, 2], 2).top(2);
+     * // => [5, 3]
+     */
+    top(num: number, key?: (x: T) => unknown): Promise<T[]>;
+    /**
+     * The `num` smallest elements, smallest first (natural order, or by `key`).
+     * @example
+     * await sc.parallelize([3, 1, 5, 2], 2).takeOrdered(3, (x) => -x);
+     * // => [5, 3, 2]
+     */
+    takeOrdered(num: number, key?: (x: T) => unknown): Promise<T[]>;
+    /**
+     * A random sample of `num` elements (all of them, shuffled, when `num` is at
+     * least the count and there is no replacement). The same `seed` gives the same sample.
+     * @example
+     * (await sc.parallelize([1, 2, 3, 4, 5], 2).takeSample(false, 10, 1)).sort();
+     * // => [1, 2, 3, 4, 5]
+     */
+    takeSample(withReplacement: boolean, num: number, seed?: number): Promise<T[]>;
+    /**
+     * Combines the elements with an associative, commutative `f`; rejects with
+     * `EmptyRDDError` ("Can not reduce() empty RDD") on an empty RDD.
+     * @example
+     * await sc.parallelize([1, 2, 3, 4], 2).reduce((a, b) => a + b);
+     * // => 10
+     */
+    reduce(f: (a: T, b: T) => T): Promise<T>;
+    /**
+     * `reduce` combining partial results in a tree of the given depth (same result for an associative `f`).
+     * @example
+     * await sc.parallelize([1, 2, 3, 4, 5, 6], 3).treeReduce((a, b) => a + b);
+     * // => 21
+     */
+    treeReduce(f: (a: T, b: T) => T, depth?: number): Promise<T>;
+    /**
+     * Folds each partition starting from a copy of `zeroValue`, then the partial
+     * results starting from `zeroValue` again (PySpark's semantics).
+     * @example
+     * await sc.parallelize([1, 2, 3], 3).fold(0, (a, b) => a + b);
+     * // => 6
+     */
+    fold(zeroValue: T, op: (a: T, b: T) => T): Promise<T>;
+    /**
+     * Aggregates each partition with `seqOp` from a copy of `zeroValue`, then
+     * combines the partial results with `combOp`, starting from `zeroValue`.
+     * @example
+     * await sc.parallelize([1, 2, 3, 4], 2).aggregate([0, 0], (acc, x) => [acc[0] + x, acc[1] + 1], (a, b) => [a[0] + b[0], a[1] + b[1]]);
+     * // => [10, 4]
+     */
+    aggregate<U>(zeroValue: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U): Promise<U>;
+    /**
+     * `aggregate` combining partial results in a tree (PySpark: the partials are
+     * reduced with `combOp`, without another `zeroValue`).
+     * @example
+     * await sc.parallelize([1, 2, 3, 4], 2).treeAggregate(0, (a, x) => a + x, (a, b) => a + b);
+     * // => 10
+     */
+    treeAggregate<U>(
+      zeroValue: U,
+      seqOp: (acc: U, x: T) => U,
+      combOp: (a: U, b: U) => U,
+      depth?: number,
+    ): Promise<U>;
+    /**
+     * The largest element (natural order, or by `key`); rejects on an empty RDD.
+     * @example
+     * await sc.parallelize([3, 7, 2]).max();
+     * // => 7
+     */
+    max(key?: (x: T) => unknown): Promise<T>;
+    /**
+     * The smallest element (natural order, or by `key`); rejects on an empty RDD.
+     * @example
+     * await sc.parallelize(['b', 'a', 'c']).min();
+     * // => 'a'
+     */
+    min(key?: (x: T) => unknown): Promise<T>;
+    /**
+     * How many times each distinct value occurs, as a by-value `ValueMap`.
+     * @example
+     * [...(await sc.parallelize([1, 2, 1, 1]).countByValue())];
+     * // => [[1, 3], [2, 1]]
+     */
+    countByValue(): Promise<ValueMap<T, number>>;
+    /**
+     * Whether the RDD has no element (computes at most up to the first element).
+     * @example
+     * await sc.parallelize([], 3).isEmpty();
+     * // => true
+     */
+    isEmpty(options?: ActionOptions): Promise<boolean>;
+    /**
+     * Runs `f` on every element (awaiting it when it returns a Promise).
+     * @example
+     * const seen = []; await sc.parallelize([1, 2, 3], 1).foreach((x) => { seen.push(x); }); seen;
+     * // => [1, 2, 3]
+     */
+    foreach(f: (x: T) => unknown, options?: ActionOptions): Promise<void>;
+    /**
+     * Runs `f` on each partition, given as an `AsyncIterable`.
+     * @example
+     * const sizes = []; await sc.parallelize([1, 2, 3], 2).foreachPartition(async (it) => { let n = 0; for await (const _ of it) n++; sizes.push(n); }); sizes.sort();
+     * // => [1, 2]
+     */
+    foreachPartition(f: (partition: AsyncIterable<T>) => unknown, options?: ActionOptions): Promise<void>;
+    /**
+     * The elements as an `AsyncIterable`, computing one partition at a time, in order.
+     * @example
+     * const xs = []; for await (const x of sc.parallelize([1, 2, 3], 2).toLocalIterator()) xs.push(x); xs;
+     * // => [1, 2, 3]
+     */
+    toLocalIterator(options?: ActionOptions): AsyncIterable<T>;
+  }
+}
+
+type Proto<T> = RDD<T> & { _node: RDD<T>['_node'] };
+const proto = RDD.prototype as Proto<unknown>;
+
+/** Runs `perPartition` over every partition; a user function's failure is reported for `operator`. */
+function each<T, R>(
+  rdd: RDD<T>,
+  operator: string,
+  perPartition: (batches: AsyncIterable<T[]>, partition: number) => Promise<R>,
+  options?: ActionOptions,
+): Promise<R[]> {
+  return runJob(
+    rdd.context._runtime,
+    rdd._node,
+    async (batches, p) => {
+      try {
+        return await perPartition(batches as AsyncIterable<T[]>, p);
+      } catch (e) {
+        throw taskFailure(operator, rdd._node.id, p, e);
+      }
+    },
+    options,
+  );
+}
+
+/** Folds each partition from its own copy of `zero`; partitions with no element give `undefined` when `zero` is absent. */
+function foldPartitions<T, U>(
+  rdd: RDD<T>,
+  operator: string,
+  zero: () => U,
+  step: (acc: U, x: T) => U,
+): Promise<U[]> {
+  return each(rdd, operator, async (batches) => {
+    let acc = zero();
+    for await (const b of batches) for (let i = 0; i < b.length; i++) acc = step(acc, b[i] as T);
+    return acc;
+  });
+}
+
+const NONE: unique symbol = Symbol('none');
+
+/** Per-partition reduce; `NONE` for an empty partition. */
+function reducePartitions<T>(
+  rdd: RDD<T>,
+  operator: string,
+  f: (a: T, b: T) => T,
+): Promise<(T | typeof NONE)[]> {
+  return foldPartitions<T, T | typeof NONE>(
+    rdd,
+    operator,
+    () => NONE,
+    (acc, x) => (acc === NONE ? x : f(acc, x)),
+  );
+}
+
+function keyComparator<T>(key: ((x: T) => unknown) | undefined): (a: T, b: T) => number {
+  if (key === undefined || key === null) return compare as (a: T, b: T) => number;
+  args.func('key', key);
+  return (a, b) => compare(key(a), key(b));
+}
+
+/** Spark combines tree levels while there are more partials than `scale + n/scale`. */
+function treeCombine<U>(partials: U[], depth: number, combine: (a: U, b: U) => U): U[] {
+  let level = partials;
+  let n = level.length;
+  const scale = Math.max(Math.ceil(n ** (1 / depth)), 2);
+  while (n > scale + n / scale) {
+    n /= scale;
+    const width = Math.trunc(n);
+    const next: (U | typeof NONE)[] = new Array(width).fill(NONE);
+    level.forEach((x, i) => {
+      const slot = i % width;
+      const cur = next[slot] as U | typeof NONE;
+      next[slot] = cur === NONE ? x : combine(cur, x);
+    });
+    level = next.filter((x): x is U => x !== NONE);
+  }
+  return level;
+}
+
+function checkDepth(depth: number): void {
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1)
+    throw new ArgumentError(`Depth cannot be smaller than 1 but got ${String(depth)}.`);
+}
+
+/** PySpark's bound: sys.maxsize - int(10·sqrt(sys.maxsize)). */
+const MAX_SAMPLE_SIZE = 2 ** 63 - 1 - 30370004999;
+
+proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
+  const parts = await each(
+    this,
+    'collect',
+    async (batches) => {
+      const all: unknown[] = [];
+      for await (const b of batches) for (let i = 0; i < b.length; i++) all.push(b[i]);
+      return all;
+    },
+    options,
+  );
+  return parts.length === 1 ? (parts[0] as unknown[]) : ([] as unknown[]).concat(...parts);
+};
+
+proto.count = async function (this: RDD<unknown>, options?: ActionOptions) {
+  const counts = await each(
+    this,
+    'count',
+    async (batches) => {
+      let n = 0;
+      for await (const b of batches) n += b.length;
+      return n;
+    },
+    options,
+  );
+  return counts.reduce((a, b) => a + b, 0);
+};
+
+proto.take = async function (this: RDD<unknown>, num: number, options?: ActionOptions) {
+  args.integer('num', num);
+  const out: unknown[] = [];
+  if (num <= 0) return out;
+  await pullInOrder(
+    this.context._runtime,
+    this._node,
+    (batch) => {
+      for (let i = 0; i < batch.length && out.length < num; i++) out.push(batch[i]);
+      return out.length < num;
+    },
+    options,
+  );
+  return out;
+};
+
+proto.first = async function (this: RDD<unknown>, options?: ActionOptions) {
+  const xs = await this.take(1, options);
+  if (xs.length === 0) throw new EmptyRDDError('RDD is empty');
+  return xs[0];
+};
+
+proto.isEmpty = async function (this: RDD<unknown>, options?: ActionOptions) {
+  return (await this.take(1, options)).length === 0;
+};
+
+proto.takeOrdered = async function (this: RDD<unknown>, num: number, key?: (x: unknown) => unknown) {
+  args.nonNegativeInt('num', num);
+  const cmp = keyComparator(key);
+  const parts = await each(this, 'takeOrdered', async (batches) => {
+    const s = new Smallest(num, cmp);
+    for await (const b of batches) s.addAll(b);
+    return s.result();
+  });
+  return mergeSmallest(parts, num, cmp);
+};
+
+proto.top = async function (this: RDD<unknown>, num: number, key?: (x: unknown) => unknown) {
+  const cmp = keyComparator(key);
+  args.nonNegativeInt('num', num);
+  const desc = (a: unknown, b: unknown) => cmp(b, a);
+  const parts = await each(this, 'top', async (batches) => {
+    const s = new Smallest(num, desc);
+    for await (const b of batches) s.addAll(b);
+    return s.result();
+  });
+  return mergeSmallest(parts, num, desc);
+};
+
+proto.takeSample = async function (this: RDD<unknown>, withReplacement: boolean, num: number, seed?: number) {
+  if (typeof num !== 'number' || Number.isNaN(num))
+    throw new ArgumentError(`num must be a number, got ${String(num)}`);
+  if (num < 0) throw new ArgumentError('Sample size cannot be negative.');
+  if (num > MAX_SAMPLE_SIZE)
+    throw new ArgumentError(`Sample size cannot be greater than ${MAX_SAMPLE_SIZE}.`);
+  const want = Math.floor(num);
+  if (withReplacement && want > 2 ** 32 - 1)
+    throw new ArgumentError(`Sample size ${want} is too large to hold in an array`);
+  const s = seed === undefined || seed === null ? randomSeed() : args.integer('seed', seed);
+  if (want === 0 || (await this.getNumPartitions()) === 0) return [];
+  const total = await this.count();
+  if (total === 0) return [];
+  const rng = makeRng(s);
+  const shuffle = (xs: unknown[]): unknown[] => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = rng.nextInt(i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  if (!withReplacement && want >= total) return shuffle(await this.collect());
+  const fraction = takeSampleFraction(want, total, Boolean(withReplacement));
+  let samples = await this.sample(Boolean(withReplacement), fraction, s).collect();
+  while (samples.length < want)
+    samples = await this.sample(Boolean(withReplacement), fraction, rng.nextInt(2 ** 31)).collect();
+  return shuffle(samples).slice(0, want);
+};
+
+proto.reduce = async function (this: RDD<unknown>, f: (a: unknown, b: unknown) => unknown) {
+  args.func('f', f);
+  const parts = (await reducePartitions(this, 'reduce', f)).filter((x) => x !== NONE);
+  if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
+  try {
+    return parts.reduce((a, b) => f(a, b));
+  } catch (e) {
+    throw taskFailure('reduce', this._node.id, -1, e);
+  }
+};
+
+proto.treeReduce = async function (this: RDD<unknown>, f: (a: unknown, b: unknown) => unknown, depth = 2) {
+  args.func('f', f);
+  checkDepth(depth);
+  const parts = (await reducePartitions(this, 'treeReduce', f)).filter((x) => x !== NONE);
+  if (parts.length === 0) throw new EmptyRDDError('Cannot reduce empty RDD.');
+  return treeCombine(parts, depth, f).reduce((a, b) => f(a, b));
+};
+
+proto.fold = async function (
+  this: RDD<unknown>,
+  zeroValue: unknown,
+  op: (a: unknown, b: unknown) => unknown,
+) {
+  args.func('op', op);
+  const parts = await foldPartitions(this, 'fold', () => cloneZero(zeroValue), op);
+  return parts.reduce((a, b) => op(a, b), zeroValue);
+};
+
+proto.aggregate = async function <U>(
+  this: RDD<unknown>,
+  zeroValue: U,
+  seqOp: (acc: U, x: unknown) => U,
+  combOp: (a: U, b: U) => U,
+) {
+  args.func('seqOp', seqOp);
+  args.func('combOp', combOp);
+  const parts = await foldPartitions(this, 'aggregate', () => cloneZero(zeroValue), seqOp);
+  return parts.reduce((a, b) => combOp(a, b), zeroValue);
+};
+
+proto.treeAggregate = async function <U>(
+  this: RDD<unknown>,
+  zeroValue: U,
+  seqOp: (acc: U, x: unknown) => U,
+  combOp: (a: U, b: U) => U,
+  depth = 2,
+) {
+  args.func('seqOp', seqOp);
+  args.func('combOp', combOp);
+  checkDepth(depth);
+  const parts = await foldPartitions(this, 'treeAggregate', () => cloneZero(zeroValue), seqOp);
+  if (parts.length === 0) return zeroValue;
+  return treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b));
+};
+
+proto.max = async function (this: RDD<unknown>, key?: (x: unknown) => unknown) {
+  const cmp = keyComparator(key);
+  return this.reduce((a, b) => (cmp(b, a) > 0 ? b : a));
+};
+
+proto.min = async function (this: RDD<unknown>, key?: (x: unknown) => unknown) {
+  const cmp = keyComparator(key);
+  return this.reduce((a, b) => (cmp(b, a) < 0 ? b : a));
+};
+
+proto.countByValue = async function (this: RDD<unknown>) {
+  const parts = await each(this, 'countByValue', async (batches) => {
+    const counts = new ValueMap<unknown, number>();
+    for await (const b of batches) for (const x of b) counts.set(x, (counts.get(x) ?? 0) + 1);
+    return counts;
+  });
+  const total = new ValueMap<unknown, number>();
+  for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
+  return total;
+};
+
+proto.foreach = async function (this: RDD<unknown>, f: (x: unknown) => unknown, options?: ActionOptions) {
+  args.func('f', f);
+  await each(
+    this,
+    'foreach',
+    async (batches) => {
+      for await (const b of batches)
+        for (let i = 0; i < b.length; i++) {
+          const r = f(b[i]);
+          if (r instanceof Promise) await r;
+        }
+    },
+    options,
+  );
+};
+
+proto.foreachPartition = async function (
+  this: RDD<unknown>,
+  f: (partition: AsyncIterable<unknown>) => unknown,
+  options?: ActionOptions,
+) {
+  args.func('f', f);
+  await each(
+    this,
+    'foreachPartition',
+    async (batches) => {
+      await f(elements(batches));
+    },
+    options,
+  );
+};
+
+proto.toLocalIterator = function (this: RDD<unknown>, options?: ActionOptions) {
+  const rdd = this;
+  return {
+    async *[Symbol.asyncIterator]() {
+      const job = new Job(rdd.context._runtime, options?.signal);
+      try {
+        const n = await job.numPartitions(rdd._node);
+        for (let p = 0; p < n; p++) for await (const b of job.open(rdd._node, p)) yield* b;
+      } finally {
+        job.end();
+      }
+    },
+  };
+};

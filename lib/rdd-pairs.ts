@@ -1,0 +1,639 @@
+/**
+ * Wide operations (one shuffle each) and the pair-RDD actions. Pair methods
+ * are typed for `RDD<[K, V]>` through their `this` parameter, so calling one
+ * on an RDD of non-pairs is a compile error.
+ */
+import * as args from './args.js';
+import { runJob } from './exec/job.js';
+import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
+import { map as mapOp } from './ops/map.js';
+import type { Attrs, ShuffleSpec } from './plan/nodes.js';
+import { knownPartitions } from './plan/nodes.js';
+import type { Partitioner } from './plan/partitioner.js';
+import { RDD } from './rdd.js';
+import { cloneZero } from './util/clone.js';
+import { partitionOf } from './values/hash.js';
+import { equals } from './values/key.js';
+import { ValueMap } from './values/value-map.js';
+
+/** A partition function: key to partition number (taken modulo the partition count, PySpark's `partitionFunc`). */
+export type PartitionFunc<K> = (key: K) => number;
+
+/** The value types of the RDDs given to `groupWith`, each as an array. */
+export type GroupedValues<K, O extends readonly RDD<[K, unknown]>[]> = {
+  [I in keyof O]: O[I] extends RDD<[K, infer W]> ? W[] : never;
+};
+
+declare module './rdd.js' {
+  interface RDD<T> {
+    /**
+     * Generic per-key aggregation: `createCombiner` turns a key's first value
+     * into a combiner, `mergeValue` adds a value, `mergeCombiners` merges two
+     * combiners. Combines map-side before the shuffle.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 2], ['a', 3]], 2).combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => [...a, ...b]).sortByKey().collect();
+     * // => [['a', [1, 3]], ['b', [2]]]
+     */
+    combineByKey<K, V, C>(
+      this: RDD<[K, V]>,
+      createCombiner: (v: V) => C,
+      mergeValue: (c: C, v: V) => C,
+      mergeCombiners: (a: C, b: C) => C,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+    ): RDD<[K, C]>;
+    /**
+     * Merges the values of each key with an associative, commutative `f`,
+     * combining map-side first. Wide: `numPartitions` defaults to this RDD's.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 1], ['a', 1]], 2).reduceByKey((x, y) => x + y).sortByKey().collect();
+     * // => [['a', 2], ['b', 1]]
+     */
+    reduceByKey<K, V>(
+      this: RDD<[K, V]>,
+      f: (a: V, b: V) => V,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+    ): RDD<[K, V]>;
+    /**
+     * Folds the values of each key, starting each partition's fold from a copy of `zeroValue`.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 1], ['a', 1]]).foldByKey(0, (x, y) => x + y).sortByKey().collect();
+     * // => [['a', 2], ['b', 1]]
+     */
+    foldByKey<K, V>(
+      this: RDD<[K, V]>,
+      zeroValue: V,
+      f: (a: V, b: V) => V,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+    ): RDD<[K, V]>;
+    /**
+     * Aggregates the values of each key: `seqFunc` folds values into a copy of
+     * `zeroValue`, `combFunc` merges the partial results.
+     * @example
+     * await sc.parallelize([['a', 1], ['a', 2], ['b', 5]], 2).aggregateByKey(0, (acc, v) => acc + v, (a, b) => a + b).sortByKey().collect();
+     * // => [['a', 3], ['b', 5]]
+     */
+    aggregateByKey<K, V, U>(
+      this: RDD<[K, V]>,
+      zeroValue: U,
+      seqFunc: (acc: U, v: V) => U,
+      combFunc: (a: U, b: U) => U,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+    ): RDD<[K, U]>;
+    /**
+     * Groups the values of each key into an array (in arrival order).
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 2], ['a', 3]], 2).groupByKey().sortByKey().collect();
+     * // => [['a', [1, 3]], ['b', [2]]]
+     */
+    groupByKey<K, V>(
+      this: RDD<[K, V]>,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+    ): RDD<[K, V[]]>;
+    /**
+     * Groups the elements by `f(x)`: `[key, elements]`.
+     * @example
+     * await sc.parallelize([1, 2, 3, 4, 5]).groupBy((x) => x % 2).sortByKey().collect();
+     * // => [[0, [2, 4]], [1, [1, 3, 5]]]
+     */
+    groupBy<K>(f: (x: T) => K, numPartitions?: number, partitionFunc?: PartitionFunc<K>): RDD<[K, T[]]>;
+    /**
+     * Shuffles the pairs into `numPartitions` partitions by key (`partitionFunc`, or the portable hash).
+     * @example
+     * await sc.parallelize([[1, 'a'], [2, 'b'], [3, 'c'], [4, 'd']]).partitionBy(2).glom().collect();
+     * // => [[[2, 'b'], [4, 'd']], [[1, 'a'], [3, 'c']]]
+     */
+    partitionBy<K, V>(
+      this: RDD<[K, V]>,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+    ): RDD<[K, V]>;
+    /**
+     * Sorts by key (natural order, or by `keyfunc(key)`), range-partitioned:
+     * partition i holds keys ordered before partition i+1's.
+     * @example
+     * await sc.parallelize([['b', 1], ['c', 2], ['a', 3]], 2).sortByKey().collect();
+     * // => [['a', 3], ['b', 1], ['c', 2]]
+     */
+    sortByKey<K, V>(
+      this: RDD<[K, V]>,
+      ascending?: boolean,
+      numPartitions?: number,
+      keyfunc?: (k: K) => unknown,
+    ): RDD<[K, V]>;
+    /**
+     * Sorts the elements by `keyfunc(x)`.
+     * @example
+     * await sc.parallelize([3, 1, 2], 2).sortBy((x) => x, false).collect();
+     * // => [3, 2, 1]
+     */
+    sortBy<K>(keyfunc: (x: T) => K, ascending?: boolean, numPartitions?: number): RDD<T>;
+    /**
+     * Partitions by key (`partitionFunc` or the portable hash), then sorts each partition by key.
+     * @example
+     * await sc.parallelize([[3, 'c'], [1, 'a'], [2, 'b'], [4, 'd']]).repartitionAndSortWithinPartitions(2).glom().collect();
+     * // => [[[2, 'b'], [4, 'd']], [[1, 'a'], [3, 'c']]]
+     */
+    repartitionAndSortWithinPartitions<K, V>(
+      this: RDD<[K, V]>,
+      numPartitions?: number,
+      partitionFunc?: PartitionFunc<K>,
+      ascending?: boolean,
+      keyfunc?: (k: K) => unknown,
+    ): RDD<[K, V]>;
+    /**
+     * Inner join: `[k, [v, w]]` for every pair of values with equal keys (duplicates give every pair).
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 4]]).join(sc.parallelize([['a', 2], ['a', 3]])).collect();
+     * // => [['a', [1, 2]], ['a', [1, 3]]]
+     */
+    join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V, W]]>;
+    /**
+     * Left outer join: keys of this RDD missing from `other` get `undefined`.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 4]]).leftOuterJoin(sc.parallelize([['a', 2]])).sortByKey().collect();
+     * // => [['a', [1, 2]], ['b', [4, undefined]]]
+     */
+    leftOuterJoin<K, V, W>(
+      this: RDD<[K, V]>,
+      other: RDD<[K, W]>,
+      numPartitions?: number,
+    ): RDD<[K, [V, W | undefined]]>;
+    /**
+     * Right outer join: keys of `other` missing from this RDD get `undefined`.
+     * @example
+     * await sc.parallelize([['a', 2]]).rightOuterJoin(sc.parallelize([['a', 1], ['b', 4]])).sortByKey().collect();
+     * // => [['a', [2, 1]], ['b', [undefined, 4]]]
+     */
+    rightOuterJoin<K, V, W>(
+      this: RDD<[K, V]>,
+      other: RDD<[K, W]>,
+      numPartitions?: number,
+    ): RDD<[K, [V | undefined, W]]>;
+    /**
+     * Full outer join: a missing side is `undefined`.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 4]]).fullOuterJoin(sc.parallelize([['a', 2], ['c', 8]])).sortByKey().collect();
+     * // => [['a', [1, 2]], ['b', [4, undefined]], ['c', [undefined, 8]]]
+     */
+    fullOuterJoin<K, V, W>(
+      this: RDD<[K, V]>,
+      other: RDD<[K, W]>,
+      numPartitions?: number,
+    ): RDD<[K, [V | undefined, W | undefined]]>;
+    /**
+     * For each key of either RDD: `[k, [values here, values in other]]`.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 4]]).cogroup(sc.parallelize([['a', 2]])).sortByKey().collect();
+     * // => [['a', [[1], [2]]], ['b', [[4], []]]]
+     */
+    cogroup<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V[], W[]]]>;
+    /**
+     * `cogroup` of any number of RDDs.
+     * @example
+     * await sc.parallelize([['a', 1]]).groupWith(sc.parallelize([['a', 2]]), sc.parallelize([['b', 3]])).sortByKey().collect();
+     * // => [['a', [[1], [2], []]], ['b', [[], [], [3]]]]
+     */
+    groupWith<K, V, O extends RDD<[K, unknown]>[]>(
+      this: RDD<[K, V]>,
+      ...others: O
+    ): RDD<[K, [V[], ...GroupedValues<K, O>]]>;
+    /**
+     * The pairs whose key is not in `other`.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 4], ['b', 5]]).subtractByKey(sc.parallelize([['a', 2]])).collect();
+     * // => [['b', 4], ['b', 5]]
+     */
+    subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, V]>;
+    /**
+     * The elements not in `other` (duplicates kept, compared by value).
+     * @example
+     * (await sc.parallelize([1, 2, 2, 3]).subtract(sc.parallelize([3])).collect()).sort();
+     * // => [1, 2, 2]
+     */
+    subtract(other: RDD<T>, numPartitions?: number): RDD<T>;
+    /**
+     * The distinct elements present in both RDDs.
+     * @example
+     * (await sc.parallelize([1, 2, 2, 3]).intersection(sc.parallelize([2, 3, 4])).collect()).sort();
+     * // => [2, 3]
+     */
+    intersection(other: RDD<T>, numPartitions?: number): RDD<T>;
+    /**
+     * The distinct elements (by value: `[1, 'a']` and another `[1, 'a']` are one).
+     * @example
+     * (await sc.parallelize([1, 2, 1, 3, 2]).distinct().collect()).sort();
+     * // => [1, 2, 3]
+     */
+    distinct(numPartitions?: number): RDD<T>;
+    /**
+     * Redistributes the elements evenly over `numPartitions` partitions (a shuffle).
+     * @example
+     * await sc.parallelize([1, 2, 3, 4, 5, 6], 2).repartition(3).getNumPartitions();
+     * // => 3
+     */
+    repartition(numPartitions: number): RDD<T>;
+    /**
+     * How many pairs each key has, as a by-value `ValueMap`.
+     * @example
+     * [...(await sc.parallelize([['a', 1], ['b', 1], ['a', 1]]).countByKey())];
+     * // => [['a', 2], ['b', 1]]
+     */
+    countByKey<K, V>(this: RDD<[K, V]>): Promise<ValueMap<K, number>>;
+    /**
+     * The pairs as a by-value `ValueMap` (a later value for a key wins).
+     * @example
+     * (await sc.parallelize([[[1, 'a'], 2], [[3, 'b'], 4]]).collectAsMap()).get([1, 'a']);
+     * // => 2
+     */
+    collectAsMap<K, V>(this: RDD<[K, V]>): Promise<ValueMap<K, V>>;
+    /**
+     * The values for `key`; reads only the partition that can hold it when the RDD is hash-partitioned.
+     * @example
+     * await sc.parallelize([['a', 1], ['b', 2], ['a', 3]]).lookup('a');
+     * // => [1, 3]
+     */
+    lookup<K, V>(this: RDD<[K, V]>, key: K): Promise<V[]>;
+  }
+}
+
+type Any = RDD<unknown>;
+type AnyPairs = RDD<[unknown, unknown]>;
+type F1 = (x: unknown) => unknown;
+type F2 = (a: unknown, b: unknown) => unknown;
+type PF = PartitionFunc<unknown> | undefined;
+type N = number | undefined;
+/** The implementations below are typed loosely; the declarations above carry the public types. */
+const proto = RDD.prototype as unknown as Record<string, unknown>;
+
+function partitionerFor(
+  numPartitions: number | undefined,
+  partitionFunc: PartitionFunc<unknown> | undefined,
+): Partitioner {
+  if (partitionFunc === undefined || partitionFunc === null || partitionFunc === partitionOf)
+    return { kind: 'hash', numPartitions };
+  args.func('partitionFunc', partitionFunc);
+  return { kind: 'custom', numPartitions, fn: partitionFunc };
+}
+
+/** Appends a shuffle node reading `parents`, laid out by `partitioner` (hash by default). */
+function shuffle<U>(
+  parents: readonly Any[],
+  label: string,
+  numPartitions: number | undefined,
+  spec: ShuffleSpec,
+  options: {
+    partitionFunc?: PartitionFunc<unknown>;
+    range?: boolean;
+    keepsPartitioner?: boolean;
+    attrs?: Attrs;
+  } = {},
+): RDD<U> {
+  const first = parents[0] as Any;
+  parents.forEach((p, i) => {
+    if (i > 0) first._checkSameContext(p, 'other');
+  });
+  const n = args.optionalPositiveInt('numPartitions', numPartitions);
+  const ctx = first.context;
+  const id = ctx._newId();
+  const nodes = parents.map((p) => p._node);
+  const count =
+    n ??
+    (parents.length === 1
+      ? knownPartitions(first._node)
+      : knownPartitions({
+          kind: 'union',
+          id: -1,
+          label: '',
+          attrs: [],
+          parents: nodes,
+          partitioner: undefined,
+        }));
+  const partitioner: Partitioner = options.range
+    ? { kind: 'range', numPartitions: count, id }
+    : partitionerFor(count, options.partitionFunc);
+  const attrs: Attrs = [
+    ['numPartitions', count === undefined ? '?' : String(count)],
+    ['partitioner', partitioner.kind],
+    ...(options.attrs ?? []),
+  ];
+  return new RDD<U>(ctx, {
+    kind: 'shuffle',
+    id,
+    label,
+    attrs,
+    parents: nodes,
+    numPartitions: count ?? n,
+    route: partitioner,
+    spec,
+    partitioner: options.keepsPartitioner === false ? undefined : partitioner,
+  });
+}
+
+/** Map-side pairs from elements: `[f(x), v(x)]`. */
+function keyed(f: (x: unknown) => unknown, v: (x: unknown) => unknown): ShuffleSpec['prepare'] {
+  return () => (batch, out) => {
+    for (let i = 0; i < batch.length; i++) {
+      const x = batch[i];
+      out.push([f(x), v(x)]);
+    }
+  };
+}
+
+const pairs: ShuffleSpec['reduce'] = ({ records }) => pairsOut(records);
+const identity = (x: unknown): unknown => x;
+
+function combineSpec(
+  create: (v: unknown) => unknown,
+  merge: (c: unknown, v: unknown) => unknown,
+  mergeCombiners: (a: unknown, b: unknown) => unknown,
+): ShuffleSpec {
+  return { combine: { create, merge, mergeCombiners, mapSide: true }, reduce: pairs };
+}
+
+proto.combineByKey = function (
+  this: AnyPairs,
+  createCombiner: F1,
+  mergeValue: F2,
+  mergeCombiners: F2,
+  numPartitions: N,
+  partitionFunc: PF,
+) {
+  args.func('createCombiner', createCombiner);
+  args.func('mergeValue', mergeValue);
+  args.func('mergeCombiners', mergeCombiners);
+  return shuffle(
+    [this],
+    'combineByKey',
+    numPartitions,
+    combineSpec(createCombiner, mergeValue, mergeCombiners),
+    {
+      partitionFunc,
+    },
+  );
+};
+
+proto.reduceByKey = function (this: AnyPairs, f: F2, numPartitions: N, partitionFunc: PF) {
+  args.func('f', f);
+  return shuffle([this], 'reduceByKey', numPartitions, combineSpec(identity, f, f), { partitionFunc });
+};
+
+proto.foldByKey = function (this: AnyPairs, zeroValue: unknown, f: F2, numPartitions: N, partitionFunc: PF) {
+  args.func('f', f);
+  return shuffle(
+    [this],
+    'foldByKey',
+    numPartitions,
+    combineSpec((v) => f(cloneZero(zeroValue), v), f, f),
+    {
+      partitionFunc,
+    },
+  );
+};
+
+proto.aggregateByKey = function (
+  this: AnyPairs,
+  zeroValue: unknown,
+  seqFunc: F2,
+  combFunc: F2,
+  numPartitions: N,
+  partitionFunc: PF,
+) {
+  args.func('seqFunc', seqFunc);
+  args.func('combFunc', combFunc);
+  return shuffle(
+    [this],
+    'aggregateByKey',
+    numPartitions,
+    combineSpec((v) => seqFunc(cloneZero(zeroValue), v), seqFunc, combFunc),
+    { partitionFunc },
+  );
+};
+
+const groupSpec = (prepare?: ShuffleSpec['prepare']): ShuffleSpec => ({
+  ...(prepare === undefined ? {} : { prepare }),
+  combine: {
+    create: (v) => [v],
+    merge: (c, v) => {
+      (c as unknown[]).push(v);
+      return c;
+    },
+    mergeCombiners: (a, b) => {
+      for (const x of b as unknown[]) (a as unknown[]).push(x);
+      return a;
+    },
+    mapSide: true,
+  },
+  reduce: pairs,
+});
+
+proto.groupByKey = function (this: AnyPairs, numPartitions: N, partitionFunc: PF) {
+  return shuffle([this], 'groupByKey', numPartitions, groupSpec(), { partitionFunc });
+};
+
+proto.groupBy = function (this: Any, f: F1, numPartitions: N, partitionFunc: PF) {
+  args.func('f', f);
+  return shuffle([this], 'groupBy', numPartitions, groupSpec(keyed(f, identity)), { partitionFunc });
+};
+
+proto.partitionBy = function (this: AnyPairs, numPartitions: N, partitionFunc: PF) {
+  return shuffle([this], 'partitionBy', numPartitions, { reduce: pairs }, { partitionFunc });
+};
+
+function sortSpec(
+  ascending: boolean,
+  keyfunc: (k: unknown) => unknown,
+  prepare?: ShuffleSpec['prepare'],
+): ShuffleSpec {
+  return {
+    ...(prepare === undefined ? {} : { prepare }),
+    sort: { ascending, keyfunc },
+    reduce: ({ records }) => [sortPairs((records[0] ?? []) as [unknown, unknown][], ascending, keyfunc)],
+  };
+}
+
+proto.sortByKey = function (this: AnyPairs, ascending = true, numPartitions: N, keyfunc: F1 | undefined) {
+  args.optionalFunc('keyfunc', keyfunc);
+  const kf = (keyfunc ?? identity) as (k: unknown) => unknown;
+  return shuffle([this], 'sortByKey', numPartitions, sortSpec(ascending !== false, kf), {
+    range: true,
+    attrs: [['ascending', String(ascending !== false)]],
+  });
+};
+
+proto.sortBy = function (this: Any, keyfunc: F1, ascending = true, numPartitions: N) {
+  args.func('keyfunc', keyfunc);
+  const asc = ascending !== false;
+  const base = sortSpec(asc, identity, keyed(keyfunc, identity));
+  const spec: ShuffleSpec = {
+    ...base,
+    reduce: (input, p) => {
+      const out: unknown[][] = [];
+      for (const b of base.reduce(input, p) as Iterable<unknown[]>)
+        out.push(b.map((kv) => (kv as unknown[])[1]));
+      return out;
+    },
+  };
+  return shuffle([this], 'sortBy', numPartitions, spec, {
+    range: true,
+    keepsPartitioner: false,
+    attrs: [['ascending', String(asc)]],
+  });
+};
+
+proto.repartitionAndSortWithinPartitions = function (
+  this: AnyPairs,
+  numPartitions: N,
+  partitionFunc: PF,
+  ascending = true,
+  keyfunc: F1 | undefined,
+) {
+  args.optionalFunc('keyfunc', keyfunc);
+  const kf = (keyfunc ?? identity) as (k: unknown) => unknown;
+  const asc = ascending !== false;
+  return shuffle(
+    [this],
+    'repartitionAndSortWithinPartitions',
+    numPartitions,
+    { reduce: ({ records }) => [sortPairs((records[0] ?? []) as [unknown, unknown][], asc, kf)] },
+    { partitionFunc },
+  );
+};
+
+/** A cogroup-shaped shuffle of several pair RDDs; `finish` turns the groups into output. */
+function cogroupShuffle<U>(
+  parents: readonly Any[],
+  label: string,
+  numPartitions: number | undefined,
+  finish: (groups: [unknown, unknown[][]][]) => unknown[],
+  prepare?: ShuffleSpec['prepare'],
+): RDD<U> {
+  return shuffle<U>(parents, label, numPartitions, {
+    ...(prepare === undefined ? {} : { prepare }),
+    reduce: ({ records }) => [finish(cogroupPairs(records))],
+  });
+}
+
+proto.join = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
+  return cogroupShuffle([this, other], 'join', numPartitions, (g) => joinGroups(g, false, false));
+};
+proto.leftOuterJoin = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
+  return cogroupShuffle([this, other], 'leftOuterJoin', numPartitions, (g) => joinGroups(g, true, false));
+};
+proto.rightOuterJoin = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
+  return cogroupShuffle([this, other], 'rightOuterJoin', numPartitions, (g) => joinGroups(g, false, true));
+};
+proto.fullOuterJoin = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
+  return cogroupShuffle([this, other], 'fullOuterJoin', numPartitions, (g) => joinGroups(g, true, true));
+};
+proto.cogroup = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
+  return cogroupShuffle([this, other], 'cogroup', numPartitions, (g) => g);
+};
+proto.groupWith = function (this: AnyPairs, ...others: AnyPairs[]) {
+  return cogroupShuffle([this, ...others], 'groupWith', undefined, (g) => g);
+};
+
+proto.subtractByKey = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
+  return cogroupShuffle([this, other], 'subtractByKey', numPartitions, (groups) => {
+    const out: unknown[] = [];
+    for (const [k, [vs = [], ws = []]] of groups) if (ws.length === 0) for (const v of vs) out.push([k, v]);
+    return out;
+  });
+};
+
+const asKeys = keyed(identity, () => true);
+
+proto.subtract = function (this: Any, other: Any, numPartitions?: number) {
+  return cogroupShuffle(
+    [this, other],
+    'subtract',
+    numPartitions,
+    (groups) => {
+      const out: unknown[] = [];
+      for (const [k, [vs = [], ws = []]] of groups)
+        if (ws.length === 0) for (let i = 0; i < vs.length; i++) out.push(k);
+      return out;
+    },
+    asKeys,
+  );
+};
+
+proto.intersection = function (this: Any, other: Any, numPartitions?: number) {
+  return cogroupShuffle(
+    [this, other],
+    'intersection',
+    numPartitions,
+    (groups) => groups.filter(([, [vs = [], ws = []]]) => vs.length > 0 && ws.length > 0).map(([k]) => k),
+    asKeys,
+  );
+};
+
+proto.distinct = function (this: Any, numPartitions?: number) {
+  return shuffle([this], 'distinct', numPartitions, {
+    prepare: asKeys,
+    combine: { create: identity, merge: (c) => c, mergeCombiners: (a) => a, mapSide: true },
+    reduce: ({ records }) => keysOut(records),
+  });
+};
+
+proto.repartition = function (this: Any, numPartitions: number) {
+  const n = args.positiveInt('numPartitions', numPartitions);
+  // Round-robin from a per-map-partition start, like Spark's coalesce with shuffle.
+  const prepare: ShuffleSpec['prepare'] = (_parent, mapPartition) => {
+    let next = mapPartition % n;
+    return (batch, out) => {
+      for (let i = 0; i < batch.length; i++) {
+        out.push([next, batch[i]]);
+        next = next + 1 === n ? 0 : next + 1;
+      }
+    };
+  };
+  return shuffle(
+    [this],
+    'repartition',
+    n,
+    { prepare, reduce: ({ records }) => [(records[0] ?? []).map((kv) => kv[1])] },
+    {
+      partitionFunc: (k) => k as number,
+      keepsPartitioner: false,
+    },
+  );
+};
+
+proto.countByKey = function (this: AnyPairs) {
+  return this._batch(
+    'keys',
+    mapOp((kv: [unknown, unknown]) => kv[0]),
+  ).countByValue();
+};
+
+proto.collectAsMap = async function (this: AnyPairs) {
+  const m = new ValueMap<unknown, unknown>();
+  for (const [k, v] of await this.collect()) m.set(k, v);
+  return m;
+};
+
+proto.lookup = async function (this: AnyPairs, key: unknown) {
+  const values = this.filter((kv) => equals(kv[0], key)).values();
+  const p = this._node.partitioner;
+  if (p !== undefined && p.numPartitions !== undefined && p.kind !== 'range') {
+    const n = p.numPartitions;
+    const target = p.kind === 'hash' ? partitionOf(key, n) : ((p.fn(key) % n) + n) % n;
+    const [found] = await runJob(
+      this.context._runtime,
+      values._node,
+      async (batches) => {
+        const all: unknown[] = [];
+        for await (const b of batches) for (const x of b) all.push(x);
+        return all;
+      },
+      { partitions: [target] },
+    );
+    return found ?? [];
+  }
+  return values.collect();
+};

@@ -1,0 +1,27 @@
+/** Every example in examples/ runs as a user would run it, and prints what it promises. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..');
+
+async function example(name: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import=tsx', join('examples', name)], { cwd: root });
+  return stdout;
+}
+
+test('examples/basics.ts computes only the first partition for first()', async (t) => {
+  const out = await example('basics.ts');
+  t.regex(out, /first: 10\n/);
+  t.regex(out, /map calls after first\(\): 5 /);
+  t.regex(out, /map calls after count\(\): 100 /);
+  t.regex(out, /sum: 5950 map calls: 100 /);
+});
+
+test('examples/confusion-matrix.ts aggregates a confusion matrix', async (t) => {
+  const out = await example('confusion-matrix.ts');
+  t.regex(out, /rows: actual, columns: predicted/);
+  t.regex(out, /cat: precision=\d\.\d{3} recall=\d\.\d{3} f1=\d\.\d{3}/);
+});
