@@ -7,9 +7,15 @@ import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
 import { ArgumentError, SparklingError } from './errors.js';
-import { chunks } from './exec/iter.js';
 import { Job, Runtime } from './exec/job.js';
-import { rangeBatches, rangeLength, sliceBounds } from './ops/parallelize.js';
+import {
+  rangeBatches,
+  rangeLength,
+  rangeRanges,
+  sliceBatches,
+  sliceBounds,
+  sliceRanges,
+} from './ops/parallelize.js';
 import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
 import { RDD } from './rdd.js';
 
@@ -73,7 +79,9 @@ export class Context {
   /**
    * Distributes a collection into `numSlices` partitions (default
    * `defaultParallelism`), slicing like PySpark: partition i holds the
-   * elements at indexes floor(i·len/n) up to floor((i+1)·len/n).
+   * elements at indexes floor(i·len/n) up to floor((i+1)·len/n). An array
+   * is read when an action runs (as Scala Spark does): do not change it while
+   * jobs use it; any other Iterable is read at once.
    * @example
    * await sc.parallelize([1, 2, 3, 4, 5, 6, 7, 8], 5).glom().collect();
    * // => [[1], [2, 3], [4], [5, 6], [7, 8]]
@@ -84,14 +92,14 @@ export class Context {
     const n = args.optionalPositiveInt('numSlices', numSlices) ?? this.defaultParallelism;
     if (data === null || data === undefined || typeof (data as Iterable<T>)[Symbol.iterator] !== 'function')
       throw new ArgumentError(`data must be an Iterable, got ${String(data)}`);
-    const items = Array.from(data);
+    // Like Scala Spark, an array is sliced when an action runs (one copy, batch by batch);
+    // any other Iterable is read once, now.
+    const items = Array.isArray(data) ? (data as T[]) : Array.from(data);
     return this._source<T>('parallelize', {
       knownPartitions: n,
       partitions: async () => n,
-      async *open(split) {
-        const [from, to] = sliceBounds(items.length, n, split);
-        yield* chunks(from === 0 && to === items.length ? items : items.slice(from, to));
-      },
+      open: (split) => sliceBatches(items, ...sliceBounds(items.length, n, split)),
+      ranges: (split) => sliceRanges(items, ...sliceBounds(items.length, n, split)),
     });
   }
 
@@ -119,10 +127,8 @@ export class Context {
       {
         knownPartitions: n,
         partitions: async () => n,
-        open: (split) =>
-          (async function* () {
-            yield* rangeBatches(from, by, size, n, split);
-          })(),
+        open: (split) => rangeBatches(from, by, size, n, split),
+        ranges: (split) => rangeRanges(from, by, size, n, split),
       },
       [['range', `${from}..${to}${by === 1 ? '' : ` step ${by}`}`]],
     );

@@ -178,9 +178,9 @@ function each<T, R>(
   return runJob(
     rdd.context._runtime,
     rdd._node,
-    async (batches, p) => {
+    async (p, job) => {
       try {
-        return await perPartition(batches as AsyncIterable<T[]>, p);
+        return await perPartition(job.open<T>(rdd._node, p), p);
       } catch (e) {
         throw taskFailure(operator, rdd._node.id, p, e);
       }
@@ -189,17 +189,47 @@ function each<T, R>(
   );
 }
 
-/** Folds each partition from its own copy of `zero`; partitions with no element give `undefined` when `zero` is absent. */
+/**
+ * Runs one accumulator per partition, fed element by element from the
+ * partition's fused loop; a user function's failure is reported for `operator`.
+ */
+function fold<R>(
+  rdd: RDD<unknown>,
+  operator: string,
+  start: (partition: number) => { add: (x: unknown) => void; result: () => R },
+  options?: ActionOptions,
+): Promise<R[]> {
+  return runJob(
+    rdd.context._runtime,
+    rdd._node,
+    async (p, job) => {
+      const acc = start(p);
+      try {
+        await job.drain(rdd._node, p, acc.add);
+      } catch (e) {
+        throw taskFailure(operator, rdd._node.id, p, e);
+      }
+      return acc.result();
+    },
+    options,
+  );
+}
+
+/** Folds each partition from its own copy of `zero`. */
 function foldPartitions<T, U>(
   rdd: RDD<T>,
   operator: string,
   zero: () => U,
   step: (acc: U, x: T) => U,
 ): Promise<U[]> {
-  return each(rdd, operator, async (batches) => {
+  return fold(rdd as RDD<unknown>, operator, () => {
     let acc = zero();
-    for await (const b of batches) for (let i = 0; i < b.length; i++) acc = step(acc, b[i] as T);
-    return acc;
+    return {
+      add: (x) => {
+        acc = step(acc, x as T);
+      },
+      result: () => acc,
+    };
   });
 }
 
@@ -253,13 +283,12 @@ function checkDepth(depth: number): void {
 const MAX_SAMPLE_SIZE = 2 ** 63 - 1 - 30370004999;
 
 proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
-  const parts = await each(
+  const parts = await fold(
     this,
     'collect',
-    async (batches) => {
+    () => {
       const all: unknown[] = [];
-      for await (const b of batches) for (let i = 0; i < b.length; i++) all.push(b[i]);
-      return all;
+      return { add: (x) => all.push(x), result: () => all };
     },
     options,
   );
@@ -267,13 +296,17 @@ proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
 };
 
 proto.count = async function (this: RDD<unknown>, options?: ActionOptions) {
-  const counts = await each(
+  const counts = await fold(
     this,
     'count',
-    async (batches) => {
+    () => {
       let n = 0;
-      for await (const b of batches) n += b.length;
-      return n;
+      return {
+        add: () => {
+          n++;
+        },
+        result: () => n,
+      };
     },
     options,
   );
@@ -425,10 +458,9 @@ proto.min = async function (this: RDD<unknown>, key?: (x: unknown) => unknown) {
 };
 
 proto.countByValue = async function (this: RDD<unknown>) {
-  const parts = await each(this, 'countByValue', async (batches) => {
+  const parts = await fold(this, 'countByValue', () => {
     const counts = new ValueMap<unknown, number>();
-    for await (const b of batches) for (const x of b) counts.set(x, (counts.get(x) ?? 0) + 1);
-    return counts;
+    return { add: (x) => counts.set(x, (counts.get(x) ?? 0) + 1), result: () => counts };
   });
   const total = new ValueMap<unknown, number>();
   for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);

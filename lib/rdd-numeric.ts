@@ -1,7 +1,6 @@
 /** Numeric actions on `RDD<number>` (PySpark's `sum`, `stats`, `histogram` ...). */
 import { ArgumentError, EmptyRDDError } from './errors.js';
-import { taskFailure } from './exec/failures.js';
-import { runJob } from './exec/job.js';
+import { runFold, runJob } from './exec/job.js';
 import {
   checkBuckets,
   evenBuckets,
@@ -80,23 +79,24 @@ declare module './rdd.js' {
 const proto = RDD.prototype as RDD<number>;
 
 proto.sum = async function (this: RDD<number>) {
-  const parts = await runJob(this.context._runtime, this._node, async (batches) => {
-    let s = 0;
-    for await (const b of batches) for (let i = 0; i < b.length; i++) s += b[i] as number;
-    return s;
+  const parts = await runFold(this.context._runtime, this._node, () => {
+    // A typed-array slot, not a closure variable: storing a non-small-integer
+    // number into a closure variable allocates a heap number on every add.
+    const s = new Float64Array(1);
+    return {
+      add: (x) => {
+        s[0] = (s[0] as number) + (x as number);
+      },
+      result: () => s[0] as number,
+    };
   });
   return parts.reduce((a, b) => a + b, 0);
 };
 
 proto.stats = async function (this: RDD<number>) {
-  const parts = await runJob(this.context._runtime, this._node, async (batches, p) => {
+  const parts = await runFold(this.context._runtime, this._node, () => {
     const s = new StatCounter();
-    try {
-      for await (const b of batches) for (let i = 0; i < b.length; i++) s.merge(b[i] as number);
-    } catch (e) {
-      throw taskFailure('stats', this._node.id, p, e);
-    }
-    return s;
+    return { add: (x) => s.merge(x as number), result: () => s };
   });
   if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
   return parts.reduce((a, b) => a.mergeStats(b));
@@ -127,7 +127,8 @@ proto.histogram = async function (this: RDD<number>, buckets: number | readonly 
       throw new ArgumentError('buckets should be a list or tuple or number(int or long)');
     if (buckets < 1) throw new ArgumentError('number of buckets must be >= 1');
     const filtered = this.filter(comparable);
-    const minmax = await runJob(this.context._runtime, filtered._node, async (batches) => {
+    const minmax = await runJob(this.context._runtime, filtered._node, async (p, job) => {
+      const batches = job.open(filtered._node, p);
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       let n = 0;
@@ -152,7 +153,8 @@ proto.histogram = async function (this: RDD<number>, buckets: number | readonly 
   } else {
     throw new ArgumentError('buckets should be a list or tuple or number(int or long)');
   }
-  const counts = await runJob(this.context._runtime, this._node, async (batches) => {
+  const counts = await runJob(this.context._runtime, this._node, async (p, job) => {
+    const batches = job.open<number>(this._node, p);
     const c = histogramCounter(spec);
     for await (const b of batches) c.add(b);
     return c.counts();

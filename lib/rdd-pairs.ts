@@ -6,7 +6,6 @@
 import * as args from './args.js';
 import { runJob } from './exec/job.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
-import { map as mapOp } from './ops/map.js';
 import type { Attrs, ShuffleSpec } from './plan/nodes.js';
 import { knownPartitions } from './plan/nodes.js';
 import type { Partitioner } from './plan/partitioner.js';
@@ -605,10 +604,7 @@ proto.repartition = function (this: Any, numPartitions: number) {
 };
 
 proto.countByKey = function (this: AnyPairs) {
-  return this._batch(
-    'keys',
-    mapOp((kv: [unknown, unknown]) => kv[0]),
-  ).countByValue();
+  return this.keys().countByValue();
 };
 
 proto.collectAsMap = async function (this: AnyPairs) {
@@ -626,7 +622,8 @@ proto.lookup = async function (this: AnyPairs, key: unknown) {
     const [found] = await runJob(
       this.context._runtime,
       values._node,
-      async (batches) => {
+      async (p, job) => {
+        const batches = job.open(values._node, p);
         const all: unknown[] = [];
         for await (const b of batches) for (const x of b) all.push(x);
         return all;

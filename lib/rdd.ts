@@ -12,7 +12,7 @@ import { elements, toBatches } from './exec/iter.js';
 import * as ops from './ops/map.js';
 import { pipePartition } from './ops/pipe.js';
 import { normalizeSplitWeights, rangeSampleOp, sampleOp } from './ops/sample.js';
-import type { BatchOpFactory } from './ops/types.js';
+import type { BatchOpFactory, Kernel } from './ops/types.js';
 import { explain } from './plan/explain.js';
 import { type Attrs, knownPartitions, type NarrowOp, type PlanNode, type TaskEnv } from './plan/nodes.js';
 import { randomSeed } from './util/random.js';
@@ -56,7 +56,12 @@ export class RDD<T> {
     });
   }
 
-  /** @internal Appends a fusible per-batch operator. */
+  /** @internal Appends an element-wise kernel. */
+  _kernel<U>(label: string, kernel: Kernel, keepsPartitioning = false, attrs: Attrs = []): RDD<U> {
+    return this._narrow<U>(label, { type: 'kernel', kernel }, keepsPartitioning, attrs);
+  }
+
+  /** @internal Appends a fusible per-batch operator with per-partition state. */
   _batch<U>(label: string, make: BatchOpFactory<T, U>, keepsPartitioning = false, attrs: Attrs = []): RDD<U> {
     return this._narrow<U>(
       label,
@@ -190,7 +195,7 @@ export class RDD<T> {
   map<U>(f: (x: T) => U): RDD<U>;
   map<U>(f: (x: T) => U): RDD<U> {
     args.func('f', f);
-    return this._batch('map', ops.map(f));
+    return this._kernel('map', ops.map(f));
   }
 
   /**
@@ -201,7 +206,7 @@ export class RDD<T> {
    */
   flatMap<U>(f: (x: T) => Iterable<U>): RDD<U> {
     args.func('f', f);
-    return this._batch('flatMap', ops.flatMap(f));
+    return this._kernel('flatMap', ops.flatMap(f));
   }
 
   /**
@@ -212,7 +217,7 @@ export class RDD<T> {
    */
   filter(f: (x: T) => unknown): RDD<T> {
     args.func('f', f);
-    return this._batch('filter', ops.filter(f), true);
+    return this._kernel('filter', ops.filter(f), true);
   }
 
   /**
@@ -260,7 +265,7 @@ export class RDD<T> {
    */
   keyBy<K>(f: (x: T) => K): RDD<[K, T]> {
     args.func('f', f);
-    return this._batch(
+    return this._kernel(
       'keyBy',
       ops.map((x: T): [K, T] => [f(x), x]),
     );
@@ -286,7 +291,7 @@ export class RDD<T> {
    */
   mapValues<K, V, U>(this: RDD<[K, V]>, f: (v: V) => U): RDD<[K, U]> {
     args.func('f', f);
-    return this._batch('mapValues', ops.mapValues<K, V, U>(f), true);
+    return this._kernel('mapValues', ops.mapValues<K, V, U>(f), true);
   }
 
   /**
@@ -297,7 +302,7 @@ export class RDD<T> {
    */
   flatMapValues<K, V, U>(this: RDD<[K, V]>, f: (v: V) => Iterable<U>): RDD<[K, U]> {
     args.func('f', f);
-    return this._batch('flatMapValues', ops.flatMapValues<K, V, U>(f), true);
+    return this._kernel('flatMapValues', ops.flatMapValues<K, V, U>(f), true);
   }
 
   /**
@@ -307,7 +312,7 @@ export class RDD<T> {
    * // => ['a', 'b']
    */
   keys<K, V>(this: RDD<[K, V]>): RDD<K> {
-    return this._batch(
+    return this._kernel(
       'keys',
       ops.map((kv: [K, V]) => kv[0]),
     );
@@ -320,7 +325,7 @@ export class RDD<T> {
    * // => [1, 2]
    */
   values<K, V>(this: RDD<[K, V]>): RDD<V> {
-    return this._batch(
+    return this._kernel(
       'values',
       ops.map((kv: [K, V]) => kv[1]),
     );

@@ -5,10 +5,11 @@
  * a whole-partition operator (mapPartitions) or a cached RDD.
  */
 import { ArgumentError, InternalError } from '../errors.js';
-import type { BatchOp } from '../ops/types.js';
+import type { BatchOp, BatchOpFactory, Kernel } from '../ops/types.js';
 import { BATCH_SIZE } from '../ops/types.js';
 import { assertNever, defaultShufflePartitions, type NarrowNode, type PlanNode } from '../plan/nodes.js';
 import { abortError, taskFailure } from './failures.js';
+import { compileBatch, compileSink, type KernelBatchStep, KernelFailure, type KernelStep } from './fuse.js';
 import { chunks } from './iter.js';
 import type { Job } from './job.js';
 import { computeShuffle } from './shuffle.js';
@@ -115,13 +116,13 @@ async function collectBatches(batches: AsyncIterable<unknown[]>): Promise<unknow
   return all;
 }
 
-/** Runs of fusible operators, innermost first, ending at the node that feeds them. */
+/** The maximal run of fusible operators ending at `node`, in order, and the node that feeds them. */
 function fusibleChain(node: NarrowNode, job: Job): { feed: PlanNode; chain: NarrowNode[] } {
   const chain: NarrowNode[] = [];
   let cur: PlanNode = node;
   while (
     cur.kind === 'narrow' &&
-    cur.op.type === 'batch' &&
+    cur.op.type !== 'partition' &&
     (cur === node || !job.runtime.isPersisted(cur.id))
   ) {
     chain.push(cur);
@@ -130,12 +131,194 @@ function fusibleChain(node: NarrowNode, job: Job): { feed: PlanNode; chain: Narr
   return { feed: cur, chain: chain.reverse() };
 }
 
-function computeNarrow(node: NarrowNode, partition: number, job: Job): AsyncIterable<unknown[]> {
-  if (node.op.type === 'partition') {
-    return guardPartitionOp(node, partition, job);
+/** A run of kernels compiled into one loop, or one stateful per-batch operator. */
+type Segment =
+  | { readonly kind: 'kernels'; readonly nodes: readonly NarrowNode[]; readonly kernels: readonly Kernel[] }
+  | { readonly kind: 'batch'; readonly node: NarrowNode; readonly make: BatchOpFactory<unknown, unknown> };
+
+function segmentsOf(chain: readonly NarrowNode[]): Segment[] {
+  const segments: Segment[] = [];
+  let nodes: NarrowNode[] = [];
+  const flush = () => {
+    if (nodes.length > 0)
+      segments.push({
+        kind: 'kernels',
+        nodes,
+        kernels: nodes.map((n) => (n.op as { kernel: Kernel }).kernel),
+      });
+    nodes = [];
+  };
+  for (const node of chain) {
+    if (node.op.type === 'kernel') nodes.push(node);
+    else if (node.op.type === 'batch') {
+      flush();
+      segments.push({ kind: 'batch', node, make: node.op.make });
+    }
   }
+  flush();
+  return segments;
+}
+
+/** Compiled loops, kept with the chain they were compiled for (the last node and the chain length identify it). */
+const compiledBatch = new WeakMap<NarrowNode, Map<number, KernelBatchStep>>();
+const compiledSink = new WeakMap<NarrowNode, Map<number, KernelStep>>();
+
+function cached<F>(
+  store: WeakMap<NarrowNode, Map<number, F>>,
+  seg: Segment & { kind: 'kernels' },
+  make: () => F,
+): F {
+  const last = seg.nodes[seg.nodes.length - 1] as NarrowNode;
+  let m = store.get(last);
+  if (m === undefined) store.set(last, (m = new Map()));
+  let f = m.get(seg.nodes.length);
+  if (f === undefined) m.set(seg.nodes.length, (f = make()));
+  return f;
+}
+
+/** Turns a failure inside a compiled loop into a TaskError naming the kernel that threw. */
+function kernelFailure(seg: Segment & { kind: 'kernels' }, partition: number, e: unknown): unknown {
+  if (!(e instanceof KernelFailure)) return e;
+  const node = seg.nodes[e.index];
+  // Past the last kernel: the sink (an action's function) threw; the action reports it.
+  return node === undefined ? e.error : taskFailure(node.label, node.id, partition, e.error);
+}
+
+/** One partition's instance of a segment: a function from a batch to the next batch, and the end-of-input flush. */
+interface Stage {
+  run(batch: readonly unknown[]): unknown[];
+  end(): unknown[];
+}
+
+function stage(seg: Segment, partition: number): Stage {
+  if (seg.kind === 'kernels') {
+    const step = cached(compiledBatch, seg, () => compileBatch(seg.kernels));
+    return {
+      run: (batch) => {
+        const out: unknown[] = [];
+        try {
+          step(batch, out);
+        } catch (e) {
+          throw kernelFailure(seg, partition, e);
+        }
+        return out;
+      },
+      end: () => [],
+    };
+  }
+  const fail = (e: unknown) => taskFailure(seg.node.label, seg.node.id, partition, e);
+  let op: BatchOp<unknown, unknown>;
+  try {
+    op = seg.make(partition);
+  } catch (e) {
+    throw fail(e);
+  }
+  return {
+    run: (batch) => {
+      const out: unknown[] = [];
+      try {
+        op.step(batch, out);
+      } catch (e) {
+        throw fail(e);
+      }
+      return out;
+    },
+    end: () => {
+      const out: unknown[] = [];
+      try {
+        op.end?.(out);
+      } catch (e) {
+        throw fail(e);
+      }
+      return out;
+    },
+  };
+}
+
+/** Runs the batches of `source` through `segments`, then each stage's end-of-input flush through the stages after it. */
+async function* pipeline(
+  source: AsyncIterable<unknown[]>,
+  segments: readonly Segment[],
+  partition: number,
+  signal: AbortSignal,
+): AsyncGenerator<unknown[]> {
+  const stages = segments.map((seg) => stage(seg, partition));
+  const through = (batch: readonly unknown[], from: number): unknown[] => {
+    let b = batch as unknown[];
+    for (let i = from; i < stages.length && b.length > 0; i++) b = (stages[i] as Stage).run(b);
+    return b;
+  };
+  for await (const batch of source) {
+    if (signal.aborted) throw abortError(signal);
+    const out = through(batch, 0);
+    if (out.length > 0) yield out;
+  }
+  for (let i = 0; i < stages.length; i++) {
+    for (const b of chunks((stages[i] as Stage).end())) {
+      const out = through(b, i + 1);
+      if (out.length > 0) yield out;
+    }
+  }
+}
+
+function computeNarrow(node: NarrowNode, partition: number, job: Job): AsyncIterable<unknown[]> {
+  if (node.op.type === 'partition') return guardPartitionOp(node, partition, job);
   const { feed, chain } = fusibleChain(node, job);
-  return fused(openPartition(feed, partition, job), chain, partition, job.signal);
+  return pipeline(openPartition(feed, partition, job), segmentsOf(chain), partition, job.signal);
+}
+
+/**
+ * Feeds every element of one partition to `sink`. When the partition ends in
+ * a run of kernels, they are compiled with the sink as their last step, so
+ * the final batch is never materialised (the fast path of sum, count,
+ * collect, foreach, reduce ...).
+ */
+export async function drainPartition(
+  node: PlanNode,
+  partition: number,
+  job: Job,
+  sink: (x: unknown) => void,
+): Promise<void> {
+  if (node.kind === 'narrow' && node.op.type === 'kernel' && !job.runtime.isPersisted(node.id)) {
+    const { feed, chain } = fusibleChain(node, job);
+    const segments = segmentsOf(chain);
+    const last = segments.pop() as Segment & { kind: 'kernels' };
+    const step = cached(compiledSink, last, () => compileSink(last.kernels));
+    if (
+      segments.length === 0 &&
+      feed.kind === 'source' &&
+      feed.source.ranges !== undefined &&
+      !job.runtime.isPersisted(feed.id)
+    ) {
+      // In-memory source: run the loop over its arrays in place.
+      try {
+        for (const [array, from, to] of feed.source.ranges(partition)) {
+          if (job.signal.aborted) throw abortError(job.signal);
+          step(array, sink, from, to);
+        }
+      } catch (e) {
+        throw kernelFailure(last, partition, e);
+      }
+      return;
+    }
+    const input =
+      segments.length === 0
+        ? openPartition(feed, partition, job)
+        : pipeline(openPartition(feed, partition, job), segments, partition, job.signal);
+    for await (const batch of input) {
+      if (job.signal.aborted) throw abortError(job.signal);
+      try {
+        step(batch, sink);
+      } catch (e) {
+        throw kernelFailure(last, partition, e);
+      }
+    }
+    return;
+  }
+  for await (const batch of openPartition(node, partition, job)) {
+    if (job.signal.aborted) throw abortError(job.signal);
+    for (let i = 0; i < batch.length; i++) sink(batch[i]);
+  }
 }
 
 async function* guardPartitionOp(node: NarrowNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
@@ -148,67 +331,6 @@ async function* guardPartitionOp(node: NarrowNode, partition: number, job: Job):
     }
   } catch (e) {
     throw taskFailure(node.label, node.id, partition, e);
-  }
-}
-
-/**
- * The fused loop: for each input batch, every operator's `step` runs in turn
- * over the previous one's output (intermediate arrays are reused); at the end
- * each operator's `end` output flows through the operators after it.
- */
-async function* fused(
-  source: AsyncIterable<unknown[]>,
-  chain: readonly NarrowNode[],
-  partition: number,
-  signal: AbortSignal,
-): AsyncGenerator<unknown[]> {
-  const ops: BatchOp<unknown, unknown>[] = [];
-  for (const node of chain) {
-    if (node.op.type !== 'batch') throw new InternalError('not a batch operator');
-    try {
-      ops.push(node.op.make(partition));
-    } catch (e) {
-      throw taskFailure(node.label, node.id, partition, e);
-    }
-  }
-  const n = ops.length;
-  const scratch: unknown[][] = Array.from({ length: n }, () => []);
-  /** Runs `batch` through operators from..n-1, into a fresh output array. */
-  const run = (batch: readonly unknown[], from: number): unknown[] => {
-    let input = batch;
-    for (let i = from; i < n; i++) {
-      const out: unknown[] = i === n - 1 ? [] : (scratch[i] as unknown[]);
-      out.length = 0;
-      try {
-        (ops[i] as BatchOp<unknown, unknown>).step(input, out);
-      } catch (e) {
-        const node = chain[i] as NarrowNode;
-        throw taskFailure(node.label, node.id, partition, e);
-      }
-      if (out.length === 0) return [];
-      input = out;
-    }
-    return input as unknown[];
-  };
-  for await (const batch of source) {
-    if (signal.aborted) throw abortError(signal);
-    const out = run(batch, 0);
-    if (out.length > 0) yield out;
-  }
-  for (let i = 0; i < n; i++) {
-    const end = (ops[i] as BatchOp<unknown, unknown>).end;
-    if (end === undefined) continue;
-    const tail: unknown[] = [];
-    try {
-      end(tail);
-    } catch (e) {
-      const node = chain[i] as NarrowNode;
-      throw taskFailure(node.label, node.id, partition, e);
-    }
-    for (const b of chunks(tail)) {
-      const out = i === n - 1 ? b : run(b, i + 1);
-      if (out.length > 0) yield out;
-    }
   }
 }
 

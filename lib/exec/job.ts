@@ -5,7 +5,7 @@
  * close their sources before rejecting.
  */
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
-import { openPartition, resolvePartitions } from './compute.js';
+import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import { abortError } from './failures.js';
 
 /** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
@@ -65,6 +65,11 @@ export class Job implements TaskEnv {
     return openPartition(node, partition, this) as AsyncIterable<T[]>;
   }
 
+  /** Feeds every element of one partition to `sink` (fused into the partition's last loop when it can be). */
+  drain(node: PlanNode, partition: number, sink: (x: unknown) => void): Promise<void> {
+    return drainPartition(node, partition, this, sink);
+  }
+
   memo<V>(key: object, make: () => Promise<V>): Promise<V> {
     let p = this.memos.get(key) as Promise<V> | undefined;
     if (p === undefined) {
@@ -122,11 +127,34 @@ export async function runBounded<R>(
   return results;
 }
 
+/**
+ * Runs one accumulator per partition over its elements, with bounded
+ * concurrency; results in partition order. The accumulator's `add` is the
+ * sink of the partition's fused loop.
+ */
+export function runFold<R>(
+  runtime: Runtime,
+  node: PlanNode,
+  start: (partition: number) => { add: (x: unknown) => void; result: () => R },
+  options: ActionOptions = {},
+): Promise<R[]> {
+  return runJob(
+    runtime,
+    node,
+    async (p, job) => {
+      const acc = start(p);
+      await job.drain(node, p, acc.add);
+      return acc.result();
+    },
+    options,
+  );
+}
+
 /** Runs `task` over the given partitions (all by default) with bounded concurrency; results in partition order. */
 export async function runJob<R>(
   runtime: Runtime,
   node: PlanNode,
-  task: (batches: AsyncIterable<unknown[]>, partition: number, job: Job) => Promise<R>,
+  task: (partition: number, job: Job) => Promise<R>,
   options: ActionOptions & { partitions?: readonly number[] } = {},
 ): Promise<R[]> {
   const job = new Job(runtime, options.signal);
@@ -134,8 +162,7 @@ export async function runJob<R>(
     const total = await job.numPartitions(node);
     const parts = options.partitions ?? Array.from({ length: total }, (_, i) => i);
     return await runBounded(job, parts.length, runtime.concurrency, (i) => {
-      const p = parts[i] as number;
-      return task(job.open(node, p), p, job);
+      return task(parts[i] as number, job);
     });
   } finally {
     job.end();

@@ -1,67 +1,28 @@
 /**
- * Per-batch bodies of the element-wise narrow operators. Each is one
- * synchronous loop; the executor composes neighbours into one fused pipeline.
+ * Bodies of the narrow operators: stateless element-wise ones as kernels
+ * (fused by code generation, see lib/exec/fuse.ts), stateful ones as
+ * per-batch operators with per-partition state.
  */
-import type { BatchOpFactory } from './types.js';
+import type { BatchOpFactory, Kernel } from './types.js';
 
-/** Per-batch body of `rdd.map`. */
-export const map =
-  <T, U>(f: (x: T) => U): BatchOpFactory<T, U> =>
-  () => ({
-    step: (batch, out) => {
-      for (let i = 0; i < batch.length; i++) out.push(f(batch[i] as T));
-    },
-  });
+/** Kernel of `rdd.map`. */
+export const map = <T, U>(f: (x: T) => U): Kernel => ({ kind: 'map', fn: f });
 
-/** Per-batch body of `rdd.filter` (keeps elements for which the predicate is truthy). */
-export const filter =
-  <T>(pred: (x: T) => unknown): BatchOpFactory<T, T> =>
-  () => ({
-    step: (batch, out) => {
-      for (let i = 0; i < batch.length; i++) {
-        const x = batch[i] as T;
-        if (pred(x)) out.push(x);
-      }
-    },
-  });
+/** Kernel of `rdd.filter` (keeps elements for which the predicate is truthy). */
+export const filter = <T>(pred: (x: T) => unknown): Kernel => ({ kind: 'filter', fn: pred });
 
-/** Appends every element of an Iterable result (arrays fast). */
-function pushAll<U>(out: U[], r: Iterable<U>): void {
-  if (Array.isArray(r)) for (let j = 0; j < r.length; j++) out.push(r[j] as U);
-  else for (const y of r) out.push(y);
-}
+/** Kernel of `rdd.flatMap`: `f` returns an Iterable (an array, a Set, a generator ...). */
+export const flatMap = <T, U>(f: (x: T) => Iterable<U>): Kernel => ({ kind: 'flatMap', fn: f });
 
-/** Per-batch body of `rdd.flatMap`: `f` returns an Iterable (an array, a Set, a generator ...). */
-export const flatMap =
-  <T, U>(f: (x: T) => Iterable<U>): BatchOpFactory<T, U> =>
-  () => ({
-    step: (batch, out) => {
-      for (let i = 0; i < batch.length; i++) pushAll(out, f(batch[i] as T));
-    },
-  });
+/** Kernel of `rdd.mapValues`. */
+export const mapValues = <K, V, U>(f: (v: V) => U): Kernel => map((kv: [K, V]): [K, U] => [kv[0], f(kv[1])]);
 
-/** Per-batch body of `rdd.mapValues`. */
-export const mapValues =
-  <K, V, U>(f: (v: V) => U): BatchOpFactory<[K, V], [K, U]> =>
-  () => ({
-    step: (batch, out) => {
-      for (let i = 0; i < batch.length; i++) {
-        const kv = batch[i] as [K, V];
-        out.push([kv[0], f(kv[1])]);
-      }
-    },
-  });
-
-/** Per-batch body of `rdd.flatMapValues`. */
-export const flatMapValues =
-  <K, V, U>(f: (v: V) => Iterable<U>): BatchOpFactory<[K, V], [K, U]> =>
-  () => ({
-    step: (batch, out) => {
-      for (let i = 0; i < batch.length; i++) {
-        const [k, v] = batch[i] as [K, V];
-        for (const u of f(v)) out.push([k, u]);
-      }
-    },
+/** Kernel of `rdd.flatMapValues`. */
+export const flatMapValues = <K, V, U>(f: (v: V) => Iterable<U>): Kernel =>
+  flatMap((kv: [K, V]): [K, U][] => {
+    const out: [K, U][] = [];
+    for (const u of f(kv[1])) out.push([kv[0], u]);
+    return out;
   });
 
 /** Per-batch body of `rdd.glom`: the whole partition as one array (an empty partition gives `[]`). */

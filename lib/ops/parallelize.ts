@@ -6,10 +6,29 @@ export function sliceBounds(length: number, numSlices: number, i: number): [numb
   return [Math.floor((i * length) / numSlices), Math.floor(((i + 1) * length) / numSlices)];
 }
 
+/** Elements `from` up to `to` of an array, as freshly copied batches. */
+export async function* sliceBatches<T>(items: readonly T[], from: number, to: number): AsyncGenerator<T[]> {
+  for (let i = from; i < to; i += BATCH_SIZE) yield items.slice(i, Math.min(i + BATCH_SIZE, to));
+}
+
+/** Elements `from` up to `to` of an array, as ranges of at most BATCH_SIZE read in place. */
+export function* sliceRanges<T>(
+  items: readonly T[],
+  from: number,
+  to: number,
+): Generator<[readonly T[], number, number]> {
+  for (let i = from; i < to; i += BATCH_SIZE) yield [items, i, Math.min(i + BATCH_SIZE, to)];
+}
+
 /** Number of elements of Python's `range(start, end, step)`. */
 export function rangeLength(start: number, end: number, step: number): number {
   if (step > 0) return start < end ? Math.floor((end - start - 1) / step) + 1 : 0;
   return start > end ? Math.floor((start - end - 1) / -step) + 1 : 0;
+}
+
+/** The first and past-the-end index of partition `split` of PySpark's `parallelize(range(...), numSlices)`. */
+function rangeSplit(size: number, numSlices: number, split: number): [number, number] {
+  return [Math.trunc((split * size) / numSlices), Math.trunc(((split + 1) * size) / numSlices)];
 }
 
 /**
@@ -17,20 +36,40 @@ export function rangeLength(start: number, end: number, step: number): number {
  * starts at `start + trunc(split·size/numSlices)·step`. Generated lazily, one
  * batch at a time; nothing is materialised.
  */
-export function* rangeBatches(
+export async function* rangeBatches(
   start: number,
   step: number,
   size: number,
   numSlices: number,
   split: number,
-): Generator<number[]> {
-  const from = Math.trunc((split * size) / numSlices);
-  const to = Math.trunc(((split + 1) * size) / numSlices);
+): AsyncGenerator<number[]> {
+  const [from, to] = rangeSplit(size, numSlices, split);
   for (let i = from; i < to; i += BATCH_SIZE) {
     const n = Math.min(BATCH_SIZE, to - i);
-    const batch: number[] = new Array(n);
+    const batch: number[] = [];
     let x = start + i * step;
-    for (let j = 0; j < n; j++, x += step) batch[j] = x;
+    for (let j = 0; j < n; j++, x += step) batch.push(x);
     yield batch;
+  }
+}
+
+/**
+ * The same partition for a fused loop that consumes each range before asking
+ * for the next: one buffer is refilled in place, so nothing is allocated.
+ */
+export function* rangeRanges(
+  start: number,
+  step: number,
+  size: number,
+  numSlices: number,
+  split: number,
+): Generator<[readonly number[], number, number]> {
+  const [from, to] = rangeSplit(size, numSlices, split);
+  const buffer: number[] = [];
+  for (let i = from; i < to; i += BATCH_SIZE) {
+    const n = Math.min(BATCH_SIZE, to - i);
+    let x = start + i * step;
+    for (let j = 0; j < n; j++, x += step) buffer[j] = x;
+    yield [buffer, 0, n];
   }
 }

@@ -18,3 +18,14 @@ export type BatchOpFactory<I, O> = (partition: number) => BatchOp<I, O>;
 
 /** Number of elements a source puts in one batch. */
 export const BATCH_SIZE = 4096;
+
+/**
+ * A stateless element-wise operator, fused by code generation into one loop
+ * with its neighbours (see `lib/exec/fuse.ts`): `map` replaces the element,
+ * `filter` keeps it when `fn` is truthy, `flatMap` replaces it with the
+ * elements of the Iterable `fn` returns.
+ */
+export interface Kernel {
+  readonly kind: 'map' | 'filter' | 'flatMap';
+  readonly fn: (x: never) => unknown;
+}

@@ -5,7 +5,7 @@
  * closures that compute them (as Spark's RDDs do), but nothing here runs them:
  * this module is data and pure functions, no I/O, no `await`.
  */
-import type { BatchOpFactory } from '../ops/types.js';
+import type { BatchOpFactory, Kernel } from '../ops/types.js';
 import { type Partitioner, samePartitioner } from './partitioner.js';
 
 /** What the executor hands a source or partition function: the running job's services. */
@@ -27,10 +27,21 @@ export interface SourceImpl {
   /** The partition count, resolving it with I/O if needed. */
   partitions(env: TaskEnv): Promise<number>;
   open(partition: number, env: TaskEnv): AsyncIterable<unknown[]>;
+  /**
+   * For an in-memory source: the partition as index ranges of arrays it holds,
+   * so a fused loop can read them in place, without copying into batches. An
+   * array is only valid until the next range is asked for.
+   */
+  ranges?(partition: number): Iterable<readonly [readonly unknown[], number, number]>;
 }
 
-/** A narrow operator: either a fusible per-batch operator or a whole-partition function (mapPartitions, pipe). */
+/**
+ * A narrow operator: an element-wise kernel (fused by code generation), a
+ * per-batch operator with per-partition state (fused into the same loop over
+ * batches), or a whole-partition function (mapPartitions, pipe).
+ */
 export type NarrowOp =
+  | { readonly type: 'kernel'; readonly kernel: Kernel }
   | { readonly type: 'batch'; readonly make: BatchOpFactory<unknown, unknown> }
   | {
       readonly type: 'partition';

@@ -1,0 +1,97 @@
+/**
+ * Fusion of element-wise operators into one generated loop.
+ *
+ * A run of `map`/`filter`/`flatMap` kernels is compiled into a single
+ * function with one loop over the batch and one call site per user function,
+ * so V8 sees each call site monomorphic and can inline it:
+ *
+ *   for (let i = 0; i < batch.length; i++) {
+ *     const v0 = batch[i]; at = 0; const v1 = f0(v0);
+ *     at = 1; if (f1(v1)) { emit(v1); }
+ *   }
+ *
+ * Measured on this machine: map → filter → sum over 10 M numbers costs about
+ * 2x a hand-written loop this way, against 5-10x for a chain of per-operator
+ * batch functions (each materialising an array) or closures per element.
+ * The loop ends either in `out.push(v)` (a batch to hand on) or in a sink
+ * an action passes in (sum, count, collect ...), so the last batch is never
+ * materialised. Each chain gets code of its own, compiled once and kept with
+ * the chain: sharing generated code between chains of the same shape made
+ * its call sites polymorphic and the second chain 2x slower (measured).
+ */
+import type { Kernel } from '../ops/types.js';
+
+/** Which operator of the chain threw (an index past the last kernel: the emit/sink), and what it threw. */
+export class KernelFailure extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {
+    super(`kernel ${index} failed`, { cause: error });
+  }
+}
+
+/** A compiled chain: runs `batch[from..to)` (the whole batch by default) through every kernel and emits each result. */
+export type KernelStep = (
+  batch: readonly unknown[],
+  emit: (x: unknown) => void,
+  from?: number,
+  to?: number,
+) => void;
+/** The same chain appending its results to `out`. */
+export type KernelBatchStep = (batch: readonly unknown[], out: unknown[]) => void;
+
+function body(kernels: readonly Kernel[], emit: (v: string) => string): string {
+  let inner = (v: string) => emit(v);
+  for (let i = kernels.length - 1; i >= 0; i--) {
+    const next = inner;
+    const k = kernels[i] as Kernel;
+    const out = `v${i + 1}`;
+    switch (k.kind) {
+      case 'map':
+        inner = (v) => `at = ${i}; const ${out} = f${i}(${v});\n${next(out)}`;
+        break;
+      case 'filter':
+        inner = (v) => `at = ${i}; if (f${i}(${v})) {\n${next(v)}\n}`;
+        break;
+      case 'flatMap':
+        inner = (v) => `at = ${i}; for (const ${out} of f${i}(${v})) {\n${next(out)}\nat = ${i};\n}`;
+        break;
+    }
+  }
+  return inner('v0');
+}
+
+function compile(kernels: readonly Kernel[], emit: (v: string) => string, arg: string): unknown {
+  return generate(kernels, emit, arg)(KernelFailure, ...kernels.map((k) => k.fn));
+}
+
+function generate(
+  kernels: readonly Kernel[],
+  emit: (v: string) => string,
+  arg: string,
+): (...args: unknown[]) => unknown {
+  const params = kernels.map((_, i) => `f${i}`);
+  const source = `return function fusedStep(batch, ${arg}, from = 0, to = batch.length) {
+  let at = -1;
+  try {
+    for (let i = from; i < to; i++) {
+      const v0 = batch[i];
+      ${body(kernels, emit)}
+    }
+  } catch (e) {
+    throw new KernelFailure(at, e);
+  }
+};`;
+  return new Function('KernelFailure', ...params, source) as (...args: unknown[]) => unknown;
+}
+
+/** Compiles a kernel chain whose results go to an `emit` callback. */
+export function compileSink(kernels: readonly Kernel[]): KernelStep {
+  return compile(kernels, (v) => `at = ${kernels.length}; emit(${v});`, 'emit') as KernelStep;
+}
+
+/** Compiles a kernel chain whose results are appended to an array. */
+export function compileBatch(kernels: readonly Kernel[]): KernelBatchStep {
+  return compile(kernels, (v) => `out.push(${v});`, 'out') as KernelBatchStep;
+}
