@@ -43,7 +43,8 @@ test('LineSplitter: terminators \\n, \\r\\n and lone \\r; no trailing empty line
     ['\n\n\n', ['', '', '']],
     ['x\u2028y\fz\u000bw', ['x\u2028y\fz\u000bw']],
   ];
-  for (const [text, lines] of cases) t.deepEqual(splitChunks(enc.encode(text), []), lines, JSON.stringify(text));
+  for (const [text, lines] of cases)
+    t.deepEqual(splitChunks(enc.encode(text), []), lines, JSON.stringify(text));
 });
 
 test('LineSplitter: \\r at the end of one chunk and \\n at the start of the next are one terminator', (t) => {
@@ -75,7 +76,8 @@ test('LineSplitter: multi-byte characters split across chunks decode whole', (t)
 test('LineSplitter: invalid UTF-8 becomes U+FFFD, never dropped', (t) => {
   const bytes = new Uint8Array([0x61, 0xff, 0x62, 0x0a, 0xe6, 0x97, 0x0a, 0xc3]);
   const expected = ['a\uFFFDb', '\uFFFD', '\uFFFD'];
-  for (let cut = 0; cut <= bytes.length; cut++) t.deepEqual(splitChunks(bytes, [cut]), expected, `cut at ${cut}`);
+  for (let cut = 0; cut <= bytes.length; cut++)
+    t.deepEqual(splitChunks(bytes, [cut]), expected, `cut at ${cut}`);
   t.deepEqual(splitChunks(bytes, []), new TextDecoder().decode(bytes).split('\n'));
 });
 
