@@ -3,10 +3,11 @@
  * file implementing `FileSystem` and one line in `FILESYSTEMS`.
  */
 import { UnsupportedSchemeError } from '../../errors.js';
+import { httpFs } from './http.js';
 import { localFs } from './local.js';
 import type { FileSystem } from './types.js';
 
-const FILESYSTEMS: readonly FileSystem[] = [localFs];
+const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs];
 
 const BY_SCHEME = new Map<string, FileSystem>(FILESYSTEMS.flatMap((fs) => fs.schemes.map((s) => [s, fs])));
 
