@@ -67,3 +67,25 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   return present.length === 1 ? present[0]! : AbortSignal.any(present);
 }
+
+/**
+ * Wraps an input so a consumer can tell the input's own errors (user code,
+ * a failing source) from errors of what it feeds (a socket, a process): the
+ * former are passed on unchanged.
+ */
+export class InputGuard<T> implements AsyncIterable<T> {
+  failed = false;
+  error: unknown;
+
+  constructor(private readonly input: AsyncIterable<T>) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    try {
+      yield* this.input;
+    } catch (e) {
+      this.failed = true;
+      this.error = e;
+      throw e;
+    }
+  }
+}

@@ -23,8 +23,9 @@ export async function splitLinesOf(split: InputSplit, opts: IoOptions = {}): Pro
 /** textFile(paths, minPartitions).collect(): every split's lines in split order. */
 export async function readAll(paths: string, minPartitions = 1, opts: IoOptions = {}): Promise<string[]> {
   const out: string[] = [];
-  for (const s of await planTextSplits(paths, minPartitions, opts))
-    out.push(...(await splitLinesOf(s, opts)));
+  for (const s of await planTextSplits(paths, minPartitions, opts)) {
+    for (const line of await splitLinesOf(s, opts)) out.push(line);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 /** Plumbing shared by the codecs: run a byte stream through a Node stream or a child process. */
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { InputGuard } from '../util.js';
 
 /**
  * Feeds `input` into `sink` and yields what `source` produces (for a zlib
@@ -21,25 +22,15 @@ export async function* through(
   sink: Writable,
   source: Readable,
 ): AsyncGenerator<Uint8Array> {
-  let inputError: unknown;
-  let inputFailed = false;
-  async function* guarded(): AsyncGenerator<Uint8Array> {
-    try {
-      yield* input;
-    } catch (e) {
-      inputFailed = true;
-      inputError = e;
-      throw e;
-    }
-  }
-  const feeder = Readable.from(guarded(), { objectMode: false, highWaterMark: 1 });
+  const guard = new InputGuard(input);
+  const feeder = Readable.from(guard, { objectMode: false, highWaterMark: 1 });
   const feeding = pipeline(feeder, sink).catch(() => undefined);
   try {
     for await (const chunk of source) yield chunk as Uint8Array;
     await feeding;
-    if (inputFailed) throw inputError;
+    if (guard.failed) throw guard.error;
   } catch (e) {
-    if (inputFailed) throw inputError;
+    if (guard.failed) throw guard.error;
     throw e;
   } finally {
     feeder.destroy();

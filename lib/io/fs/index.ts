@@ -5,9 +5,10 @@
 import { UnsupportedSchemeError } from '../../errors.js';
 import { httpFs } from './http.js';
 import { localFs } from './local.js';
+import { s3Fs } from './s3.js';
 import type { FileSystem } from './types.js';
 
-const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs];
+const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs, s3Fs];
 
 const BY_SCHEME = new Map<string, FileSystem>(FILESYSTEMS.flatMap((fs) => fs.schemes.map((s) => [s, fs])));
 
