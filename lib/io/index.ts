@@ -5,6 +5,7 @@
  * registries; path expressions in `glob.ts`; the line splitter in `lines.ts`.
  */
 export type { IoOptions } from './options.js';
+export { openTextOutput, type TextOutput } from './output.js';
 export {
   codecOfPaths,
   type InputSplit,

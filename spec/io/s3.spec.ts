@@ -2,11 +2,17 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import test from 'ava';
 import S3rver from 's3rver';
-import { PathNotFoundError } from '../../lib/errors.js';
-import { type IoOptions, listFiles, planTextSplits, readWholeFile } from '../../lib/io/index.js';
+import { PathExistsError, PathNotFoundError } from '../../lib/errors.js';
+import {
+  type IoOptions,
+  listFiles,
+  openTextOutput,
+  planTextSplits,
+  readWholeFile,
+} from '../../lib/io/index.js';
 import { splitLines } from '../../lib/io/lines.js';
 import { randomLines, readAll, rejectsWith, splitLinesOf, tempDir } from './helpers.js';
 
@@ -18,6 +24,15 @@ const requests: { method: string; url: string; signed: boolean }[] = [];
 
 const bigText = `${randomLines(30000, 5).join('\n')}\n`;
 const bigLines = splitLines(bigText);
+
+async function keys(bucket: string, prefix: string): Promise<string[]> {
+  const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (r.Contents ?? []).map((c) => c.Key ?? '').sort();
+}
+
+async function* batchesOf(lines: string[], size = 1000): AsyncGenerator<string[]> {
+  for (let i = 0; i < lines.length; i += size) yield lines.slice(i, i + size);
+}
 
 /**
  * s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which
@@ -180,4 +195,64 @@ test.serial('s3: anonymous access sends unsigned requests', async (t) => {
   t.deepEqual(await readAll('s3://bucket/data/a.txt', 1, anon), ['a1', 'a2']);
   t.true(requests.length > 0);
   t.true(requests.every((r) => !r.signed));
+});
+
+for (const codec of [null, 'gzip', 'bzip2'] as const) {
+  test.serial(
+    `s3 output (${codec ?? 'plain'}): multipart uploads, _SUCCESS last, read back in order`,
+    async (t) => {
+      const target = `s3://out/result-${codec ?? 'plain'}`;
+      const parts = [randomLines(2000, 21), [], ['single line'], randomLines(50, 22)];
+      requests.length = 0;
+      const out = await openTextOutput(target, codec, opts);
+      await Promise.all(parts.map((lines, i) => out.writePart(i, batchesOf(lines))));
+      t.deepEqual(await keys('out', `result-${codec ?? 'plain'}/`), [], 'nothing visible before commit');
+      await out.commit();
+      const suffix = codec === 'gzip' ? '.gz' : codec === 'bzip2' ? '.bz2' : '';
+      const prefix = `result-${codec ?? 'plain'}/`;
+      t.deepEqual(await keys('out', prefix), [
+        `${prefix}_SUCCESS`,
+        ...[0, 1, 2, 3].map((i) => `${prefix}part-0000${i}${suffix}`),
+      ]);
+      const puts = requests.filter((r) => r.method === 'PUT' || r.method === 'POST').map((r) => r.url);
+      t.true(puts.at(-1)?.includes('_SUCCESS'), '_SUCCESS is written last');
+      t.true(
+        puts.some((u) => u.includes('uploadId=')),
+        'multipart upload',
+      );
+      t.deepEqual(await readAll(target, 3, opts), parts.flat());
+      await rejectsWith(t, openTextOutput(target, codec, opts), PathExistsError, target);
+    },
+  );
+}
+
+test.serial('s3 output: a part larger than one upload part is split into several parts', async (t) => {
+  const big = randomLines(600000, 31);
+  const out = await openTextOutput('s3://out/large', null, opts);
+  requests.length = 0;
+  await out.writePart(0, batchesOf(big, 4096));
+  const uploads = requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber='));
+  t.true(uploads.length >= 2, `${uploads.length} parts`);
+  await out.commit();
+  t.deepEqual(await readAll('s3://out/large', 4, opts), big);
+});
+
+test.serial('s3 output: abort leaves nothing under the path; existing prefix refused', async (t) => {
+  const out = await openTextOutput('s3://out/failed', 'gzip', opts);
+  await out.writePart(0, batchesOf(['a', 'b']));
+  const boom = new Error('user code failed');
+  async function* failing(): AsyncGenerator<string[]> {
+    yield ['x'];
+    throw boom;
+  }
+  t.is(await t.throwsAsync(out.writePart(1, failing())), boom, 'the partition keeps its own error');
+  await out.abort();
+  t.deepEqual(await keys('out', 'failed'), []);
+  await rejectsWith(t, openTextOutput('s3://bucket/data', null, opts), PathExistsError, 's3://bucket/data');
+  await rejectsWith(
+    t,
+    openTextOutput('s3://no-such-bucket/out', null, opts),
+    PathNotFoundError,
+    'no-such-bucket',
+  );
 });

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
 import type { IoOptions } from '../options.js';
-import { anySignal, codeOf, ioCounters, mapLimit, messageOf, rethrowKnown } from '../util.js';
+import { anySignal, codeOf, InputGuard, ioCounters, mapLimit, messageOf, rethrowKnown } from '../util.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget } from './types.js';
 
 /** Bytes per read. 64 KiB measured fastest for decode+split here (256 KiB was slower). */
@@ -109,12 +109,20 @@ class LocalOutput implements OutputTarget {
       throw new IOError(this.path, `cannot write ${name}: output already ${this.state}`);
     const file = nodePath.join(this.tmp, name);
     const sig = anySignal(signal, this.stop.signal);
-    const done = pipeline(data, createWriteStream(file), { signal: sig });
+    const input = new InputGuard(data);
+    const done = pipeline(input, createWriteStream(file), { signal: sig });
     this.inflight.add(done);
     try {
       await done;
     } catch (e) {
-      rethrowKnown(e, sig);
+      if (input.failed) throw input.error;
+      if (signal?.aborted) throw signal.reason;
+      if (this.stop.signal.aborted) {
+        throw new IOError(`${this.path}/${name}`, 'output aborted while this part was being written', {
+          cause: e,
+        });
+      }
+      rethrowKnown(e);
       throw ioError(`${this.path}/${name}`, e);
     } finally {
       this.inflight.delete(done);
