@@ -1,0 +1,199 @@
+/**
+ * Local files: plain paths (absolute or relative) and `file:` URLs.
+ *
+ * Output is written into a hidden temporary sibling directory
+ * (`.<name>.sparkling-tmp-XXXXXX`, skipped by readers of the parent) that is
+ * renamed to the target at commit, after `_SUCCESS` has been written into it;
+ * so the target appears complete or not at all.
+ */
+import { createWriteStream, promises as fsp } from 'node:fs';
+import * as nodePath from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
+import type { IoOptions } from '../options.js';
+import { anySignal, codeOf, InputGuard, ioCounters, mapLimit, messageOf, rethrowKnown } from '../util.js';
+import type { FileInfo, FileSystem, ListEntry, OutputTarget } from './types.js';
+
+/** Bytes per read. 64 KiB measured fastest for decode+split here (256 KiB was slower). */
+export const LOCAL_CHUNK = 64 * 1024;
+
+const isFileUrl = (path: string): boolean => /^file:/i.test(path);
+
+function toNative(path: string): string {
+  if (!isFileUrl(path)) return path === '' ? '.' : path;
+  try {
+    return fileURLToPath(path);
+  } catch (e) {
+    throw new IOError(path, `invalid file URL: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+function childPath(dir: string, name: string): string {
+  const piece = isFileUrl(dir) ? encodeURIComponent(name) : name;
+  if (dir === '') return piece;
+  return dir.endsWith('/') ? dir + piece : `${dir}/${piece}`;
+}
+
+function ioError(path: string, e: unknown): IOError {
+  return new IOError(path, messageOf(e), { cause: e });
+}
+
+const notFound = (e: unknown): boolean => codeOf(e) === 'ENOENT' || codeOf(e) === 'ENOTDIR';
+
+async function statNative(path: string, native: string): Promise<FileInfo | null> {
+  try {
+    const st = await fsp.stat(native);
+    const isDirectory = st.isDirectory();
+    return { path, isDirectory, size: isDirectory ? null : st.size, rangeable: !isDirectory };
+  } catch (e) {
+    if (notFound(e)) return null;
+    throw ioError(path, e);
+  }
+}
+
+async function* readLocal(
+  path: string,
+  start: number,
+  end: number | null,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted();
+  const native = toNative(path);
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(native, 'r');
+  } catch (e) {
+    if (notFound(e)) throw new PathNotFoundError(path);
+    throw ioError(path, e);
+  }
+  ioCounters.opened++;
+  try {
+    let pos = start;
+    for (;;) {
+      signal?.throwIfAborted();
+      const want = end === null ? LOCAL_CHUNK : Math.min(LOCAL_CHUNK, end - pos);
+      if (want <= 0) return;
+      const buf = Buffer.allocUnsafe(want);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, 0, want, pos));
+      } catch (e) {
+        rethrowKnown(e, signal);
+        throw ioError(path, e);
+      }
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      ioCounters.bytesRead += bytesRead;
+      yield bytesRead < want ? buf.subarray(0, bytesRead) : buf;
+    }
+  } finally {
+    ioCounters.closed++;
+    await fh.close();
+  }
+}
+
+class LocalOutput implements OutputTarget {
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly path: string,
+    private readonly target: string,
+    private readonly tmp: string,
+  ) {}
+
+  async writeFile(name: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    if (this.state !== 'open')
+      throw new IOError(this.path, `cannot write ${name}: output already ${this.state}`);
+    const file = nodePath.join(this.tmp, name);
+    const sig = anySignal(signal, this.stop.signal);
+    const input = new InputGuard(data);
+    const done = pipeline(input, createWriteStream(file), { signal: sig });
+    this.inflight.add(done);
+    try {
+      await done;
+    } catch (e) {
+      if (input.failed) throw input.error;
+      if (signal?.aborted) throw signal.reason;
+      if (this.stop.signal.aborted) {
+        throw new IOError(`${this.path}/${name}`, 'output aborted while this part was being written', {
+          cause: e,
+        });
+      }
+      rethrowKnown(e);
+      throw ioError(`${this.path}/${name}`, e);
+    } finally {
+      this.inflight.delete(done);
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (this.state !== 'open') throw new IOError(this.path, `cannot commit: output already ${this.state}`);
+    try {
+      await Promise.all(this.inflight);
+      await fsp.writeFile(nodePath.join(this.tmp, '_SUCCESS'), '');
+      if ((await statNative(this.path, this.target)) !== null) throw new PathExistsError(this.path);
+      await fsp.rename(this.tmp, this.target);
+      this.state = 'committed';
+    } catch (e) {
+      await this.abort();
+      rethrowKnown(e);
+      throw ioError(this.path, e);
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'committed') return;
+    this.state = 'aborted';
+    this.stop.abort();
+    await Promise.allSettled([...this.inflight]);
+    await fsp.rm(this.tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+export const localFs: FileSystem = {
+  schemes: ['', 'file'],
+
+  stat(path: string, _opts: IoOptions): Promise<FileInfo | null> {
+    return statNative(path, toNative(path));
+  },
+
+  async list(dir: string, _opts: IoOptions): Promise<ListEntry[]> {
+    const native = toNative(dir);
+    let dirents: import('node:fs').Dirent[];
+    try {
+      dirents = await fsp.readdir(native, { withFileTypes: true });
+    } catch (e) {
+      if (notFound(e)) throw new PathNotFoundError(dir);
+      throw ioError(dir, e);
+    }
+    const entries = await mapLimit(dirents, 32, async (d): Promise<ListEntry | null> => {
+      const path = childPath(dir, d.name);
+      if (d.isDirectory()) return { name: d.name, path, isDirectory: true };
+      // Files and symlinks: stat follows links and gives the size.
+      const info = await statNative(path, nodePath.join(native, d.name));
+      if (info === null) return null; // vanished, or a dangling link
+      return { name: d.name, path, isDirectory: info.isDirectory, info };
+    });
+    return entries.filter((e): e is ListEntry => e !== null);
+  },
+
+  read(path: string, start: number, end: number | null, _opts: IoOptions, signal?: AbortSignal) {
+    return readLocal(path, start, end, signal);
+  },
+
+  async createOutput(path: string, _opts: IoOptions): Promise<OutputTarget> {
+    const target = nodePath.resolve(toNative(path));
+    if ((await statNative(path, target)) !== null) throw new PathExistsError(path);
+    const parent = nodePath.dirname(target);
+    try {
+      await fsp.mkdir(parent, { recursive: true });
+      const tmp = await fsp.mkdtemp(nodePath.join(parent, `.${nodePath.basename(target)}.sparkling-tmp-`));
+      return new LocalOutput(path, target, tmp);
+    } catch (e) {
+      throw ioError(path, e);
+    }
+  },
+};

@@ -1,0 +1,22 @@
+/** Options every I/O entry point takes (the engine passes the Context's). */
+export interface IoOptions {
+  s3?: {
+    /** S3-compatible endpoint URL (default: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS). */
+    endpoint?: string;
+    /** Path-style addressing (`http://host/bucket/key`), needed by most S3-compatible stores. */
+    forcePathStyle?: boolean;
+    /** Default: `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`. */
+    region?: string;
+    /** Send unsigned requests (public buckets). */
+    anonymous?: boolean;
+    /** Default: the SDK's chain (environment, shared config files, instance roles ...). */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  /** Stall timeout for http(s) reads: no byte for this long is an error (default 30 000 ms). */
+  httpTimeoutMs?: number;
+  /** Split size for uncompressed splittable files (default 32 MiB). */
+  blockSize?: number;
+}
+
+export const DEFAULT_BLOCK_SIZE = 32 * 1024 * 1024;
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
