@@ -8,6 +8,8 @@ import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
 import { ArgumentError, SparklingError } from './errors.js';
 import { Job, Runtime } from './exec/job.js';
+import { codecOfPaths, type IoOptions } from './io/index.js';
+import { textFileSource, wholeFileSource } from './io/sources.js';
 import {
   rangeBatches,
   rangeLength,
@@ -19,12 +21,34 @@ import {
 import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
 import { RDD } from './rdd.js';
 
-/** Options of `new Context(...)`. */
-export interface ContextOptions {
+/** Options of `new Context(...)`; the I/O ones (`s3`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
+export interface ContextOptions extends IoOptions {
   /** Default number of partitions for `parallelize`, `range` ... (default: the number of CPUs). */
   defaultParallelism?: number;
   /** How many partitions an action computes at once (default: `max(2, defaultParallelism)`). */
   concurrency?: number;
+}
+
+/** `minPartitions` of a file source; PySpark's default is min(defaultParallelism, 2). */
+function minPartitionsArgument(value: unknown, defaultParallelism: number): number {
+  return args.optionalPositiveInt('minPartitions', value) ?? Math.min(defaultParallelism, 2);
+}
+
+function pathsArgument(paths: unknown): string {
+  if (typeof paths !== 'string' || paths.trim() === '')
+    throw new ArgumentError(`paths must be a non-empty string, got ${String(paths)}`);
+  return paths;
+}
+
+/** `paths=[...]` and the codec implied by the suffixes, for explain(). */
+function fileAttrs(paths: string): Attrs {
+  const codec = codecOfPaths(paths);
+  return codec === null
+    ? [['paths', `[${paths}]`]]
+    : [
+        ['paths', `[${paths}]`],
+        ['codec', codec],
+      ];
 }
 
 export class Context {
@@ -32,6 +56,8 @@ export class Context {
   readonly defaultParallelism: number;
   /** @internal */
   readonly _runtime: Runtime;
+  /** @internal Options of file sources and outputs. */
+  readonly _io: IoOptions;
   private nextId = 0;
   private stopped = false;
 
@@ -46,6 +72,11 @@ export class Context {
     const concurrency =
       args.optionalPositiveInt('concurrency', options.concurrency) ?? Math.max(2, this.defaultParallelism);
     this._runtime = new Runtime(concurrency);
+    this._io = { ...(options.s3 === undefined ? {} : { s3: options.s3 }) };
+    if (options.httpTimeoutMs !== undefined)
+      this._io.httpTimeoutMs = args.positiveInt('httpTimeoutMs', options.httpTimeoutMs);
+    if (options.blockSize !== undefined)
+      this._io.blockSize = args.positiveInt('blockSize', options.blockSize);
   }
 
   /** @internal The next RDD id. */
@@ -131,6 +162,58 @@ export class Context {
         ranges: (split) => rangeRanges(from, by, size, n, split),
       },
       [['range', `${from}..${to}${by === 1 ? '' : ` step ${by}`}`]],
+    );
+  }
+
+  /**
+   * The lines of text files. `paths` is a path, a glob (`*`, `?` in any
+   * segment), a directory (its files, skipping names that start with `_` or
+   * `.`), or a comma-separated list of them; local, `file://`, `http(s)://`
+   * and `s3://` (`s3a://`, `s3n://`). `.gz`, `.bz2` and `.zip` files are
+   * decompressed as they stream. Lines end at `\n`, `\r\n` or a lone `\r`;
+   * invalid UTF-8 becomes U+FFFD. A big plain file is split into byte ranges
+   * so there are at least `minPartitions` partitions (default
+   * min(defaultParallelism, 2)). Lazy: nothing is listed or read until an action.
+   * @example
+   * sc.textFile('logs/*.gz', 4).explain();
+   * // => '(?) textFile[0] paths=[logs/*.gz] codec=gzip'
+   */
+  textFile(paths: string, minPartitions?: number): RDD<string> {
+    const expr = pathsArgument(paths);
+    const min = minPartitionsArgument(minPartitions, this.defaultParallelism);
+    return this._source<string>('textFile', textFileSource(expr, min, this._io), fileAttrs(expr));
+  }
+
+  /**
+   * Whole text files as `[path, content]` pairs (decompressed by extension, decoded as UTF-8).
+   * @example
+   * sc.wholeTextFiles('docs/').explain();
+   * // => '(?) wholeTextFiles[0] paths=[docs/]'
+   */
+  wholeTextFiles(paths: string, minPartitions?: number): RDD<[string, string]> {
+    const expr = pathsArgument(paths);
+    const min = minPartitionsArgument(minPartitions, this.defaultParallelism);
+    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    return this._source(
+      'wholeTextFiles',
+      wholeFileSource(expr, min, this._io, decode, true),
+      fileAttrs(expr),
+    );
+  }
+
+  /**
+   * Whole files as `[path, bytes]` pairs, not decompressed.
+   * @example
+   * sc.binaryFiles('images/*.png').explain();
+   * // => '(?) binaryFiles[0] paths=[images/*.png]'
+   */
+  binaryFiles(paths: string, minPartitions?: number): RDD<[string, Uint8Array]> {
+    const expr = pathsArgument(paths);
+    const min = minPartitionsArgument(minPartitions, this.defaultParallelism);
+    return this._source(
+      'binaryFiles',
+      wholeFileSource(expr, min, this._io, (b) => b, false),
+      fileAttrs(expr),
     );
   }
 

@@ -4,6 +4,7 @@
  * has an example.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import test from 'ava';
 import * as sparkling from '../lib/index.js';
@@ -105,7 +106,7 @@ for (const ex of all) {
   test(`@example ${ex.owner} (${ex.where})`, async (t) => {
     // In scope: the public exports, then the example's own module's exports.
     const own = (await import(ex.file)) as Record<string, unknown>;
-    const scope: Record<string, unknown> = { ...own, ...sparkling };
+    const scope: Record<string, unknown> = { ...own, ...sparkling, tmpdir };
     const names = Object.keys(scope);
     const [prefix, last] = splitLast(ex.code);
     const run = new AsyncFunction('sc', ...names, `${prefix}\nreturn (${last});`);

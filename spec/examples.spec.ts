@@ -12,6 +12,13 @@ async function example(name: string): Promise<string> {
   return stdout;
 }
 
+test('examples/wordcount.ts prints the top words and the plan', async (t) => {
+  const out = await example('wordcount.ts');
+  t.regex(out, /top words:\n {2}17 {2}a\n {2}12 {2}the\n {2}10 {2}and\n/);
+  t.regex(out, /plan:\n\(\?\) reduceByKey\[4\] numPartitions=\? partitioner=hash\n \+-\(\?\) map\[3\]\n/);
+  t.regex(out, / {4}\| {2}textFile\[0\] paths=\[.*spark-notes\.txt\]/);
+});
+
 test('examples/basics.ts computes only the first partition for first()', async (t) => {
   const out = await example('basics.ts');
   t.regex(out, /first: 10\n/);
