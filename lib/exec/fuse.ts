@@ -17,7 +17,9 @@
  * an action passes in (sum, count, collect ...), so the last batch is never
  * materialised. Each chain gets code of its own, compiled once and kept with
  * the chain: sharing generated code between chains of the same shape made
- * its call sites polymorphic and the second chain 2x slower (measured).
+ * its call sites polymorphic and the second chain 2-3x slower (measured),
+ * and so did identical source text, which V8's compilation cache shares, so
+ * each chain's source carries its own number.
  */
 import type { Kernel } from '../ops/types.js';
 
@@ -62,6 +64,9 @@ function body(kernels: readonly Kernel[], emit: (v: string) => string): string {
   return inner('v0');
 }
 
+/** Numbers each compiled chain: V8 caches code by source text, so identical text would share one function's feedback. */
+let chains = 0;
+
 function compile(kernels: readonly Kernel[], emit: (v: string) => string, arg: string): unknown {
   return generate(kernels, emit, arg)(KernelFailure, ...kernels.map((k) => k.fn));
 }
@@ -72,7 +77,8 @@ function generate(
   arg: string,
 ): (...args: unknown[]) => unknown {
   const params = kernels.map((_, i) => `f${i}`);
-  const source = `return function fusedStep(batch, ${arg}, from = 0, to = batch.length) {
+  const source = `// fused chain ${++chains}
+return function fusedStep(batch, ${arg}, from = 0, to = batch.length) {
   let at = -1;
   try {
     for (let i = from; i < to; i++) {

@@ -11,13 +11,16 @@ export async function* sliceBatches<T>(items: readonly T[], from: number, to: nu
   for (let i = from; i < to; i += BATCH_SIZE) yield items.slice(i, Math.min(i + BATCH_SIZE, to));
 }
 
-/** Elements `from` up to `to` of an array, as ranges of at most BATCH_SIZE read in place. */
+/** In-place ranges need no batch-sized arrays: fewer, longer calls into the fused loop. */
+const RANGE_SIZE = 16 * BATCH_SIZE;
+
+/** Elements `from` up to `to` of an array, as ranges of at most RANGE_SIZE read in place. */
 export function* sliceRanges<T>(
   items: readonly T[],
   from: number,
   to: number,
 ): Generator<[readonly T[], number, number]> {
-  for (let i = from; i < to; i += BATCH_SIZE) yield [items, i, Math.min(i + BATCH_SIZE, to)];
+  for (let i = from; i < to; i += RANGE_SIZE) yield [items, i, Math.min(i + RANGE_SIZE, to)];
 }
 
 /** Number of elements of Python's `range(start, end, step)`. */
