@@ -100,9 +100,16 @@ function lengthOf(res: Response): number | null {
 async function statHttp(url: string, opts: IoOptions, signal?: AbortSignal): Promise<FileInfo | null> {
   const guard = new StallGuard(timeoutOf(opts), url);
   let res = await send(url, { method: 'HEAD' }, guard, signal);
-  if (res.status === 405 || res.status === 501) {
-    res = await send(url, { method: 'GET' }, guard, signal);
+  if (res.status === 403 || res.status === 405 || res.status === 501) {
+    // HEAD refused (or, for a presigned URL, signed for GET only): ask for the first byte instead.
+    res = await send(url, { method: 'GET', headers: { range: 'bytes=0-0' } }, guard, signal);
     guard.controller.abort(); // only the headers were wanted
+    if (res.status === 416) return { path: url, isDirectory: false, size: 0, rangeable: false };
+    if (res.status === 206) {
+      const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1];
+      const size = total === undefined ? null : Number(total);
+      return { path: url, isDirectory: false, size, rangeable: size !== null };
+    }
   }
   if (res.status === 404 || res.status === 410) return null;
   if (!res.ok) throw statusError(url, res);

@@ -24,6 +24,7 @@
  * leaves only invisible incomplete uploads, which a bucket lifecycle rule
  * (AbortIncompleteMultipartUpload) reclaims.
  */
+import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ArgumentError, IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
 import type { IoOptions } from '../options.js';
@@ -323,7 +324,9 @@ class S3Output implements OutputTarget {
     private readonly path: string,
     private readonly loc: S3Location,
     private readonly client: S3Client,
-  ) {}
+  ) {
+    setMaxListeners(0, this.stop.signal); // one listener per part being written
+  }
 
   private keyOf(name: string): string {
     return `${this.loc.key.replace(/\/+$/, '')}/${name}`;
