@@ -18,46 +18,9 @@
  */
 import { IOError, PathNotFoundError } from '../../errors.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
-import { anySignal, messageOf, rethrowKnown } from '../util.js';
+import { anySignal } from '../util.js';
+import { StallGuard } from './stall.js';
 import type { FileInfo, FileSystem, ListEntry } from './types.js';
-
-/** Aborts a request when no byte arrives for `ms` milliseconds. Armed only while waiting on the server. */
-class StallGuard {
-  readonly controller = new AbortController();
-  stalled = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly ms: number,
-    private readonly url: string,
-  ) {}
-
-  arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.stalled = true;
-      this.controller.abort(new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`));
-    }, this.ms);
-  }
-
-  disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /** The error to report for `e`, thrown while talking to the server. */
-  failure(e: unknown, what: string, signal?: AbortSignal): unknown {
-    if (signal?.aborted) return signal.reason;
-    if (this.stalled) return new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`);
-    try {
-      rethrowKnown(e);
-    } catch (known) {
-      return known;
-    }
-    const cause = e instanceof Error && e.cause !== undefined ? `: ${messageOf(e.cause)}` : '';
-    return new IOError(this.url, `${what}: ${messageOf(e)}${cause}`, { cause: e });
-  }
-}
 
 function statusError(url: string, res: Response): Error {
   const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
