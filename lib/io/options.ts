@@ -12,7 +12,7 @@ export interface IoOptions {
     /** Default: the SDK's chain (environment, shared config files, instance roles ...). */
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
-  /** Stall timeout for http(s) reads: no byte for this long is an error (default 30 000 ms). */
+  /** Stall timeout for http(s) and S3 reads: no byte for this long is an IOError (default 30 000 ms). */
   httpTimeoutMs?: number;
   /** Split size for uncompressed splittable files (default 32 MiB). */
   blockSize?: number;

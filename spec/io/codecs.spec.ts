@@ -5,6 +5,10 @@ import zlib from 'node:zlib';
 import test from 'ava';
 import { zipSync } from 'fflate';
 import { CodecError } from '../../lib/errors.js';
+import { bzip2Codec } from '../../lib/io/codec/bzip2.js';
+import { gzipCodec } from '../../lib/io/codec/gzip.js';
+import type { Codec } from '../../lib/io/codec/types.js';
+import { zipCodec } from '../../lib/io/codec/zip.js';
 import { listFiles, planTextSplits, readTextSplit, readWholeFile } from '../../lib/io/index.js';
 import { splitLines } from '../../lib/io/lines.js';
 import { ioCounters } from '../../lib/io/util.js';
@@ -194,3 +198,35 @@ test.serial('abort signal: aborting mid-read rejects with the reason and closes 
   t.is(ioCounters.closed - before.closed, ioCounters.opened - before.opened);
   t.false((await openFiles()).includes(f('large.gz')));
 });
+
+test.serial(
+  'codecs: an error of the input itself (network, abort) comes out unchanged, not as CodecError',
+  async (t) => {
+    const boom = new Error('source failed');
+    const files: [Codec, string][] = [
+      [gzipCodec, 'large.gz'],
+      [bzip2Codec, 'large.bz2'],
+      [zipCodec, 'two.zip'],
+    ];
+    for (const mode of ['program', 'js']) {
+      if (mode === 'js') process.env.SPARKLING_BZIP2 = 'js';
+      try {
+        for (const [codec, name] of files) {
+          const bytes = await fsp.readFile(f(name));
+          async function* failing(): AsyncGenerator<Uint8Array> {
+            yield bytes.subarray(0, 300);
+            await new Promise((r) => setTimeout(r, 5));
+            throw boom;
+          }
+          const err = await t.throwsAsync(async () => {
+            for await (const _ of codec.decode(failing(), f(name))) {
+            }
+          });
+          t.is(err, boom, `${codec.name} (${mode})`);
+        }
+      } finally {
+        delete process.env.SPARKLING_BZIP2;
+      }
+    }
+  },
+);

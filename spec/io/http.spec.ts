@@ -101,6 +101,11 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       if (req.method === 'HEAD') res.writeHead(200, { 'content-length': 10, 'accept-ranges': 'bytes' }).end();
       else res.writeHead(500, 'Internal Server Error').end('boom');
       return;
+    case '/presigned/big.txt':
+      // Like a presigned S3 URL: signed for GET, so HEAD is refused.
+      if (req.method === 'HEAD') res.writeHead(403, 'Forbidden').end();
+      else await serveFile(req, res, path.join(dir, 'big.txt'), true);
+      return;
     case '/nohead.txt':
       if (req.method === 'HEAD') res.writeHead(405, 'Method Not Allowed').end();
       else res.writeHead(200, { 'content-length': 8 }).end('a\nb\nc\nd\n');
@@ -197,8 +202,15 @@ test('http: a server without range support gives one split; a range read still w
   t.deepEqual(parts.flat(), bigLines);
 });
 
-test('http: HEAD refused (405) falls back to GET for stat', async (t) => {
+test('http: HEAD refused (405, or 403 as for a presigned URL) falls back to a one-byte GET', async (t) => {
   t.deepEqual(await readAll(`${base}/nohead.txt`), ['a', 'b', 'c', 'd']);
+  const url = `${base}/presigned/big.txt?X-Amz-Signature=abc&X-Amz-Expires=60`;
+  const splits = await planTextSplits(url, 3, { blockSize: 100_000 });
+  t.true(splits.length >= 3, 'the size and range support came from the GET');
+  t.is(splits[0]?.size, Buffer.byteLength(bigText));
+  const got: string[] = [];
+  for (const s of splits) for (const line of await splitLinesOf(s)) got.push(line);
+  t.deepEqual(got, bigLines);
 });
 
 test('http: directory index listing, globs, hidden names skipped', async (t) => {

@@ -135,3 +135,16 @@ test('output: file:// URLs, argument errors, read-only http', async (t) => {
     'http://127.0.0.1:9/out',
   );
 });
+
+test('output: of two jobs racing for one path, the second commit gets PathExistsError and leaves nothing', async (t) => {
+  const parent = path.join(dir, 'race');
+  const target = path.join(parent, 'out');
+  const a = await openTextOutput(target, null, {});
+  const b = await openTextOutput(target, null, {});
+  await a.writePart(0, batchesOf(['from a']));
+  await b.writePart(0, batchesOf(['from b']));
+  await a.commit();
+  await rejectsWith(t, b.commit(), PathExistsError, target);
+  t.deepEqual(await fsp.readdir(parent), ['out']);
+  t.deepEqual(await readAll(target), ['from a']);
+});

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import test from 'ava';
 import S3rver from 's3rver';
-import { PathExistsError, PathNotFoundError } from '../../lib/errors.js';
+import { IOError, PathExistsError, PathNotFoundError } from '../../lib/errors.js';
 import {
   type IoOptions,
   listFiles,
@@ -15,6 +15,9 @@ import {
 } from '../../lib/io/index.js';
 import { splitLines } from '../../lib/io/lines.js';
 import { randomLines, readAll, rejectsWith, splitLinesOf, tempDir } from './helpers.js';
+
+// The SDK warns once per process that its releases after January 2027 need Node 22; keep test output clean.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 let server: http.Server;
 let opts: IoOptions;
@@ -75,6 +78,17 @@ test.before(async () => {
       url: req.url ?? '',
       signed: req.headers.authorization !== undefined,
     });
+    // Fault injection in front of s3rver: a GET that stalls, and one whose connection drops mid-body.
+    if (req.method === 'GET' && req.url?.startsWith('/bucket/faults/stall.txt')) {
+      res.writeHead(200, { 'content-length': 1000, 'content-type': 'text/plain' });
+      res.write('first\nsecond');
+      return;
+    }
+    if (req.method === 'GET' && req.url?.startsWith('/bucket/faults/drop.txt')) {
+      res.writeHead(200, { 'content-length': 1000, 'content-type': 'text/plain' });
+      res.write('first\nsecond', () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -187,6 +201,20 @@ test('s3: missing key, missing prefix, missing bucket, glob matching nothing →
     PathNotFoundError,
     's3://bucket/logs/19*/*',
   );
+});
+
+test('s3: a GetObject body that stalls or drops → IOError naming the object, never a short result', async (t) => {
+  for (const name of ['stall.txt', 'drop.txt']) {
+    const path = `s3://bucket/faults/${name}`;
+    const t0 = Date.now();
+    await rejectsWith(
+      t,
+      splitLinesOf({ path, start: 0, end: null, codec: null, size: null }, { ...opts, httpTimeoutMs: 300 }),
+      IOError,
+      path,
+    );
+    t.true(Date.now() - t0 < 5000);
+  }
 });
 
 test.serial('s3: anonymous access sends unsigned requests', async (t) => {

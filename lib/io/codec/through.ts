@@ -45,6 +45,7 @@ export async function* through(
  * Runs `body` over `input` unless `input` has no bytes at all (a zero-byte
  * file is empty whatever its suffix: no process is spawned, no decoder
  * complains of a missing header). Owns `input`: closes it on every exit.
+ * An error of `input` itself comes out unchanged, even if `body` wrapped it.
  */
 export async function* unlessEmpty<T>(
   input: AsyncIterable<Uint8Array>,
@@ -59,16 +60,31 @@ export async function* unlessEmpty<T>(
       if (r.value.length > 0) first = r.value;
     }
     let replayed = false;
+    let inputFailed = false;
+    let inputError: unknown;
     const rest: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => ({
         next: async (): Promise<IteratorResult<Uint8Array>> => {
-          if (replayed) return it.next();
-          replayed = true;
-          return { done: false, value: first };
+          if (!replayed) {
+            replayed = true;
+            return { done: false, value: first };
+          }
+          try {
+            return await it.next();
+          } catch (e) {
+            inputFailed = true;
+            inputError = e;
+            throw e;
+          }
         },
       }),
     };
-    yield* body(rest);
+    try {
+      yield* body(rest);
+    } catch (e) {
+      // The input's own error (a dropped connection, an abort) is not the codec's: pass it on unchanged.
+      throw inputFailed ? inputError : e;
+    }
   } finally {
     await it.return?.();
   }

@@ -18,46 +18,9 @@
  */
 import { IOError, PathNotFoundError } from '../../errors.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
-import { anySignal, messageOf, rethrowKnown } from '../util.js';
+import { anySignal } from '../util.js';
+import { StallGuard } from './stall.js';
 import type { FileInfo, FileSystem, ListEntry } from './types.js';
-
-/** Aborts a request when no byte arrives for `ms` milliseconds. Armed only while waiting on the server. */
-class StallGuard {
-  readonly controller = new AbortController();
-  stalled = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly ms: number,
-    private readonly url: string,
-  ) {}
-
-  arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.stalled = true;
-      this.controller.abort(new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`));
-    }, this.ms);
-  }
-
-  disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /** The error to report for `e`, thrown while talking to the server. */
-  failure(e: unknown, what: string, signal?: AbortSignal): unknown {
-    if (signal?.aborted) return signal.reason;
-    if (this.stalled) return new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`);
-    try {
-      rethrowKnown(e);
-    } catch (known) {
-      return known;
-    }
-    const cause = e instanceof Error && e.cause !== undefined ? `: ${messageOf(e.cause)}` : '';
-    return new IOError(this.url, `${what}: ${messageOf(e)}${cause}`, { cause: e });
-  }
-}
 
 function statusError(url: string, res: Response): Error {
   const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
@@ -100,9 +63,16 @@ function lengthOf(res: Response): number | null {
 async function statHttp(url: string, opts: IoOptions, signal?: AbortSignal): Promise<FileInfo | null> {
   const guard = new StallGuard(timeoutOf(opts), url);
   let res = await send(url, { method: 'HEAD' }, guard, signal);
-  if (res.status === 405 || res.status === 501) {
-    res = await send(url, { method: 'GET' }, guard, signal);
+  if (res.status === 403 || res.status === 405 || res.status === 501) {
+    // HEAD refused (or, for a presigned URL, signed for GET only): ask for the first byte instead.
+    res = await send(url, { method: 'GET', headers: { range: 'bytes=0-0' } }, guard, signal);
     guard.controller.abort(); // only the headers were wanted
+    if (res.status === 416) return { path: url, isDirectory: false, size: 0, rangeable: false };
+    if (res.status === 206) {
+      const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1];
+      const size = total === undefined ? null : Number(total);
+      return { path: url, isDirectory: false, size, rangeable: size !== null };
+    }
   }
   if (res.status === 404 || res.status === 410) return null;
   if (!res.ok) throw statusError(url, res);

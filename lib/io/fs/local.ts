@@ -6,6 +6,7 @@
  * renamed to the target at commit, after `_SUCCESS` has been written into it;
  * so the target appears complete or not at all.
  */
+import { setMaxListeners } from 'node:events';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -102,7 +103,9 @@ class LocalOutput implements OutputTarget {
     private readonly path: string,
     private readonly target: string,
     private readonly tmp: string,
-  ) {}
+  ) {
+    setMaxListeners(0, this.stop.signal); // one listener per part being written
+  }
 
   async writeFile(name: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
     if (this.state !== 'open')
@@ -140,6 +143,8 @@ class LocalOutput implements OutputTarget {
     } catch (e) {
       await this.abort();
       rethrowKnown(e);
+      // Another writer created the target between the check and the rename.
+      if (codeOf(e) === 'ENOTEMPTY' || codeOf(e) === 'EEXIST') throw new PathExistsError(this.path);
       throw ioError(this.path, e);
     }
   }

@@ -13,7 +13,10 @@
  *
  * Directories are key prefixes: `s3://b/logs` is a directory when some key
  * starts with `logs/`. Listing is ListObjectsV2 (with `/` as delimiter for one
- * level, without for a whole tree). Reads are ranged GetObject requests.
+ * level, without for a whole tree). Reads are ranged GetObject requests under
+ * the same stall timeout as http (`httpTimeoutMs`); a body that ends short or
+ * a dropped connection is an IOError. Throttling and 5xx answers get the
+ * SDK's retries (3 attempts by default), then an IOError naming the path.
  *
  * Output ("rename" on S3): every part is a multipart upload under its final
  * key, but no upload is completed until `commit`, and an uncompleted
@@ -24,10 +27,12 @@
  * leaves only invisible incomplete uploads, which a bucket lifecycle rule
  * (AbortIncompleteMultipartUpload) reclaims.
  */
+import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ArgumentError, IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
-import type { IoOptions } from '../options.js';
+import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
 import { anySignal, concatBytes, InputGuard, messageOf, rethrowKnown } from '../util.js';
+import { StallGuard } from './stall.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget, TreeEntry } from './types.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -267,39 +272,53 @@ async function* readS3(
   const loc = parse(path);
   const client = await clientFor(opts);
   const { GetObjectCommand } = await sdk();
-  const stop = new AbortController();
-  const sig = anySignal(signal, stop.signal);
+  const guard = new StallGuard(opts.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS, path);
+  const sig = anySignal(signal, guard.controller.signal);
   const range = start > 0 || end !== null ? `bytes=${start}-${end === null ? '' : end - 1}` : undefined;
   let received = 0;
-  let body: unknown;
+  let body: { destroy?: () => void } | undefined;
+  const destroyBody = (): void => body?.destroy?.();
+  guard.controller.signal.addEventListener('abort', destroyBody, { once: true });
   try {
     let expected: number | null;
+    guard.arm();
     try {
       const r = await client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, Range: range }), {
         abortSignal: sig,
       });
-      body = r.Body;
+      body = r.Body as typeof body;
       expected = r.ContentLength ?? null;
     } catch (e) {
       if (s3ErrorOf(e).name === 'InvalidRange' || s3ErrorOf(e).status === 416) return; // starts at or after EOF
+      if (guard.stalled) throw guard.failure(e, 'GetObject', signal);
       throw s3Error(path, e, signal);
+    } finally {
+      guard.disarm();
     }
     if (!isAsyncIterable(body)) throw new IOError(path, 'GetObject returned no readable body');
-    try {
-      for await (const chunk of body) {
-        received += chunk.length;
-        yield chunk;
+    const it = body[Symbol.asyncIterator]();
+    for (;;) {
+      let r: IteratorResult<Uint8Array>;
+      guard.arm();
+      try {
+        r = await it.next();
+      } catch (e) {
+        throw guard.failure(e, `connection failed after ${received} bytes`, signal);
+      } finally {
+        guard.disarm();
       }
-    } catch (e) {
-      rethrowKnown(e, signal);
-      throw new IOError(path, `connection failed after ${received} bytes: ${messageOf(e)}`, { cause: e });
+      if (r.done) break;
+      received += r.value.length;
+      yield r.value;
     }
     if (expected !== null && received < expected) {
       throw new IOError(path, `connection closed after ${received} of ${expected} bytes`);
     }
   } finally {
-    stop.abort();
-    (body as { destroy?: () => void } | undefined)?.destroy?.();
+    guard.disarm();
+    guard.controller.signal.removeEventListener('abort', destroyBody);
+    guard.controller.abort(); // releases the connection if the body was not read to the end
+    destroyBody();
   }
 }
 
@@ -323,7 +342,9 @@ class S3Output implements OutputTarget {
     private readonly path: string,
     private readonly loc: S3Location,
     private readonly client: S3Client,
-  ) {}
+  ) {
+    setMaxListeners(0, this.stop.signal); // one listener per part being written
+  }
 
   private keyOf(name: string): string {
     return `${this.loc.key.replace(/\/+$/, '')}/${name}`;
