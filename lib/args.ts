@@ -18,6 +18,11 @@ export function nonNegativeInt(name: string, value: unknown): number {
   return value;
 }
 
+/** `undefined` stays undefined (use the default); anything else must be a non-negative integer. */
+export function optionalNonNegativeInt(name: string, value: unknown): number | undefined {
+  return value === undefined || value === null ? undefined : nonNegativeInt(name, value);
+}
+
 export function integer(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value))
     throw new ArgumentError(`${name} must be an integer, got ${String(value)}`);

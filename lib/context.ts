@@ -7,7 +7,7 @@ import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
 import { ArgumentError, SparklingError } from './errors.js';
-import { Job, Runtime } from './exec/job.js';
+import { DEFAULT_RETRIES, Job, Runtime } from './exec/job.js';
 import { codecOfPaths, type IoOptions } from './io/index.js';
 import { textFileSource, wholeFileSource } from './io/sources.js';
 import {
@@ -27,6 +27,16 @@ export interface ContextOptions extends IoOptions {
   defaultParallelism?: number;
   /** How many partitions an action computes at once (default: `max(2, defaultParallelism)`). */
   concurrency?: number;
+  /**
+   * How many times a failed task is run again, from its source, before the
+   * action fails (default 0). Results are as if it had succeeded the first
+   * time; side effects of `foreach` may repeat.
+   */
+  maxRetries?: number;
+  /** Extra attempts for transient I/O failures (5xx answers, dropped or stalled connections); default 2. */
+  ioRetries?: number;
+  /** Pause before each new attempt, in milliseconds (default 0). */
+  retryWaitMs?: number;
 }
 
 /** `minPartitions` of a file source; PySpark's default is min(defaultParallelism, 2). */
@@ -71,7 +81,12 @@ export class Context {
       args.optionalPositiveInt('defaultParallelism', options.defaultParallelism) ?? availableParallelism();
     const concurrency =
       args.optionalPositiveInt('concurrency', options.concurrency) ?? Math.max(2, this.defaultParallelism);
-    this._runtime = new Runtime(concurrency);
+    this._runtime = new Runtime(concurrency, {
+      maxRetries: args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
+      ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
+      retryWaitMs:
+        args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
+    });
     this._io = { ...(options.s3 === undefined ? {} : { s3: options.s3 }) };
     if (options.httpTimeoutMs !== undefined)
       this._io.httpTimeoutMs = args.positiveInt('httpTimeoutMs', options.httpTimeoutMs);

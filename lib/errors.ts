@@ -53,12 +53,18 @@ export class PathExistsError extends SparklingError {
   }
 }
 
-/** Reading or writing a file failed for a reason other than a missing path or a bad codec. */
+/**
+ * Reading or writing a file failed for a reason other than a missing path or
+ * a bad codec. `transient` marks failures worth trying again (a 5xx answer, a
+ * dropped or stalled connection): the scheduler retries those by default.
+ */
 export class IOError extends SparklingError {
   readonly path: string;
-  constructor(path: string, message: string, options?: { cause?: unknown }) {
+  readonly transient: boolean;
+  constructor(path: string, message: string, options?: { cause?: unknown; transient?: boolean }) {
     super(`${path}: ${message}`, options);
     this.path = path;
+    this.transient = options?.transient ?? false;
   }
 }
 

@@ -7,7 +7,7 @@ import * as args from './args.js';
 import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
 import { elements } from './exec/iter.js';
-import { type ActionOptions, Job, pullInOrder, runJob } from './exec/job.js';
+import { type ActionOptions, Job, pullInOrder, runJob, withRetries } from './exec/job.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
 import { RDD } from './rdd.js';
@@ -156,7 +156,8 @@ declare module './rdd.js' {
      */
     foreachPartition(f: (partition: AsyncIterable<T>) => unknown, options?: ActionOptions): Promise<void>;
     /**
-     * The elements as an `AsyncIterable`, computing one partition at a time, in order.
+     * The elements as an `AsyncIterable`, computing one partition at a time, in order
+     * (memory: one partition).
      * @example
      * const xs = []; for await (const x of sc.parallelize([1, 2, 3], 2).toLocalIterator()) xs.push(x); xs;
      * // => [1, 2, 3]
@@ -503,10 +504,18 @@ proto.toLocalIterator = function (this: RDD<unknown>, options?: ActionOptions) {
   const rdd = this;
   return {
     async *[Symbol.asyncIterator]() {
+      // One partition at a time, like PySpark: fetched whole (and retried whole), then handed out.
       const job = new Job(rdd.context._runtime, options?.signal);
       try {
         const n = await job.numPartitions(rdd._node);
-        for (let p = 0; p < n; p++) for await (const b of job.open(rdd._node, p)) yield* b;
+        for (let p = 0; p < n; p++) {
+          const part = await withRetries(job, async () => {
+            const all: unknown[] = [];
+            await job.drain(rdd._node, p, (x) => all.push(x));
+            return all;
+          });
+          yield* part;
+        }
       } finally {
         job.end();
       }

@@ -4,9 +4,24 @@
  * `count`), stops early, and on failure aborts the rest and waits for them to
  * close their sources before rejecting.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IOError, SparklingError, TaskError } from '../errors.js';
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import { abortError } from './failures.js';
+
+/** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
+export interface RetryPolicy {
+  /** Extra attempts for any task failure, user code included (default 0). */
+  readonly maxRetries: number;
+  /** Extra attempts for transient I/O failures: 5xx answers, dropped or stalled connections (default 2). */
+  readonly ioRetries: number;
+  /** Pause before each new attempt, in milliseconds (default 0). */
+  readonly retryWaitMs: number;
+}
+
+export const DEFAULT_RETRIES: RetryPolicy = { maxRetries: 0, ioRetries: 2, retryWaitMs: 0 };
 
 /** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
 export class Runtime {
@@ -14,7 +29,10 @@ export class Runtime {
   private readonly cached = new Map<number, Map<number, Promise<unknown[][]>>>();
   readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
 
-  constructor(readonly concurrency: number) {}
+  constructor(
+    readonly concurrency: number,
+    readonly retries: RetryPolicy = DEFAULT_RETRIES,
+  ) {}
 
   persist(id: number): void {
     if (!this.cached.has(id)) this.cached.set(id, new Map());
@@ -92,6 +110,36 @@ export interface ActionOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Errors that another attempt cannot change: bad arguments, missing paths, corrupt input, bugs, cancellation. */
+function retryable(e: unknown): boolean {
+  if (e instanceof IOError) return true;
+  if (e instanceof TaskError) return true;
+  return !(e instanceof SparklingError);
+}
+
+/**
+ * Runs a task, and runs it again from its source after a failure while the
+ * retry policy allows; the last failure is reported with its attempt count.
+ */
+export async function withRetries<R>(job: Job, run: (attempt: number) => Promise<R>): Promise<R> {
+  const policy = job.runtime.retries;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run(attempt);
+    } catch (e) {
+      if (job.signal.aborted || !retryable(e)) throw e;
+      const transient = e instanceof IOError && e.transient;
+      const limit = transient ? Math.max(policy.maxRetries, policy.ioRetries) : policy.maxRetries;
+      if (attempt >= limit) {
+        if (attempt > 0 && e instanceof TaskError)
+          throw new TaskError(e.operator, e.rddId, e.partition, e.cause, attempt + 1);
+        throw e;
+      }
+      if (policy.retryWaitMs > 0) await sleep(policy.retryWaitMs, undefined, { signal: job.signal });
+    }
+  }
+}
+
 /**
  * Runs `count` tasks with at most `width` at once; results in task order. The
  * first failure aborts `job` and stops new tasks; the returned promise
@@ -161,9 +209,9 @@ export async function runJob<R>(
   try {
     const total = await job.numPartitions(node);
     const parts = options.partitions ?? Array.from({ length: total }, (_, i) => i);
-    return await runBounded(job, parts.length, runtime.concurrency, (i) => {
-      return task(parts[i] as number, job);
-    });
+    return await runBounded(job, parts.length, runtime.concurrency, (i) =>
+      withRetries(job, () => task(parts[i] as number, job)),
+    );
   } finally {
     job.end();
   }
@@ -184,9 +232,24 @@ export async function pullInOrder(
   try {
     const total = await job.numPartitions(node);
     for (let p = 0; p < total; p++) {
-      for await (const batch of job.open(node, p)) {
-        if (!consume(batch, p)) return;
-      }
+      // A retried partition skips what an earlier attempt already handed on.
+      let delivered = 0;
+      const more = await withRetries(job, async () => {
+        let skip = delivered;
+        for await (const batch of job.open(node, p)) {
+          let b = batch;
+          if (skip > 0) {
+            const n = Math.min(skip, b.length);
+            skip -= n;
+            if (n === b.length) continue;
+            b = b.slice(n);
+          }
+          delivered += b.length;
+          if (!consume(b, p)) return false;
+        }
+        return true;
+      });
+      if (!more) return;
     }
   } finally {
     job.end();

@@ -26,7 +26,9 @@ function statusError(url: string, res: Response): Error {
   const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   if (res.status === 404 || res.status === 410)
     return new PathNotFoundError(url, `path not found: ${url} (${status})`);
-  return new IOError(url, status);
+  return new IOError(url, status, {
+    transient: res.status >= 500 || res.status === 429 || res.status === 408,
+  });
 }
 
 const timeoutOf = (opts: IoOptions): number => opts.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
@@ -149,7 +151,7 @@ async function* readHttp(
       if (want === 0) return;
     }
     if (expected !== null && received < expected) {
-      throw new IOError(url, `connection closed after ${received} of ${expected} bytes`);
+      throw new IOError(url, `connection closed after ${received} of ${expected} bytes`, { transient: true });
     }
     if (skip > 0) throw new IOError(url, `file ended before offset ${start}`);
   } finally {

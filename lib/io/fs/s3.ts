@@ -133,7 +133,12 @@ function s3Error(path: string, e: unknown, signal?: AbortSignal): unknown {
   if (name === 'NoSuchBucket') return new PathNotFoundError(path, `bucket not found: ${path}`, { cause: e });
   if (isMissing(e)) return new PathNotFoundError(path, undefined, { cause: e });
   const what = [name, status === undefined ? '' : `HTTP ${status}`].filter((s) => s !== '').join(', ');
-  return new IOError(path, `S3 request failed${what ? ` (${what})` : ''}: ${messageOf(e)}`, { cause: e });
+  const transient =
+    status === undefined || status >= 500 || status === 429 || /Throttl|SlowDown|Timeout/.test(name ?? '');
+  return new IOError(path, `S3 request failed${what ? ` (${what})` : ''}: ${messageOf(e)}`, {
+    cause: e,
+    transient,
+  });
 }
 
 /** Up to `max` keys under `prefix` (one ListObjectsV2 page), or null if the bucket does not exist. */
@@ -312,7 +317,9 @@ async function* readS3(
       yield r.value;
     }
     if (expected !== null && received < expected) {
-      throw new IOError(path, `connection closed after ${received} of ${expected} bytes`);
+      throw new IOError(path, `connection closed after ${received} of ${expected} bytes`, {
+        transient: true,
+      });
     }
   } finally {
     guard.disarm();

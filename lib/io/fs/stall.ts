@@ -20,7 +20,9 @@ export class StallGuard {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.stalled = true;
-      this.controller.abort(new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`));
+      this.controller.abort(
+        new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`, { transient: true }),
+      );
     }, this.ms);
   }
 
@@ -32,13 +34,16 @@ export class StallGuard {
   /** The error to report for `e`, thrown while talking to the server. */
   failure(e: unknown, what: string, signal?: AbortSignal): unknown {
     if (signal?.aborted) return signal.reason;
-    if (this.stalled) return new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`);
+    if (this.stalled)
+      return new IOError(this.url, `server sent nothing for ${this.ms} ms (httpTimeoutMs)`, {
+        transient: true,
+      });
     try {
       rethrowKnown(e);
     } catch (known) {
       return known;
     }
     const cause = e instanceof Error && e.cause !== undefined ? `: ${messageOf(e.cause)}` : '';
-    return new IOError(this.url, `${what}: ${messageOf(e)}${cause}`, { cause: e });
+    return new IOError(this.url, `${what}: ${messageOf(e)}${cause}`, { cause: e, transient: true });
   }
 }
