@@ -53,14 +53,14 @@ declare module './rdd.js' {
      * await sc.parallelize([3, 1, 5, 2], 2).top(2);
      * // => [5, 3]
      */
-    top(num: number, key?: (x: T) => unknown): Promise<T[]>;
+    top(num: number, key?: (x: T) => unknown, options?: ActionOptions): Promise<T[]>;
     /**
      * The `num` smallest elements, smallest first (natural order, or by `key`).
      * @example
      * await sc.parallelize([3, 1, 5, 2], 2).takeOrdered(3, (x) => -x);
      * // => [5, 3, 2]
      */
-    takeOrdered(num: number, key?: (x: T) => unknown): Promise<T[]>;
+    takeOrdered(num: number, key?: (x: T) => unknown, options?: ActionOptions): Promise<T[]>;
     /**
      * A random sample of `num` elements (all of them, shuffled, when `num` is at
      * least the count and there is no replacement). The same `seed` gives the same sample.
@@ -68,7 +68,7 @@ declare module './rdd.js' {
      * (await sc.parallelize([1, 2, 3, 4, 5], 2).takeSample(false, 10, 1)).sort();
      * // => [1, 2, 3, 4, 5]
      */
-    takeSample(withReplacement: boolean, num: number, seed?: number): Promise<T[]>;
+    takeSample(withReplacement: boolean, num: number, seed?: number, options?: ActionOptions): Promise<T[]>;
     /**
      * Combines the elements with an associative, commutative `f`; rejects with
      * `EmptyRDDError` ("Can not reduce() empty RDD") on an empty RDD.
@@ -76,14 +76,14 @@ declare module './rdd.js' {
      * await sc.parallelize([1, 2, 3, 4], 2).reduce((a, b) => a + b);
      * // => 10
      */
-    reduce(f: (a: T, b: T) => T): Promise<T>;
+    reduce(f: (a: T, b: T) => T, options?: ActionOptions): Promise<T>;
     /**
      * `reduce` combining partial results in a tree of the given depth (same result for an associative `f`).
      * @example
      * await sc.parallelize([1, 2, 3, 4, 5, 6], 3).treeReduce((a, b) => a + b);
      * // => 21
      */
-    treeReduce(f: (a: T, b: T) => T, depth?: number): Promise<T>;
+    treeReduce(f: (a: T, b: T) => T, depth?: number, options?: ActionOptions): Promise<T>;
     /**
      * Folds each partition starting from a copy of `zeroValue`, then the partial
      * results starting from `zeroValue` again (PySpark's semantics).
@@ -91,7 +91,7 @@ declare module './rdd.js' {
      * await sc.parallelize([1, 2, 3], 3).fold(0, (a, b) => a + b);
      * // => 6
      */
-    fold(zeroValue: T, op: (a: T, b: T) => T): Promise<T>;
+    fold(zeroValue: T, op: (a: T, b: T) => T, options?: ActionOptions): Promise<T>;
     /**
      * Aggregates each partition with `seqOp` from a copy of `zeroValue`, then
      * combines the partial results with `combOp`, starting from `zeroValue`.
@@ -99,7 +99,12 @@ declare module './rdd.js' {
      * await sc.parallelize([1, 2, 3, 4], 2).aggregate([0, 0], (acc, x) => [acc[0] + x, acc[1] + 1], (a, b) => [a[0] + b[0], a[1] + b[1]]);
      * // => [10, 4]
      */
-    aggregate<U>(zeroValue: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U): Promise<U>;
+    aggregate<U>(
+      zeroValue: U,
+      seqOp: (acc: U, x: T) => U,
+      combOp: (a: U, b: U) => U,
+      options?: ActionOptions,
+    ): Promise<U>;
     /**
      * `aggregate` combining partial results in a tree (PySpark: the partials are
      * reduced with `combOp`, without another `zeroValue`).
@@ -112,6 +117,7 @@ declare module './rdd.js' {
       seqOp: (acc: U, x: T) => U,
       combOp: (a: U, b: U) => U,
       depth?: number,
+      options?: ActionOptions,
     ): Promise<U>;
     /**
      * The largest element (natural order, or by `key`); rejects on an empty RDD.
@@ -119,21 +125,21 @@ declare module './rdd.js' {
      * await sc.parallelize([3, 7, 2]).max();
      * // => 7
      */
-    max(key?: (x: T) => unknown): Promise<T>;
+    max(key?: (x: T) => unknown, options?: ActionOptions): Promise<T>;
     /**
      * The smallest element (natural order, or by `key`); rejects on an empty RDD.
      * @example
      * await sc.parallelize(['b', 'a', 'c']).min();
      * // => 'a'
      */
-    min(key?: (x: T) => unknown): Promise<T>;
+    min(key?: (x: T) => unknown, options?: ActionOptions): Promise<T>;
     /**
      * How many times each distinct value occurs, as a by-value `ValueMap`.
      * @example
      * [...(await sc.parallelize([1, 2, 1, 1]).countByValue())];
      * // => [[1, 3], [2, 1]]
      */
-    countByValue(): Promise<ValueMap<T, number>>;
+    countByValue(options?: ActionOptions): Promise<ValueMap<T, number>>;
     /**
      * Whether the RDD has no element (computes at most up to the first element).
      * @example
@@ -222,16 +228,18 @@ function foldPartitions<T, U>(
   operator: string,
   zero: () => U,
   step: (acc: U, x: T) => U,
+  options?: ActionOptions,
 ): Promise<U[]> {
-  return fold(rdd as RDD<unknown>, operator, () => {
+  const start = () => {
     let acc = zero();
     return {
-      add: (x) => {
+      add: (x: unknown) => {
         acc = step(acc, x as T);
       },
       result: () => acc,
     };
-  });
+  };
+  return fold(rdd as RDD<unknown>, operator, start, options);
 }
 
 const NONE: unique symbol = Symbol('none');
@@ -241,12 +249,14 @@ function reducePartitions<T>(
   rdd: RDD<T>,
   operator: string,
   f: (a: T, b: T) => T,
+  options?: ActionOptions,
 ): Promise<(T | typeof NONE)[]> {
   return foldPartitions<T, T | typeof NONE>(
     rdd,
     operator,
     () => NONE,
     (acc, x) => (acc === NONE ? x : f(acc, x)),
+    options,
   );
 }
 
@@ -340,30 +350,56 @@ proto.isEmpty = async function (this: RDD<unknown>, options?: ActionOptions) {
   return (await this.take(1, options)).length === 0;
 };
 
-proto.takeOrdered = async function (this: RDD<unknown>, num: number, key?: (x: unknown) => unknown) {
+proto.takeOrdered = async function (
+  this: RDD<unknown>,
+  num: number,
+  key?: (x: unknown) => unknown,
+  options?: ActionOptions,
+) {
   args.nonNegativeInt('num', num);
   const cmp = keyComparator(key);
-  const parts = await each(this, 'takeOrdered', async (batches) => {
-    const s = new Smallest(num, cmp);
-    for await (const b of batches) s.addAll(b);
-    return s.result();
-  });
+  const parts = await each(
+    this,
+    'takeOrdered',
+    async (batches) => {
+      const s = new Smallest(num, cmp);
+      for await (const b of batches) s.addAll(b);
+      return s.result();
+    },
+    options,
+  );
   return mergeSmallest(parts, num, cmp);
 };
 
-proto.top = async function (this: RDD<unknown>, num: number, key?: (x: unknown) => unknown) {
+proto.top = async function (
+  this: RDD<unknown>,
+  num: number,
+  key?: (x: unknown) => unknown,
+  options?: ActionOptions,
+) {
   const cmp = keyComparator(key);
   args.nonNegativeInt('num', num);
   const desc = (a: unknown, b: unknown) => cmp(b, a);
-  const parts = await each(this, 'top', async (batches) => {
-    const s = new Smallest(num, desc);
-    for await (const b of batches) s.addAll(b);
-    return s.result();
-  });
+  const parts = await each(
+    this,
+    'top',
+    async (batches) => {
+      const s = new Smallest(num, desc);
+      for await (const b of batches) s.addAll(b);
+      return s.result();
+    },
+    options,
+  );
   return mergeSmallest(parts, num, desc);
 };
 
-proto.takeSample = async function (this: RDD<unknown>, withReplacement: boolean, num: number, seed?: number) {
+proto.takeSample = async function (
+  this: RDD<unknown>,
+  withReplacement: boolean,
+  num: number,
+  seed?: number,
+  options?: ActionOptions,
+) {
   if (typeof num !== 'number' || Number.isNaN(num))
     throw new ArgumentError(`num must be a number, got ${String(num)}`);
   if (num < 0) throw new ArgumentError('Sample size cannot be negative.');
@@ -374,7 +410,7 @@ proto.takeSample = async function (this: RDD<unknown>, withReplacement: boolean,
     throw new ArgumentError(`Sample size ${want} is too large to hold in an array`);
   const s = seed === undefined || seed === null ? randomSeed() : args.integer('seed', seed);
   if (want === 0 || (await this.getNumPartitions()) === 0) return [];
-  const total = await this.count();
+  const total = await this.count(options);
   if (total === 0) return [];
   const rng = makeRng(s);
   const shuffle = (xs: unknown[]): unknown[] => {
@@ -384,17 +420,21 @@ proto.takeSample = async function (this: RDD<unknown>, withReplacement: boolean,
     }
     return xs;
   };
-  if (!withReplacement && want >= total) return shuffle(await this.collect());
+  if (!withReplacement && want >= total) return shuffle(await this.collect(options));
   const fraction = takeSampleFraction(want, total, Boolean(withReplacement));
-  let samples = await this.sample(Boolean(withReplacement), fraction, s).collect();
+  let samples = await this.sample(Boolean(withReplacement), fraction, s).collect(options);
   while (samples.length < want)
-    samples = await this.sample(Boolean(withReplacement), fraction, rng.nextInt(2 ** 31)).collect();
+    samples = await this.sample(Boolean(withReplacement), fraction, rng.nextInt(2 ** 31)).collect(options);
   return shuffle(samples).slice(0, want);
 };
 
-proto.reduce = async function (this: RDD<unknown>, f: (a: unknown, b: unknown) => unknown) {
+proto.reduce = async function (
+  this: RDD<unknown>,
+  f: (a: unknown, b: unknown) => unknown,
+  options?: ActionOptions,
+) {
   args.func('f', f);
-  const parts = (await reducePartitions(this, 'reduce', f)).filter((x) => x !== NONE);
+  const parts = (await reducePartitions(this, 'reduce', f, options)).filter((x) => x !== NONE);
   if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
   try {
     return parts.reduce((a, b) => f(a, b));
@@ -403,10 +443,15 @@ proto.reduce = async function (this: RDD<unknown>, f: (a: unknown, b: unknown) =
   }
 };
 
-proto.treeReduce = async function (this: RDD<unknown>, f: (a: unknown, b: unknown) => unknown, depth = 2) {
+proto.treeReduce = async function (
+  this: RDD<unknown>,
+  f: (a: unknown, b: unknown) => unknown,
+  depth = 2,
+  options?: ActionOptions,
+) {
   args.func('f', f);
   checkDepth(depth);
-  const parts = (await reducePartitions(this, 'treeReduce', f)).filter((x) => x !== NONE);
+  const parts = (await reducePartitions(this, 'treeReduce', f, options)).filter((x) => x !== NONE);
   if (parts.length === 0) throw new EmptyRDDError('Cannot reduce empty RDD.');
   return treeCombine(parts, depth, f).reduce((a, b) => f(a, b));
 };
@@ -415,9 +460,10 @@ proto.fold = async function (
   this: RDD<unknown>,
   zeroValue: unknown,
   op: (a: unknown, b: unknown) => unknown,
+  options?: ActionOptions,
 ) {
   args.func('op', op);
-  const parts = await foldPartitions(this, 'fold', () => cloneZero(zeroValue), op);
+  const parts = await foldPartitions(this, 'fold', () => cloneZero(zeroValue), op, options);
   return parts.reduce((a, b) => op(a, b), zeroValue);
 };
 
@@ -426,10 +472,11 @@ proto.aggregate = async function <U>(
   zeroValue: U,
   seqOp: (acc: U, x: unknown) => U,
   combOp: (a: U, b: U) => U,
+  options?: ActionOptions,
 ) {
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
-  const parts = await foldPartitions(this, 'aggregate', () => cloneZero(zeroValue), seqOp);
+  const parts = await foldPartitions(this, 'aggregate', () => cloneZero(zeroValue), seqOp, options);
   return parts.reduce((a, b) => combOp(a, b), zeroValue);
 };
 
@@ -439,30 +486,32 @@ proto.treeAggregate = async function <U>(
   seqOp: (acc: U, x: unknown) => U,
   combOp: (a: U, b: U) => U,
   depth = 2,
+  options?: ActionOptions,
 ) {
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
   checkDepth(depth);
-  const parts = await foldPartitions(this, 'treeAggregate', () => cloneZero(zeroValue), seqOp);
+  const parts = await foldPartitions(this, 'treeAggregate', () => cloneZero(zeroValue), seqOp, options);
   if (parts.length === 0) return zeroValue;
   return treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b));
 };
 
-proto.max = async function (this: RDD<unknown>, key?: (x: unknown) => unknown) {
+proto.max = async function (this: RDD<unknown>, key?: (x: unknown) => unknown, options?: ActionOptions) {
   const cmp = keyComparator(key);
-  return this.reduce((a, b) => (cmp(b, a) > 0 ? b : a));
+  return this.reduce((a, b) => (cmp(b, a) > 0 ? b : a), options);
 };
 
-proto.min = async function (this: RDD<unknown>, key?: (x: unknown) => unknown) {
+proto.min = async function (this: RDD<unknown>, key?: (x: unknown) => unknown, options?: ActionOptions) {
   const cmp = keyComparator(key);
-  return this.reduce((a, b) => (cmp(b, a) < 0 ? b : a));
+  return this.reduce((a, b) => (cmp(b, a) < 0 ? b : a), options);
 };
 
-proto.countByValue = async function (this: RDD<unknown>) {
-  const parts = await fold(this, 'countByValue', () => {
+proto.countByValue = async function (this: RDD<unknown>, options?: ActionOptions) {
+  const start = () => {
     const counts = new ValueMap<unknown, number>();
-    return { add: (x) => counts.set(x, (counts.get(x) ?? 0) + 1), result: () => counts };
-  });
+    return { add: (x: unknown) => counts.set(x, (counts.get(x) ?? 0) + 1), result: () => counts };
+  };
+  const parts = await fold(this, 'countByValue', start, options);
   const total = new ValueMap<unknown, number>();
   for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
   return total;

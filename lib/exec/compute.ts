@@ -8,6 +8,7 @@ import { ArgumentError, InternalError } from '../errors.js';
 import type { BatchOp, BatchOpFactory, Kernel } from '../ops/types.js';
 import { BATCH_SIZE } from '../ops/types.js';
 import { assertNever, defaultShufflePartitions, type NarrowNode, type PlanNode } from '../plan/nodes.js';
+import { TURN_EVERY, turn } from '../util/turn.js';
 import { abortError, taskFailure } from './failures.js';
 import { compileBatch, compileSink, type KernelBatchStep, KernelFailure, type KernelStep } from './fuse.js';
 import { chunks } from './iter.js';
@@ -291,13 +292,15 @@ export async function drainPartition(
       !job.runtime.isPersisted(feed.id)
     ) {
       // In-memory source: run the loop over its arrays in place.
-      try {
-        for (const [array, from, to] of feed.source.ranges(partition)) {
-          if (job.signal.aborted) throw abortError(job.signal);
+      let k = 0;
+      for (const [array, from, to] of feed.source.ranges(partition)) {
+        if (job.signal.aborted) throw abortError(job.signal);
+        try {
           step(array, sink, from, to);
+        } catch (e) {
+          throw kernelFailure(last, partition, e);
         }
-      } catch (e) {
-        throw kernelFailure(last, partition, e);
+        if (++k % TURN_EVERY === 0) await turn();
       }
       return;
     }

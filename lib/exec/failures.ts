@@ -1,14 +1,21 @@
 /** How failures inside a job are reported. */
 import { SparklingError, TaskError } from '../errors.js';
 
-/** Wraps a user function's failure as a TaskError naming the operator, RDD id and partition. */
-export function taskFailure(operator: string, rddId: number, partition: number, error: unknown): unknown {
-  return error instanceof SparklingError ? error : new TaskError(operator, rddId, partition, error);
+/** Why jobs were cancelled (the callers' AbortSignal reasons): passed through as they are, never wrapped. */
+const cancellations = new WeakSet<object>();
+
+export function markCancellation(reason: unknown): void {
+  if (typeof reason === 'object' && reason !== null) cancellations.add(reason);
 }
 
-/** The error an aborted job's tasks stop with. */
+/** Wraps a user function's failure as a TaskError naming the operator, RDD id and partition. */
+export function taskFailure(operator: string, rddId: number, partition: number, error: unknown): unknown {
+  if (error instanceof SparklingError) return error;
+  if (typeof error === 'object' && error !== null && cancellations.has(error)) return error;
+  return new TaskError(operator, rddId, partition, error);
+}
+
+/** The error an aborted job's tasks stop with: the signal's reason, as `fetch` does (a DOMException for timeouts). */
 export function abortError(signal: AbortSignal): unknown {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new SparklingError('the job was cancelled', { cause: reason });
+  return signal.reason ?? new SparklingError('the job was cancelled');
 }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IOError, SparklingError, TaskError } from '../errors.js';
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
-import { abortError } from './failures.js';
+import { abortError, markCancellation } from './failures.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
 export interface RetryPolicy {
@@ -61,8 +61,12 @@ export class Job implements TaskEnv {
     readonly runtime: Runtime,
     external?: AbortSignal,
   ) {
-    if (external?.aborted) this.controller.abort(external.reason);
-    const onAbort = () => this.controller.abort(external?.reason);
+    const cancel = () => {
+      markCancellation(external?.reason);
+      this.controller.abort(external?.reason);
+    };
+    if (external?.aborted) cancel();
+    const onAbort = cancel;
     external?.addEventListener('abort', onAbort, { once: true });
     this.unlink = () => external?.removeEventListener('abort', onAbort);
   }

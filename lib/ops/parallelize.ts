@@ -1,4 +1,6 @@
 /** Per-partition bodies of the in-memory sources: `parallelize` and `range`. */
+
+import { TURN_EVERY, turn } from '../util/turn.js';
 import { BATCH_SIZE } from './types.js';
 
 /** PySpark's slicing: partition i of n holds indexes floor(i·len/n) up to floor((i+1)·len/n). */
@@ -8,7 +10,10 @@ export function sliceBounds(length: number, numSlices: number, i: number): [numb
 
 /** Elements `from` up to `to` of an array, as freshly copied batches. */
 export async function* sliceBatches<T>(items: readonly T[], from: number, to: number): AsyncGenerator<T[]> {
-  for (let i = from; i < to; i += BATCH_SIZE) yield items.slice(i, Math.min(i + BATCH_SIZE, to));
+  for (let i = from, k = 1; i < to; i += BATCH_SIZE, k++) {
+    yield items.slice(i, Math.min(i + BATCH_SIZE, to));
+    if (k % TURN_EVERY === 0) await turn();
+  }
 }
 
 /** In-place ranges need no batch-sized arrays: fewer, longer calls into the fused loop. */
@@ -47,12 +52,13 @@ export async function* rangeBatches(
   split: number,
 ): AsyncGenerator<number[]> {
   const [from, to] = rangeSplit(size, numSlices, split);
-  for (let i = from; i < to; i += BATCH_SIZE) {
+  for (let i = from, k = 1; i < to; i += BATCH_SIZE, k++) {
     const n = Math.min(BATCH_SIZE, to - i);
     const batch: number[] = [];
     let x = start + i * step;
     for (let j = 0; j < n; j++, x += step) batch.push(x);
     yield batch;
+    if (k % TURN_EVERY === 0) await turn();
   }
 }
 
