@@ -8,7 +8,7 @@ import { runJob } from './exec/job.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
 import { map as mapOp } from './ops/map.js';
 import type { Attrs, ShuffleSpec } from './plan/nodes.js';
-import { knownPartitions } from './plan/nodes.js';
+import { defaultShufflePartitions, knownPartitions } from './plan/nodes.js';
 import type { Partitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
 import { cloneZero } from './util/clone.js';
@@ -301,18 +301,9 @@ function shuffle<U>(
   const ctx = first.context;
   const id = ctx._newId();
   const nodes = parents.map((p) => p._node);
-  const count =
-    n ??
-    (parents.length === 1
-      ? knownPartitions(first._node)
-      : knownPartitions({
-          kind: 'union',
-          id: -1,
-          label: '',
-          attrs: [],
-          parents: nodes,
-          partitioner: undefined,
-        }));
+  // PySpark's default: the parent's count; for several parents their sum, or
+  // the shared count when all are partitioned alike (so none is shuffled again).
+  const count = n ?? defaultShufflePartitions(nodes.map(knownPartitions), nodes);
   const partitioner: Partitioner = options.range
     ? { kind: 'range', numPartitions: count, id }
     : partitionerFor(count, options.partitionFunc);
