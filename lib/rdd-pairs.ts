@@ -12,7 +12,7 @@ import { defaultShufflePartitions, knownPartitions } from './plan/nodes.js';
 import type { Partitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
 import { cloneZero } from './util/clone.js';
-import { partitionOf } from './values/hash.js';
+import { partitionOf, portableHash } from './values/hash.js';
 import { equals } from './values/key.js';
 import { ValueMap } from './values/value-map.js';
 
@@ -274,7 +274,13 @@ function partitionerFor(
   numPartitions: number | undefined,
   partitionFunc: PartitionFunc<unknown> | undefined,
 ): Partitioner {
-  if (partitionFunc === undefined || partitionFunc === null || partitionFunc === partitionOf)
+  // PySpark's default partitionFunc is portable_hash: passing it is the default hash partitioner.
+  if (
+    partitionFunc === undefined ||
+    partitionFunc === null ||
+    partitionFunc === partitionOf ||
+    partitionFunc === portableHash
+  )
     return { kind: 'hash', numPartitions };
   args.func('partitionFunc', partitionFunc);
   return { kind: 'custom', numPartitions, fn: partitionFunc };
