@@ -6,7 +6,7 @@
  * (`bag`); sort orders and the layouts PySpark fixes are compared exactly.
  */
 import test from 'ava';
-import { type Context, type RDD, TaskError, ValueMap } from '../lib/index.js';
+import { type Context, portableHash, type RDD, TaskError, ValueMap } from '../lib/index.js';
 import { context, PARTITIONS, range } from './helpers.js';
 import {
   bag,
@@ -778,4 +778,94 @@ test('a shuffle output is computed once per action and again for the next action
   calls = 0;
   await cached.join(cached).collect();
   t.is(calls, 0, 'a cached shuffle output is not recomputed');
+});
+
+test('a shuffle output read twice in one action is the same both times (mutating combiners)', async (t) => {
+  const sc = context();
+  const data: [number, string][] = [
+    [2, 'a'],
+    [2, 'b'],
+    [2, 'c'],
+    [1, 'd'],
+    [1, 'e'],
+  ];
+  const expected: [number, string[]][] = [
+    [2, ['a', 'b', 'c']],
+    [1, ['d', 'e']],
+  ];
+  for (const n of PARTITIONS) {
+    const rdd = sc.parallelize(data, n);
+    const grouped = rdd.groupByKey(2);
+    const pushed = rdd.aggregateByKey(
+      [] as string[],
+      (acc, v) => {
+        acc.push(v);
+        return acc;
+      },
+      (a, b) => {
+        a.push(...b);
+        return a;
+      },
+      2,
+    );
+    const combined = rdd.combineByKey(
+      (v) => [v],
+      (c: string[], v) => {
+        c.push(v);
+        return c;
+      },
+      (a, b) => {
+        a.push(...b);
+        return a;
+      },
+      2,
+    );
+    for (const [name, r] of [
+      ['groupByKey', grouped],
+      ['aggregateByKey', pushed],
+      ['combineByKey', combined],
+    ] as const) {
+      t.deepEqual(bag(await r.collect()), bag(expected), `${name} at ${n}`);
+      t.deepEqual(
+        bag(await r.union(r).collect()),
+        bag([...expected, ...expected]),
+        `${name}.union(itself) at ${n}`,
+      );
+      t.deepEqual(
+        bag(await r.join(r).collect()),
+        bag(expected.map(([k, vs]) => [k, [vs, vs]])),
+        `${name}.join(itself) at ${n}`,
+      );
+      t.deepEqual(
+        bag((await r.zipWithIndex().collect()).map(([kv]) => kv)),
+        bag(expected),
+        `${name}.zipWithIndex() at ${n}`,
+      );
+      t.deepEqual(
+        bag((await r.zip(r.mapValues((vs) => vs.length)).collect()).map(([kv]) => kv)),
+        bag(expected),
+        `${name}.zip(derived) at ${n}`,
+      );
+    }
+  }
+});
+
+test('partitionBy with the exported portableHash is the default hash partitioner, as in PySpark', async (t) => {
+  const sc = context();
+  // Floats and tuples hash above 2^53, where portableHash's number result is rounded.
+  const keys: unknown[] = [0.5, 1.5, -1.5, 2.25, [1, 2], [1, [2.5, -3]], 1e20, 7, -1, 'a'];
+  const rdd = sc.parallelize(
+    keys.map((k, i): [unknown, number] => [k, i]),
+    2,
+  );
+  for (const n of [3, 5, 7]) {
+    t.deepEqual(
+      await rdd.partitionBy(n, portableHash).glom().collect(),
+      await rdd.partitionBy(n).glom().collect(),
+      `${n} partitions`,
+    );
+    const joined = rdd.partitionBy(n).join(rdd.partitionBy(n, portableHash));
+    t.is(await joined.getNumPartitions(), n);
+    t.is((joined.explain().match(/\+-/g) ?? []).length, 2, joined.explain());
+  }
 });
