@@ -19,6 +19,7 @@ import {
   sliceRanges,
 } from './ops/parallelize.js';
 import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
+import { samePartitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
 
 /** Options of `new Context(...)`; the I/O ones (`s3`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
@@ -247,7 +248,10 @@ export class Context {
   }
 
   /**
-   * The partitions of all `rdds`, one RDD after another.
+   * The partitions of all `rdds`, one RDD after another. When all of them are
+   * partitioned alike (same partitioner and partition count, e.g. by
+   * `partitionBy(n)`), partition i holds partition i of each, and the result
+   * keeps that partitioning, as in Spark.
    * @example
    * await sc.union([sc.parallelize([1]), sc.parallelize([2, 3])]).collect();
    * // => [1, 2, 3]
@@ -259,13 +263,16 @@ export class Context {
       if (!(r instanceof RDD)) throw new ArgumentError(`rdds[${i}] is not an RDD`);
       if (r.context !== this) throw new ArgumentError(`rdds[${i}] belongs to another Context`);
     });
+    const first = (rdds[0] as RDD<T>)._node.partitioner;
+    const aligned = rdds.every((r) => samePartitioner(r._node.partitioner, first));
     return new RDD<T>(this, {
       kind: 'union',
       id: this._newId(),
       label: 'union',
       attrs: [],
       parents: rdds.map((r) => r._node),
-      partitioner: undefined,
+      partitioner: aligned ? first : undefined,
+      ...(aligned ? { aligned } : {}),
     });
   }
 

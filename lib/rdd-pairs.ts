@@ -7,11 +7,11 @@ import * as args from './args.js';
 import { runJob } from './exec/job.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
 import type { Attrs, ShuffleSpec } from './plan/nodes.js';
-import { knownPartitions } from './plan/nodes.js';
+import { defaultShufflePartitions, knownPartitions } from './plan/nodes.js';
 import type { Partitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
 import { cloneZero } from './util/clone.js';
-import { partitionOf } from './values/hash.js';
+import { partitionOf, portableHash } from './values/hash.js';
 import { equals } from './values/key.js';
 import { ValueMap } from './values/value-map.js';
 
@@ -273,7 +273,13 @@ function partitionerFor(
   numPartitions: number | undefined,
   partitionFunc: PartitionFunc<unknown> | undefined,
 ): Partitioner {
-  if (partitionFunc === undefined || partitionFunc === null || partitionFunc === partitionOf)
+  // PySpark's default partitionFunc is portable_hash: passing it is the default hash partitioner.
+  if (
+    partitionFunc === undefined ||
+    partitionFunc === null ||
+    partitionFunc === partitionOf ||
+    partitionFunc === portableHash
+  )
     return { kind: 'hash', numPartitions };
   args.func('partitionFunc', partitionFunc);
   return { kind: 'custom', numPartitions, fn: partitionFunc };
@@ -300,18 +306,9 @@ function shuffle<U>(
   const ctx = first.context;
   const id = ctx._newId();
   const nodes = parents.map((p) => p._node);
-  const count =
-    n ??
-    (parents.length === 1
-      ? knownPartitions(first._node)
-      : knownPartitions({
-          kind: 'union',
-          id: -1,
-          label: '',
-          attrs: [],
-          parents: nodes,
-          partitioner: undefined,
-        }));
+  // PySpark's default: the parent's count; for several parents their sum, or
+  // the shared count when all are partitioned alike (so none is shuffled again).
+  const count = n ?? defaultShufflePartitions(nodes.map(knownPartitions), nodes);
   const partitioner: Partitioner = options.range
     ? { kind: 'range', numPartitions: count, id }
     : partitionerFor(count, options.partitionFunc);

@@ -38,6 +38,7 @@ async function countPartitions(node: PlanNode, job: Job): Promise<number> {
     case 'coalesce':
       return Math.min(node.numPartitions, await job.numPartitions(node.parent));
     case 'union': {
+      if (node.aligned) return job.numPartitions(node.parents[0] as PlanNode);
       const counts = await Promise.all(node.parents.map((p) => job.numPartitions(p)));
       return counts.reduce((a, b) => a + b, 0);
     }
@@ -77,7 +78,9 @@ function compute(node: PlanNode, partition: number, job: Job): AsyncIterable<unk
     case 'narrow':
       return computeNarrow(node, partition, job);
     case 'union':
-      return unionPartition(node.parents, partition, job);
+      return node.aligned
+        ? alignedUnionPartition(node.parents, partition, job)
+        : unionPartition(node.parents, partition, job);
     case 'coalesce':
       return coalescePartition(node.parent, node.numPartitions, partition, job);
     case 'zip':
@@ -352,6 +355,15 @@ async function* unionPartition(
     p -= n;
   }
   throw new InternalError(`union has no partition ${partition}`);
+}
+
+/** A union of parents partitioned alike: partition i of each parent, one after another. */
+async function* alignedUnionPartition(
+  parents: readonly PlanNode[],
+  partition: number,
+  job: Job,
+): AsyncGenerator<unknown[]> {
+  for (const parent of parents) yield* openPartition(parent, partition, job);
 }
 
 /** Spark's coalescer without locality: output i reads parents floor(i·P/n) up to floor((i+1)·P/n). */

@@ -142,11 +142,11 @@ async function rangeBounds(node: ShuffleNode, n: number, job: Job): Promise<unkn
 }
 
 const mapKeys = new WeakMap<ShuffleNode, Map<string, object>>();
-/** A stable memo key per (shuffle, parent, what). */
-function mapKey(node: ShuffleNode, parentIndex: number, what: string): object {
+/** A stable memo key per (shuffle, parent or reduce partition, what). */
+function mapKey(node: ShuffleNode, index: number, what: string): object {
   let m = mapKeys.get(node);
   if (m === undefined) mapKeys.set(node, (m = new Map()));
-  const name = `${parentIndex}:${what}`;
+  const name = `${index}:${what}`;
   let k = m.get(name);
   if (k === undefined) m.set(name, (k = {}));
   return k;
@@ -193,11 +193,23 @@ function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: bool
   return [...byKey.values()];
 }
 
+/**
+ * One reduce partition of a shuffle, computed once per job: a job may read it
+ * twice (a self-join or self-union, `zip` with a derived RDD, `zipWithIndex`'s
+ * counting pass), and merging combiners may mutate the map outputs' combiners
+ * (`groupByKey`, an `aggregateByKey` that pushes), so reducing them again
+ * would merge values twice. Each bucket is released once its partition is
+ * computed.
+ */
 export async function* computeShuffle(
   node: ShuffleNode,
   partition: number,
   job: Job,
 ): AsyncGenerator<unknown[]> {
+  yield* await job.memo(mapKey(node, partition, 'output'), () => reducePartition(node, partition, job));
+}
+
+async function reducePartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[][]> {
   const n = await job.numPartitions(node);
   const records: Pair[][] = [];
   for (let p = 0; p < node.parents.length; p++) {
@@ -212,6 +224,7 @@ export async function* computeShuffle(
     for (const o of outputs) {
       const b = o[partition] as Pair[];
       for (let i = 0; i < b.length; i++) bucket.push(b[i] as Pair);
+      o[partition] = [];
     }
     records.push(bucket);
   }
@@ -226,9 +239,11 @@ export async function* computeShuffle(
   } catch (e) {
     throw e instanceof TaskError ? e : taskFailure(node.label, node.id, partition, e);
   }
+  const batches: unknown[][] = [];
   try {
-    for await (const batch of output) for (const b of chunks(batch)) yield b;
+    for await (const batch of output) for (const b of chunks(batch)) batches.push(b);
   } catch (e) {
     throw taskFailure(node.label, node.id, partition, e);
   }
+  return batches;
 }

@@ -75,10 +75,15 @@ export interface NarrowNode extends Base {
   readonly op: NarrowOp;
 }
 
-/** Partitions of the parents, one after another. */
+/**
+ * Partitions of the parents, one after another; or, when every parent has the
+ * same partitioner (`aligned`, Spark's PartitionerAwareUnionRDD), partition i
+ * is partition i of each parent in turn, and the partitioner is kept.
+ */
 export interface UnionNode extends Base {
   readonly kind: 'union';
   readonly parents: readonly PlanNode[];
+  readonly aligned?: boolean;
 }
 
 /** Consecutive parent partitions merged into fewer, without a shuffle. */
@@ -186,6 +191,7 @@ export function knownPartitions(node: PlanNode): number | undefined {
       return p === undefined ? undefined : Math.min(p, node.numPartitions);
     }
     case 'union': {
+      if (node.aligned) return knownPartitions(node.parents[0] as PlanNode);
       let sum = 0;
       for (const p of node.parents) {
         const n = knownPartitions(p);
