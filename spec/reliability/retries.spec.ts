@@ -81,10 +81,8 @@ test('retries: retryWaitMs pauses before each new attempt', async (t) => {
 });
 
 test('retries: transient I/O failures (an HTTP 500) are retried by default, then reported', async (t) => {
-  let requests = 0;
   let failFirst = 2;
   const server = createServer((req, res) => {
-    requests++;
     if (req.method === 'GET' && failFirst-- > 0) {
       res.writeHead(500).end();
       return;
@@ -99,7 +97,6 @@ test('retries: transient I/O failures (an HTTP 500) are retried by default, then
     const sc = new Context({ defaultParallelism: 2 });
     t.deepEqual(await sc.textFile(url).collect(), ['a', 'b']);
     failFirst = 100;
-    requests = 0;
     const e = await t.throwsAsync(() => sc.textFile(url).collect(), { instanceOf: IOError });
     t.true(e?.transient);
     t.regex(e?.message ?? '', /HTTP 500/);
