@@ -7,8 +7,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Context, RDD } from 'sparkling';
 
-/** 1 MiB reads: a competent hand-written loop would not use the 64 KiB default (see RESULTS.md). */
-export const READ_CHUNK = 1 << 20;
+/**
+ * Node's default 64 KiB chunks: on this machine faster than 1 MiB for the
+ * plain file (0.33 s against 0.46 s CPU for 200 MB: a smaller text stays in
+ * cache while it is split) and no different for gzip.
+ */
+export const READ_CHUNK = 64 * 1024;
 
 /**
  * Streams a text file (gunzipped when `gzip`), decodes UTF-8 without

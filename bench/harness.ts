@@ -160,10 +160,10 @@ async function runChild(cases: Case[], spec: string): Promise<void> {
   const s = systems.find((x) => x.name === spec.slice(sep + 1));
   if (s?.run === undefined) throw new Error(`no runnable system ${spec}`);
   gc();
-  const inputMB = process.memoryUsage().rss / 1e6;
+  const rssBeforeMB = process.memoryUsage().rss / 1e6;
   const r = await timed(s.run);
   const selfPeakMB = (process.resourceUsage().maxRSS * 1024) / 1e6;
-  console.log(RESULT_MARK + JSON.stringify({ ...r, inputMB, selfPeakMB }));
+  console.log(RESULT_MARK + JSON.stringify({ ...r, rssBeforeMB, selfPeakMB }));
 }
 
 async function timeSystems(
@@ -220,9 +220,9 @@ async function measureMemory(moduleUrl: string, c: Case, systems: System[], rows
       log(m.stderr.slice(-2000));
       continue;
     }
-    const r = JSON.parse(line.slice(RESULT_MARK.length)) as { inputMB: number; selfPeakMB: number };
+    const r = JSON.parse(line.slice(RESULT_MARK.length)) as { rssBeforeMB: number; selfPeakMB: number };
     row.peakMB = m.timePeakMB ?? r.selfPeakMB;
-    row.notes.push(`RSS with input loaded ${r.inputMB.toFixed(0)} MB`);
+    row.notes.push(`RSS before the run ${r.rssBeforeMB.toFixed(0)} MB`);
     log(`   memory: ${s.name} peak ${row.peakMB.toFixed(0)} MB`);
   }
 }

@@ -2,7 +2,7 @@
  * `textFile(path).count()` (issue 4) on the generated text file, plain and
  * gzip-compressed, against hand-written Node loops in the same process:
  *
- * - read + split (the baseline): `fs.createReadStream` (1 MiB chunks, piped
+ * - read + split (the baseline): `fs.createReadStream` (64 KiB chunks, piped
  *   through `zlib.createGunzip` for `.gz`), UTF-8 decoding, and splitting
  *   into line strings: the work `textFile` must do;
  * - newline count: the same stream, counting `\n` bytes without decoding,
