@@ -332,12 +332,7 @@ function shuffle<U>(
 
 /** Map-side pairs from elements: `[f(x), v(x)]`. */
 function keyed(f: (x: unknown) => unknown, v: (x: unknown) => unknown): ShuffleSpec['prepare'] {
-  return () => (batch, out) => {
-    for (let i = 0; i < batch.length; i++) {
-      const x = batch[i];
-      out.push([f(x), v(x)]);
-    }
-  };
+  return () => (x) => [f(x), v(x)];
 }
 
 const pairs: ShuffleSpec['reduce'] = ({ records }) => pairsOut(records);
@@ -422,7 +417,8 @@ const groupSpec = (prepare?: ShuffleSpec['prepare']): ShuffleSpec => ({
       for (const x of b as unknown[]) (a as unknown[]).push(x);
       return a;
     },
-    mapSide: true,
+    // As Spark: grouping map-side saves no memory, so values are grouped once, on the reduce side.
+    mapSide: false,
   },
   reduce: pairs,
 });
@@ -581,11 +577,10 @@ proto.repartition = function (this: Any, numPartitions: number) {
   // Round-robin from a per-map-partition start, like Spark's coalesce with shuffle.
   const prepare: ShuffleSpec['prepare'] = (_parent, mapPartition) => {
     let next = mapPartition % n;
-    return (batch, out) => {
-      for (let i = 0; i < batch.length; i++) {
-        out.push([next, batch[i]]);
-        next = next + 1 === n ? 0 : next + 1;
-      }
+    return (x) => {
+      const kv: [unknown, unknown] = [next, x];
+      next = next + 1 === n ? 0 : next + 1;
+      return kv;
     };
   };
   return shuffle(

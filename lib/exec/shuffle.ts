@@ -14,30 +14,24 @@ import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
 import { compare } from '../values/compare.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
-import { openPartition } from './compute.js';
-import { abortError, taskFailure } from './failures.js';
+import { taskFailure } from './failures.js';
 import { chunks } from './iter.js';
-import { type Job, runBounded } from './job.js';
+import { type Job, runBounded, withRetries } from './job.js';
 
 type Pair = [unknown, unknown];
-/** buckets[b] = the pairs routed to reduce partition b by one map task. */
-type MapOutput = Pair[][];
 
-/** Turns a batch of a parent's elements into pairs; checks the shape when the operator takes pairs as they are. */
+/** Turns a parent's element into a pair; checks the shape when the operator takes pairs as they are. */
 function preparer(
   spec: ShuffleSpec,
   parentIndex: number,
   mapPartition: number,
   label: string,
-): (batch: readonly unknown[], out: Pair[]) => void {
+): (x: unknown) => Pair {
   if (spec.prepare !== undefined) return spec.prepare(parentIndex, mapPartition);
-  return (batch, out) => {
-    for (let i = 0; i < batch.length; i++) {
-      const kv = batch[i];
-      if (!Array.isArray(kv) || kv.length !== 2)
-        throw new TypeError(`${label} expects [key, value] pairs, got ${describe(kv)}`);
-      out.push(kv as Pair);
-    }
+  return (kv) => {
+    if (!Array.isArray(kv) || kv.length !== 2)
+      throw new TypeError(`${label} expects [key, value] pairs, got ${describe(kv)}`);
+    return kv as Pair;
   };
 }
 
@@ -49,42 +43,58 @@ function describe(x: unknown): string {
   }
 }
 
-/** Reads one partition of `parent` as pairs (and combined by key when the shuffle combines map-side). */
-async function readPairs(
+/**
+ * One map task: drains a partition of `parent` through its fused loop into a
+ * sink that turns each element into a pair and either combines it into one
+ * accumulator per distinct key (when the operator combines map-side) or
+ * routes it straight into its bucket, so no batch of pairs is ever built.
+ * With no `route` (a range partitioner, whose bounds are not known yet) the
+ * pairs are kept in one bucket to be routed later.
+ */
+async function mapTask(
   node: ShuffleNode,
   parentIndex: number,
   parent: PlanNode,
-  partition: number,
+  mapPartition: number,
   job: Job,
-): Promise<Pair[]> {
-  const combine = node.spec.combine;
-  const pairs: Pair[] = [];
-  const combined = combine?.mapSide ? new Map<unknown, Pair>() : undefined;
+  n: number,
+  route: ((key: unknown) => number) | null,
+): Promise<Pair[][]> {
+  const buckets: Pair[][] = Array.from({ length: route === null ? 1 : n }, () => []);
   try {
-    const prepare = preparer(node.spec, parentIndex, partition, node.label);
-    for await (const batch of openPartition(parent, partition, job)) {
-      if (job.signal.aborted) throw abortError(job.signal);
-      const start = pairs.length;
-      prepare(batch, pairs);
-      if (combined !== undefined && combine !== undefined) {
-        for (let i = start; i < pairs.length; i++) {
-          const [k, v] = pairs[i] as Pair;
-          const id = keyOf(k);
-          const entry = combined.get(id);
-          if (entry === undefined) combined.set(id, [k, combine.create(v)]);
-          else entry[1] = combine.merge(entry[1], v);
-        }
-        pairs.length = start;
-      }
+    const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
+    const combine = node.spec.combine;
+    if (combine?.mapSide) {
+      const { create, merge } = combine;
+      const byKey = new Map<unknown, Pair>();
+      await job.drain(parent, mapPartition, (x) => {
+        const kv = prepare(x);
+        const id = keyOf(kv[0]);
+        const entry = byKey.get(id);
+        if (entry === undefined) byKey.set(id, [kv[0], create(kv[1])]);
+        else entry[1] = merge(entry[1], kv[1]);
+      });
+      for (const entry of byKey.values())
+        (buckets[route === null ? 0 : route(entry[0])] as Pair[]).push(entry);
+    } else if (route !== null) {
+      await job.drain(parent, mapPartition, (x) => {
+        const kv = prepare(x);
+        (buckets[route(kv[0])] as Pair[]).push(kv);
+      });
+    } else {
+      const out = buckets[0] as Pair[];
+      await job.drain(parent, mapPartition, (x) => {
+        out.push(prepare(x));
+      });
     }
   } catch (e) {
-    throw taskFailure(node.label, node.id, partition, e);
+    throw taskFailure(node.label, node.id, mapPartition, e);
   }
-  return combined === undefined ? pairs : [...combined.values()];
+  return buckets;
 }
 
-/** The function from key to reduce partition, for a shuffle with `n` output partitions. */
-async function router(node: ShuffleNode, n: number, job: Job): Promise<(key: unknown) => number> {
+/** The function from key to reduce partition of a hash or custom partitioner (null for a range one). */
+function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
   if (p.kind === 'hash') return (k) => partitionOf(k, n);
   if (p.kind === 'custom') {
@@ -98,6 +108,12 @@ async function router(node: ShuffleNode, n: number, job: Job): Promise<(key: unk
       return ((h % n) + n) % n;
     };
   }
+  return null;
+}
+
+/** The function from key to reduce partition of a range partitioner: bounds sampled from the map outputs. */
+async function rangeRouter(node: ShuffleNode, n: number, job: Job): Promise<(key: unknown) => number> {
+  const p = node.route;
   const sort = node.spec.sort;
   if (sort === undefined) throw new InternalError(`${node.label}: a range partitioner needs a sort order`);
   const bounds = await job.memo(p, () => rangeBounds(node, n, job));
@@ -123,7 +139,7 @@ async function router(node: ShuffleNode, n: number, job: Job): Promise<(key: unk
 async function rangeBounds(node: ShuffleNode, n: number, job: Job): Promise<unknown[]> {
   const sort = node.spec.sort;
   if (sort === undefined || n <= 1) return [];
-  const outputs = await job.memo(mapKey(node, 0, 'pairs'), () => mapPairs(node, 0, job));
+  const outputs = await job.memo(mapKey(node, 0, 'pairs'), () => mapPairs(node, 0, n, job));
   let total = 0;
   for (const o of outputs) total += o.length;
   if (total === 0) return [];
@@ -152,23 +168,40 @@ function mapKey(node: ShuffleNode, index: number, what: string): object {
   return k;
 }
 
-/** The map side's pairs of every partition of one parent, before routing. */
-async function mapPairs(node: ShuffleNode, parentIndex: number, job: Job): Promise<Pair[][]> {
+/** Runs the map tasks of one parent (each retried on its own): their buckets, in map-partition order. */
+async function runMapTasks(
+  node: ShuffleNode,
+  parentIndex: number,
+  n: number,
+  route: ((key: unknown) => number) | null,
+  job: Job,
+): Promise<Pair[][][]> {
   const parent = node.parents[parentIndex] as PlanNode;
   const m = await job.numPartitions(parent);
-  return runBounded(job, m, job.runtime.concurrency, (p) => readPairs(node, parentIndex, parent, p, job));
+  return runBounded(job, m, job.runtime.concurrency, (mp) =>
+    withRetries(job, () => mapTask(node, parentIndex, parent, mp, job, n, route)),
+  );
+}
+
+/** The map side's pairs of every partition of one parent, not yet routed (for range partitioning). */
+async function mapPairs(node: ShuffleNode, parentIndex: number, n: number, job: Job): Promise<Pair[][]> {
+  return (await runMapTasks(node, parentIndex, n, null, job)).map((buckets) => buckets[0] as Pair[]);
 }
 
 /** The map side of one parent: every map task's pairs routed into `n` buckets. */
-async function mapSide(node: ShuffleNode, parentIndex: number, n: number, job: Job): Promise<MapOutput[]> {
-  const outputs = await job.memo(mapKey(node, parentIndex, 'pairs'), () => mapPairs(node, parentIndex, job));
-  const route = await router(node, n, job);
+async function mapSide(node: ShuffleNode, parentIndex: number, n: number, job: Job): Promise<Pair[][][]> {
+  const route = directRouter(node, n);
+  if (route !== null) return runMapTasks(node, parentIndex, n, route, job);
+  const outputs = await job.memo(mapKey(node, parentIndex, 'pairs'), () =>
+    mapPairs(node, parentIndex, n, job),
+  );
+  const byRange = await rangeRouter(node, n, job);
   return outputs.map((pairs, m) => {
-    const buckets: MapOutput = Array.from({ length: n }, () => []);
+    const buckets: Pair[][] = Array.from({ length: n }, () => []);
     try {
       for (let i = 0; i < pairs.length; i++) {
         const kv = pairs[i] as Pair;
-        (buckets[route(kv[0])] as Pair[]).push(kv);
+        (buckets[byRange(kv[0])] as Pair[]).push(kv);
       }
     } catch (e) {
       throw taskFailure(node.label, node.id, m, e);
@@ -215,8 +248,8 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
   for (let p = 0; p < node.parents.length; p++) {
     const parent = node.parents[p] as PlanNode;
     if (readsNarrowly(node, parent)) {
-      const pairs = await readPairs(node, p, parent, partition, job);
-      records.push(pairs);
+      const [pairs] = await withRetries(job, () => mapTask(node, p, parent, partition, job, 1, null));
+      records.push(pairs as Pair[]);
       continue;
     }
     const outputs = await job.memo(mapKey(node, p, 'buckets'), () => mapSide(node, p, n, job));

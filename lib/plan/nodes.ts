@@ -122,11 +122,12 @@ export interface ShuffleNode extends Base {
 
 /** How a shuffle turns map-side records into reduce-side output. Filled in by the wide operators. */
 export interface ShuffleSpec {
-  /** Map side: turns a batch of parent `p`'s records into `[key, value]` records to route (default: as is). */
-  readonly prepare?: (
-    parentIndex: number,
-    mapPartition: number,
-  ) => (batch: readonly unknown[], out: [unknown, unknown][]) => void;
+  /**
+   * Map side: for parent `parentIndex`'s map task `mapPartition`, the function
+   * turning one of its elements into the `[key, value]` pair to route (default:
+   * the element, which must be a pair).
+   */
+  readonly prepare?: (parentIndex: number, mapPartition: number) => (x: unknown) => [unknown, unknown];
   /** Map-side and reduce-side combining by key; absent means records are routed as they are. */
   readonly combine?: {
     readonly create: (v: unknown) => unknown;
