@@ -6,7 +6,7 @@
  * (`bag`); sort orders and the layouts PySpark fixes are compared exactly.
  */
 import test from 'ava';
-import { type Context, portableHash, type RDD, TaskError, ValueMap } from '../lib/index.js';
+import { ArgumentError, Context, portableHash, type RDD, TaskError, ValueMap } from '../lib/index.js';
 import { context, PARTITIONS, range } from './helpers.js';
 import {
   bag,
@@ -868,4 +868,70 @@ test('partitionBy with the exported portableHash is the default hash partitioner
     t.is(await joined.getNumPartitions(), n);
     t.is((joined.explain().match(/\+-/g) ?? []).length, 2, joined.explain());
   }
+});
+
+test('bad arguments to wide operators throw ArgumentError synchronously', (t) => {
+  const sc = context();
+  const rdd = sc.parallelize<[number, number]>([[1, 1]], 2);
+  const otherContext = new Context({ defaultParallelism: 2 }).parallelize<[number, number]>([[1, 1]]);
+  const notAnRdd = [[1, 1]] as unknown as RDD<[number, number]>;
+  const notAFunction = 'f' as unknown as (a: number, b: number) => number;
+  for (const bad of [0, -1, 1.5, Number.NaN, '3' as unknown as number]) {
+    const attempts: [string, () => unknown][] = [
+      ['reduceByKey', () => rdd.reduceByKey(add, bad)],
+      ['foldByKey', () => rdd.foldByKey(0, add, bad)],
+      ['aggregateByKey', () => rdd.aggregateByKey(0, add, add, bad)],
+      ['combineByKey', () => rdd.combineByKey((v) => v, add, add, bad)],
+      ['groupByKey', () => rdd.groupByKey(bad)],
+      ['groupBy', () => rdd.groupBy((x) => x, bad)],
+      ['partitionBy', () => rdd.partitionBy(bad)],
+      ['sortByKey', () => rdd.sortByKey(true, bad)],
+      ['sortBy', () => rdd.sortBy((x) => x, true, bad)],
+      ['repartitionAndSortWithinPartitions', () => rdd.repartitionAndSortWithinPartitions(bad)],
+      ['join', () => rdd.join(rdd, bad)],
+      ['leftOuterJoin', () => rdd.leftOuterJoin(rdd, bad)],
+      ['rightOuterJoin', () => rdd.rightOuterJoin(rdd, bad)],
+      ['fullOuterJoin', () => rdd.fullOuterJoin(rdd, bad)],
+      ['cogroup', () => rdd.cogroup(rdd, bad)],
+      ['subtractByKey', () => rdd.subtractByKey(rdd, bad)],
+      ['subtract', () => rdd.subtract(rdd, bad)],
+      ['intersection', () => rdd.intersection(rdd, bad)],
+      ['distinct', () => rdd.distinct(bad)],
+      ['repartition', () => rdd.repartition(bad)],
+      ['coalesce(n, true)', () => rdd.coalesce(bad, true)],
+    ];
+    for (const [name, f] of attempts)
+      t.throws(
+        f,
+        { instanceOf: ArgumentError, message: /numPartitions must be a positive integer/ },
+        `${name}(${String(bad)})`,
+      );
+  }
+  const others: [string, () => unknown][] = [
+    ['join', () => rdd.join(notAnRdd)],
+    ['leftOuterJoin', () => rdd.leftOuterJoin(otherContext)],
+    ['cogroup', () => rdd.cogroup(notAnRdd)],
+    ['groupWith', () => rdd.groupWith(rdd, notAnRdd)],
+    ['subtractByKey', () => rdd.subtractByKey(otherContext)],
+    ['subtract', () => rdd.subtract(notAnRdd)],
+    ['intersection', () => rdd.intersection(otherContext)],
+    ['cartesian', () => rdd.cartesian(notAnRdd)],
+    ['union', () => rdd.union(otherContext)],
+  ];
+  for (const [name, f] of others) t.throws(f, { instanceOf: ArgumentError }, name);
+  const functions: [string, () => unknown][] = [
+    ['reduceByKey', () => rdd.reduceByKey(notAFunction)],
+    ['foldByKey', () => rdd.foldByKey(0, notAFunction)],
+    ['aggregateByKey', () => rdd.aggregateByKey(0, add, notAFunction)],
+    ['combineByKey', () => rdd.combineByKey((v) => v, notAFunction, add)],
+    ['groupBy', () => rdd.groupBy(notAFunction as unknown as (x: [number, number]) => number)],
+    ['sortBy', () => rdd.sortBy(notAFunction as unknown as (x: [number, number]) => number)],
+    ['sortByKey keyfunc', () => rdd.sortByKey(true, 2, notAFunction as unknown as (k: number) => number)],
+    ['partitionBy partitionFunc', () => rdd.partitionBy(2, notAFunction as unknown as (k: number) => number)],
+    [
+      'reduceByKey partitionFunc',
+      () => rdd.reduceByKey(add, 2, notAFunction as unknown as (k: number) => number),
+    ],
+  ];
+  for (const [name, f] of functions) t.throws(f, { instanceOf: ArgumentError }, name);
 });
