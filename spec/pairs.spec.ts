@@ -935,3 +935,24 @@ test('bad arguments to wide operators throw ArgumentError synchronously', (t) =>
   ];
   for (const [name, f] of functions) t.throws(f, { instanceOf: ArgumentError }, name);
 });
+
+// Open bug (reported, not fixed): reduceByKey's combiner starts from the key's
+// first value itself, so an `f` that mutates its first argument (the common
+// `(a, b) => { a.push(...b); return a; }`) mutates the source's elements
+// (parallelize's array, a cached partition), and the next action merges into
+// the already-merged value. PySpark gives the same result every time, since
+// each task deserializes its input afresh. Fixing it means copying values
+// (cost on every record) or documenting that f must not mutate.
+test.failing('reduceByKey with a mutating function gives the same result on every action', async (t) => {
+  const sc = context();
+  const data: [string, number[]][] = [
+    ['k', [1]],
+    ['k', [2]],
+  ];
+  const merged = sc.parallelize(data, 1).reduceByKey((a, b) => {
+    a.push(...b);
+    return a;
+  });
+  t.deepEqual(await merged.collect(), [['k', [1, 2]]]);
+  t.deepEqual(await merged.collect(), [['k', [1, 2]]]);
+});
