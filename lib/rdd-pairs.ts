@@ -4,7 +4,9 @@
  * on an RDD of non-pairs is a compile error.
  */
 import * as args from './args.js';
+import { taskFailure } from './exec/failures.js';
 import { runJob } from './exec/job.js';
+import { customRouter } from './exec/shuffle.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
 import { map as mapOp } from './ops/map.js';
 import type { Attrs, ShuffleSpec } from './plan/nodes.js';
@@ -619,7 +621,12 @@ proto.lookup = async function (this: AnyPairs, key: unknown) {
   const p = this._node.partitioner;
   if (p !== undefined && p.numPartitions !== undefined && p.kind !== 'range') {
     const n = p.numPartitions;
-    const target = p.kind === 'hash' ? partitionOf(key, n) : ((p.fn(key) % n) + n) % n;
+    let target: number;
+    try {
+      target = p.kind === 'hash' ? partitionOf(key, n) : customRouter(p.fn, n)(key);
+    } catch (e) {
+      throw taskFailure('lookup', this._node.id, -1, e);
+    }
     const [found] = await runJob(
       this.context._runtime,
       values._node,

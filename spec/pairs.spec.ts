@@ -296,6 +296,22 @@ for (const n of PARTITIONS) {
     const rdd = sc.parallelize<[number, number]>([[1, 1]], n).partitionBy(2, () => 0.5);
     const e = await t.throwsAsync(rdd.collect(), { instanceOf: TaskError });
     t.regex(e?.message ?? '', /not an integer/);
+    // lookup routes the key with the same function, and the same check.
+    const byLength = sc
+      .parallelize<[unknown, number]>(
+        [
+          ['ab', 1],
+          ['c', 2],
+        ],
+        n,
+      )
+      .partitionBy(2, (k) => (k as string).length);
+    t.deepEqual(await byLength.lookup('ab'), [1]);
+    t.deepEqual(await byLength.lookup('zz'), []);
+    await t.throwsAsync(byLength.lookup(5), {
+      instanceOf: TaskError,
+      message: /returned undefined for key 5/,
+    });
   });
 
   const sortable = (): [unknown, number][] => {

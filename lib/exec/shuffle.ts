@@ -83,21 +83,23 @@ async function readPairs(
   return combined === undefined ? pairs : [...combined.values()];
 }
 
+/** Key to partition by a user's partition function: its integer result modulo `n`, Python's way (never negative). */
+export function customRouter(fn: (key: unknown) => number, n: number): (key: unknown) => number {
+  return (k) => {
+    const h = fn(k);
+    if (typeof h !== 'number' || !Number.isInteger(h))
+      throw new TypeError(
+        `partition function returned ${describe(h)} for key ${describe(k)}, not an integer`,
+      );
+    return ((h % n) + n) % n;
+  };
+}
+
 /** The function from key to reduce partition, for a shuffle with `n` output partitions. */
 async function router(node: ShuffleNode, n: number, job: Job): Promise<(key: unknown) => number> {
   const p = node.route;
   if (p.kind === 'hash') return (k) => partitionOf(k, n);
-  if (p.kind === 'custom') {
-    const fn = p.fn;
-    return (k) => {
-      const h = fn(k);
-      if (typeof h !== 'number' || !Number.isInteger(h))
-        throw new TypeError(
-          `partition function returned ${describe(h)} for key ${describe(k)}, not an integer`,
-        );
-      return ((h % n) + n) % n;
-    };
-  }
+  if (p.kind === 'custom') return customRouter(p.fn, n);
   const sort = node.spec.sort;
   if (sort === undefined) throw new InternalError(`${node.label}: a range partitioner needs a sort order`);
   const bounds = await job.memo(p, () => rangeBounds(node, n, job));
