@@ -972,3 +972,45 @@ test.failing('reduceByKey with a mutating function gives the same result on ever
   t.deepEqual(await merged.collect(), [['k', [1, 2]]]);
   t.deepEqual(await merged.collect(), [['k', [1, 2]]]);
 });
+
+test('a ValueMap zero value (private fields) is copied per partition and per key and still works', async (t) => {
+  const sc = context();
+  const rdd = sc.parallelize<[string, number]>(
+    [
+      ['a', 1],
+      ['a', 2],
+      ['b', 3],
+      ['a', 1],
+    ],
+    2,
+  );
+  const zero = new ValueMap<number[], number>([[[0], 0]]);
+  const seq = (m: ValueMap<number[], number>, v: number) => m.set([v], (m.get([v]) ?? 0) + 1);
+  const comb = (a: ValueMap<number[], number>, b: ValueMap<number[], number>) => {
+    for (const [k, n] of b) a.set(k, (a.get(k) ?? 0) + n);
+    return a;
+  };
+  const perKey = await rdd.aggregateByKey(zero, seq, comb).collectAsMap();
+  t.deepEqual(
+    [...(perKey.get('a') ?? [])],
+    [
+      [[0], 0],
+      [[1], 2],
+      [[2], 1],
+    ],
+  );
+  t.true(perKey.get('b') instanceof ValueMap);
+  t.deepEqual([...zero], [[[0], 0]], 'aggregateByKey leaves the zero itself untouched');
+  // aggregate merges the partial results into zeroValue itself, as PySpark does (op may modify its first argument).
+  const all = await rdd.values().aggregate(zero, seq, comb);
+  t.true(all instanceof ValueMap);
+  t.deepEqual(
+    [...all].sort((x, y) => (x[0][0] ?? 0) - (y[0][0] ?? 0)),
+    [
+      [[0], 0],
+      [[1], 2],
+      [[2], 1],
+      [[3], 1],
+    ],
+  );
+});
