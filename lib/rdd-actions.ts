@@ -11,7 +11,7 @@ import { type ActionOptions, Job, pullInOrder, runJob, withRetries } from './exe
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
 import { RDD } from './rdd.js';
-import { cloneZero } from './util/clone.js';
+import { freshCopy } from './util/clone.js';
 import { makeRng, randomSeed } from './util/random.js';
 import { compare } from './values/compare.js';
 import { ValueMap } from './values/value-map.js';
@@ -255,7 +255,8 @@ function reducePartitions<T>(
     rdd,
     operator,
     () => NONE,
-    (acc, x) => (acc === NONE ? x : f(acc, x)),
+    // Each partition starts from a copy of its first element: `f` may mutate its first argument.
+    (acc, x) => (acc === NONE ? freshCopy(x) : f(acc, x)),
     options,
   );
 }
@@ -463,7 +464,7 @@ proto.fold = async function (
   options?: ActionOptions,
 ) {
   args.func('op', op);
-  const parts = await foldPartitions(this, 'fold', () => cloneZero(zeroValue), op, options);
+  const parts = await foldPartitions(this, 'fold', () => freshCopy(zeroValue), op, options);
   return parts.reduce((a, b) => op(a, b), zeroValue);
 };
 
@@ -476,7 +477,7 @@ proto.aggregate = async function <U>(
 ) {
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
-  const parts = await foldPartitions(this, 'aggregate', () => cloneZero(zeroValue), seqOp, options);
+  const parts = await foldPartitions(this, 'aggregate', () => freshCopy(zeroValue), seqOp, options);
   return parts.reduce((a, b) => combOp(a, b), zeroValue);
 };
 
@@ -491,7 +492,7 @@ proto.treeAggregate = async function <U>(
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
   checkDepth(depth);
-  const parts = await foldPartitions(this, 'treeAggregate', () => cloneZero(zeroValue), seqOp, options);
+  const parts = await foldPartitions(this, 'treeAggregate', () => freshCopy(zeroValue), seqOp, options);
   if (parts.length === 0) return zeroValue;
   return treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b));
 };

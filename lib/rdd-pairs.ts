@@ -4,13 +4,15 @@
  * on an RDD of non-pairs is a compile error.
  */
 import * as args from './args.js';
+import { taskFailure } from './exec/failures.js';
 import { runJob } from './exec/job.js';
+import { customRouter } from './exec/shuffle.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
 import type { Attrs, ShuffleSpec } from './plan/nodes.js';
 import { defaultShufflePartitions, knownPartitions } from './plan/nodes.js';
 import type { Partitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
-import { cloneZero } from './util/clone.js';
+import { freshCopy } from './util/clone.js';
 import { partitionOf, portableHash } from './values/hash.js';
 import { equals } from './values/key.js';
 import { ValueMap } from './values/value-map.js';
@@ -370,7 +372,8 @@ proto.combineByKey = function (
 
 proto.reduceByKey = function (this: AnyPairs, f: F2, numPartitions: N, partitionFunc: PF) {
   args.func('f', f);
-  return shuffle([this], 'reduceByKey', numPartitions, combineSpec(identity, f, f), { partitionFunc });
+  // The combiner starts from a copy of the key's first value: `f` may mutate its first argument.
+  return shuffle([this], 'reduceByKey', numPartitions, combineSpec(freshCopy, f, f), { partitionFunc });
 };
 
 proto.foldByKey = function (this: AnyPairs, zeroValue: unknown, f: F2, numPartitions: N, partitionFunc: PF) {
@@ -379,7 +382,7 @@ proto.foldByKey = function (this: AnyPairs, zeroValue: unknown, f: F2, numPartit
     [this],
     'foldByKey',
     numPartitions,
-    combineSpec((v) => f(cloneZero(zeroValue), v), f, f),
+    combineSpec((v) => f(freshCopy(zeroValue), v), f, f),
     {
       partitionFunc,
     },
@@ -400,7 +403,7 @@ proto.aggregateByKey = function (
     [this],
     'aggregateByKey',
     numPartitions,
-    combineSpec((v) => seqFunc(cloneZero(zeroValue), v), seqFunc, combFunc),
+    combineSpec((v) => seqFunc(freshCopy(zeroValue), v), seqFunc, combFunc),
     { partitionFunc },
   );
 };
@@ -610,7 +613,12 @@ proto.lookup = async function (this: AnyPairs, key: unknown) {
   const p = this._node.partitioner;
   if (p !== undefined && p.numPartitions !== undefined && p.kind !== 'range') {
     const n = p.numPartitions;
-    const target = p.kind === 'hash' ? partitionOf(key, n) : ((p.fn(key) % n) + n) % n;
+    let target: number;
+    try {
+      target = p.kind === 'hash' ? partitionOf(key, n) : customRouter(p.fn, n)(key);
+    } catch (e) {
+      throw taskFailure('lookup', this._node.id, -1, e);
+    }
     const [found] = await runJob(
       this.context._runtime,
       values._node,

@@ -76,6 +76,15 @@ const listOf = async <T>(it: AsyncIterable<T>): Promise<T[]> => {
   for await (const x of it) xs.push(x);
   return xs;
 };
+/** The message a computation fails with (synchronously or not), or undefined: Python's `message` helper. */
+const message = async (f: () => unknown): Promise<string | undefined> => {
+  try {
+    await f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+};
 const coPartitioned = (sc: Context): [RDD<[number, number]>, RDD<[number, number]>] => [
   sc
     .parallelize(
@@ -131,6 +140,24 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
     const r = sc.parallelize(range(20), 3).coalesce(5, true);
     return [await r.getNumPartitions(), sorted(await r.collect())];
   },
+  'glom range with a negative step': async (sc) => [
+    await sc.range(10, 0, -3, 3).glom().collect(),
+    await sc.range(5).collect(),
+    await sc.range(5, 5, 1, 2).glom().collect(),
+  ],
+  'glom coalesce 20 into 7, 9 into 4, 3 into 2': async (sc) => [
+    await sc.parallelize(range(20), 20).coalesce(7).glom().collect(),
+    await sc.parallelize(range(9), 9).coalesce(4).glom().collect(),
+    await sc.parallelize(range(3), 3).coalesce(2).glom().collect(),
+  ],
+  'glom coalesce of a union': (sc) =>
+    sc
+      .parallelize(range(4), 2)
+      .union(sc.parallelize(range(10).slice(4), 3))
+      .coalesce(2)
+      .glom()
+      .collect(),
+  'zipWithUniqueId of 7 in 3': (sc) => sc.parallelize(range(7), 3).zipWithUniqueId().collect(),
   'keyBy, keys, values': async (sc) => {
     const r = sc.parallelize(range(4), 2).keyBy((x) => x % 2);
     return [await r.collect(), await r.keys().collect(), await r.values().collect()];
@@ -236,6 +263,18 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
       await t.top(2, (p) => p[1]),
     ];
   },
+  'top and takeOrdered keep ties in arrival order': async (sc) => {
+    const r = sc.parallelize<[number, string]>(
+      [
+        [1, 'a'],
+        [0, 'b'],
+        [1, 'c'],
+        [0, 'd'],
+      ],
+      2,
+    );
+    return [await r.takeOrdered(3, (p) => p[0]), await r.top(3, (p) => p[0])];
+  },
   'top on an empty RDD': (sc) => sc.parallelize([], 2).top(3),
   'reduce, treeReduce, max, min with key': async (sc) => {
     const r = sc.parallelize([3, 1, 5, 2], 2);
@@ -306,6 +345,26 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
     ];
   },
   'histogram of an empty RDD with a bucket count': (sc) => sc.parallelize<number>([], 2).histogram(3),
+  'histogram argument errors': async (sc) => {
+    const r = sc.parallelize([1, 2, 3]);
+    return [
+      await message(() => r.histogram([3, 1, 2])),
+      await message(() => r.histogram([1])),
+      await message(() => r.histogram([1, 1, 2])),
+      await message(() => r.histogram([0, Number.NaN])),
+      await message(() => r.histogram(0)),
+      await message(() => sc.parallelize([1, 2, Number.POSITIVE_INFINITY]).histogram(2)),
+    ];
+  },
+  'histogram with uneven buckets and huge values': async (sc) => [
+    await sc.parallelize([0, 1, 2, 3, 3.5, 9, 10, 10.0], 3).histogram([0, 1, 3.5, 10]),
+    await sc.parallelize([-10, -5, 0, 5], 2).histogram(3),
+    await sc.parallelize([1e300, -1e300], 2).histogram(2),
+  ],
+  'tree depth errors': async (sc) => {
+    const r = sc.parallelize([1, 2]);
+    return [await message(() => r.treeAggregate(0, add, add, 0)), await message(() => r.treeReduce(add, 0))];
+  },
   countByValue: (sc) => sc.parallelize<unknown>([1, 2, 1, 'a', [1, 'a'], [1, 'a'], 1], 3).countByValue(),
   countByKey: (sc) => sc.parallelize(pairs, 3).countByKey(),
   isEmpty: async (sc) => [

@@ -6,7 +6,7 @@
  * (`bag`); sort orders and the layouts PySpark fixes are compared exactly.
  */
 import test from 'ava';
-import { type Context, portableHash, type RDD, TaskError, ValueMap } from '../lib/index.js';
+import { ArgumentError, Context, portableHash, type RDD, TaskError, ValueMap } from '../lib/index.js';
 import { context, PARTITIONS, range } from './helpers.js';
 import {
   bag,
@@ -296,6 +296,22 @@ for (const n of PARTITIONS) {
     const rdd = sc.parallelize<[number, number]>([[1, 1]], n).partitionBy(2, () => 0.5);
     const e = await t.throwsAsync(rdd.collect(), { instanceOf: TaskError });
     t.regex(e?.message ?? '', /not an integer/);
+    // lookup routes the key with the same function, and the same check.
+    const byLength = sc
+      .parallelize<[unknown, number]>(
+        [
+          ['ab', 1],
+          ['c', 2],
+        ],
+        n,
+      )
+      .partitionBy(2, (k) => (k as string).length);
+    t.deepEqual(await byLength.lookup('ab'), [1]);
+    t.deepEqual(await byLength.lookup('zz'), []);
+    await t.throwsAsync(byLength.lookup(5), {
+      instanceOf: TaskError,
+      message: /returned undefined for key 5/,
+    });
   });
 
   const sortable = (): [unknown, number][] => {
@@ -868,4 +884,141 @@ test('partitionBy with the exported portableHash is the default hash partitioner
     t.is(await joined.getNumPartitions(), n);
     t.is((joined.explain().match(/\+-/g) ?? []).length, 2, joined.explain());
   }
+});
+
+test('bad arguments to wide operators throw ArgumentError synchronously', (t) => {
+  const sc = context();
+  const rdd = sc.parallelize<[number, number]>([[1, 1]], 2);
+  const otherContext = new Context({ defaultParallelism: 2 }).parallelize<[number, number]>([[1, 1]]);
+  const notAnRdd = [[1, 1]] as unknown as RDD<[number, number]>;
+  const notAFunction = 'f' as unknown as (a: number, b: number) => number;
+  for (const bad of [0, -1, 1.5, Number.NaN, '3' as unknown as number]) {
+    const attempts: [string, () => unknown][] = [
+      ['reduceByKey', () => rdd.reduceByKey(add, bad)],
+      ['foldByKey', () => rdd.foldByKey(0, add, bad)],
+      ['aggregateByKey', () => rdd.aggregateByKey(0, add, add, bad)],
+      ['combineByKey', () => rdd.combineByKey((v) => v, add, add, bad)],
+      ['groupByKey', () => rdd.groupByKey(bad)],
+      ['groupBy', () => rdd.groupBy((x) => x, bad)],
+      ['partitionBy', () => rdd.partitionBy(bad)],
+      ['sortByKey', () => rdd.sortByKey(true, bad)],
+      ['sortBy', () => rdd.sortBy((x) => x, true, bad)],
+      ['repartitionAndSortWithinPartitions', () => rdd.repartitionAndSortWithinPartitions(bad)],
+      ['join', () => rdd.join(rdd, bad)],
+      ['leftOuterJoin', () => rdd.leftOuterJoin(rdd, bad)],
+      ['rightOuterJoin', () => rdd.rightOuterJoin(rdd, bad)],
+      ['fullOuterJoin', () => rdd.fullOuterJoin(rdd, bad)],
+      ['cogroup', () => rdd.cogroup(rdd, bad)],
+      ['subtractByKey', () => rdd.subtractByKey(rdd, bad)],
+      ['subtract', () => rdd.subtract(rdd, bad)],
+      ['intersection', () => rdd.intersection(rdd, bad)],
+      ['distinct', () => rdd.distinct(bad)],
+      ['repartition', () => rdd.repartition(bad)],
+      ['coalesce(n, true)', () => rdd.coalesce(bad, true)],
+    ];
+    for (const [name, f] of attempts)
+      t.throws(
+        f,
+        { instanceOf: ArgumentError, message: /numPartitions must be a positive integer/ },
+        `${name}(${String(bad)})`,
+      );
+  }
+  const others: [string, () => unknown][] = [
+    ['join', () => rdd.join(notAnRdd)],
+    ['leftOuterJoin', () => rdd.leftOuterJoin(otherContext)],
+    ['cogroup', () => rdd.cogroup(notAnRdd)],
+    ['groupWith', () => rdd.groupWith(rdd, notAnRdd)],
+    ['subtractByKey', () => rdd.subtractByKey(otherContext)],
+    ['subtract', () => rdd.subtract(notAnRdd)],
+    ['intersection', () => rdd.intersection(otherContext)],
+    ['cartesian', () => rdd.cartesian(notAnRdd)],
+    ['union', () => rdd.union(otherContext)],
+  ];
+  for (const [name, f] of others) t.throws(f, { instanceOf: ArgumentError }, name);
+  const functions: [string, () => unknown][] = [
+    ['reduceByKey', () => rdd.reduceByKey(notAFunction)],
+    ['foldByKey', () => rdd.foldByKey(0, notAFunction)],
+    ['aggregateByKey', () => rdd.aggregateByKey(0, add, notAFunction)],
+    ['combineByKey', () => rdd.combineByKey((v) => v, notAFunction, add)],
+    ['groupBy', () => rdd.groupBy(notAFunction as unknown as (x: [number, number]) => number)],
+    ['sortBy', () => rdd.sortBy(notAFunction as unknown as (x: [number, number]) => number)],
+    ['sortByKey keyfunc', () => rdd.sortByKey(true, 2, notAFunction as unknown as (k: number) => number)],
+    ['partitionBy partitionFunc', () => rdd.partitionBy(2, notAFunction as unknown as (k: number) => number)],
+    [
+      'reduceByKey partitionFunc',
+      () => rdd.reduceByKey(add, 2, notAFunction as unknown as (k: number) => number),
+    ],
+  ];
+  for (const [name, f] of functions) t.throws(f, { instanceOf: ArgumentError }, name);
+});
+
+// PySpark gives the same result every time, since each task deserializes its
+// input afresh: a combiner starts from a copy of the key's first value (one
+// copy per distinct key per partition; primitives are not copied), so an `f`
+// that mutates its first argument never touches the source's elements.
+test('reduceByKey and reduce with a mutating function give the same result on every action', async (t) => {
+  const sc = context();
+  const data: [string, number[]][] = [
+    ['k', [1]],
+    ['k', [2]],
+  ];
+  const merged = sc.parallelize(data, 1).reduceByKey((a, b) => {
+    a.push(...b);
+    return a;
+  });
+  t.deepEqual(await merged.collect(), [['k', [1, 2]]]);
+  t.deepEqual(await merged.collect(), [['k', [1, 2]]]);
+  const lists = sc.parallelize([[1], [2], [3]], 2);
+  const concat = (a: number[], b: number[]) => {
+    a.push(...b);
+    return a;
+  };
+  t.deepEqual(await lists.reduce(concat), [1, 2, 3]);
+  t.deepEqual(await lists.reduce(concat), [1, 2, 3]);
+  t.deepEqual(data, [
+    ['k', [1]],
+    ['k', [2]],
+  ]);
+});
+
+test('a ValueMap zero value (private fields) is copied per partition and per key and still works', async (t) => {
+  const sc = context();
+  const rdd = sc.parallelize<[string, number]>(
+    [
+      ['a', 1],
+      ['a', 2],
+      ['b', 3],
+      ['a', 1],
+    ],
+    2,
+  );
+  const zero = new ValueMap<number[], number>([[[0], 0]]);
+  const seq = (m: ValueMap<number[], number>, v: number) => m.set([v], (m.get([v]) ?? 0) + 1);
+  const comb = (a: ValueMap<number[], number>, b: ValueMap<number[], number>) => {
+    for (const [k, n] of b) a.set(k, (a.get(k) ?? 0) + n);
+    return a;
+  };
+  const perKey = await rdd.aggregateByKey(zero, seq, comb).collectAsMap();
+  t.deepEqual(
+    [...(perKey.get('a') ?? [])],
+    [
+      [[0], 0],
+      [[1], 2],
+      [[2], 1],
+    ],
+  );
+  t.true(perKey.get('b') instanceof ValueMap);
+  t.deepEqual([...zero], [[[0], 0]], 'aggregateByKey leaves the zero itself untouched');
+  // aggregate merges the partial results into zeroValue itself, as PySpark does (op may modify its first argument).
+  const all = await rdd.values().aggregate(zero, seq, comb);
+  t.true(all instanceof ValueMap);
+  t.deepEqual(
+    [...all].sort((x, y) => (x[0][0] ?? 0) - (y[0][0] ?? 0)),
+    [
+      [[0], 0],
+      [[1], 2],
+      [[2], 1],
+      [[3], 1],
+    ],
+  );
 });

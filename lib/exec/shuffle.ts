@@ -93,21 +93,23 @@ async function mapTask(
   return buckets;
 }
 
+/** Key to partition by a user's partition function: its integer result modulo `n`, Python's way (never negative). */
+export function customRouter(fn: (key: unknown) => number, n: number): (key: unknown) => number {
+  return (k) => {
+    const h = fn(k);
+    if (typeof h !== 'number' || !Number.isInteger(h))
+      throw new TypeError(
+        `partition function returned ${describe(h)} for key ${describe(k)}, not an integer`,
+      );
+    return ((h % n) + n) % n;
+  };
+}
+
 /** The function from key to reduce partition of a hash or custom partitioner (null for a range one). */
 function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
   if (p.kind === 'hash') return (k) => partitionOf(k, n);
-  if (p.kind === 'custom') {
-    const fn = p.fn;
-    return (k) => {
-      const h = fn(k);
-      if (typeof h !== 'number' || !Number.isInteger(h))
-        throw new TypeError(
-          `partition function returned ${describe(h)} for key ${describe(k)}, not an integer`,
-        );
-      return ((h % n) + n) % n;
-    };
-  }
+  if (p.kind === 'custom') return customRouter(p.fn, n);
   return null;
 }
 
