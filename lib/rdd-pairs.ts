@@ -7,8 +7,8 @@ import * as args from './args.js';
 import { taskFailure } from './exec/failures.js';
 import { runJob } from './exec/job.js';
 import { customRouter } from './exec/shuffle.js';
-import { cogroupPairs, joinGroups, keysOut, pairsOut, sortPairs } from './ops/group.js';
-import type { Attrs, ShuffleSpec } from './plan/nodes.js';
+import { cogroupPairs, joinGroups, keysOut, pairsOut, sortedValues, sortPairs } from './ops/group.js';
+import type { Attrs, ShuffleSpec, SortSpec } from './plan/nodes.js';
 import { defaultShufflePartitions, knownPartitions } from './plan/nodes.js';
 import type { Partitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
@@ -439,45 +439,44 @@ proto.partitionBy = function (this: AnyPairs, numPartitions: N, partitionFunc: P
   return shuffle([this], 'partitionBy', numPartitions, { reduce: pairs }, { partitionFunc });
 };
 
-function sortSpec(
-  ascending: boolean,
-  keyfunc: (k: unknown) => unknown,
-  prepare?: ShuffleSpec['prepare'],
-): ShuffleSpec {
-  return {
-    ...(prepare === undefined ? {} : { prepare }),
-    sort: { ascending, keyfunc },
-    reduce: ({ records }) => [sortPairs((records[0] ?? []) as [unknown, unknown][], ascending, keyfunc)],
-  };
-}
-
 proto.sortByKey = function (this: AnyPairs, ascending = true, numPartitions: N, keyfunc: F1 | undefined) {
   args.optionalFunc('keyfunc', keyfunc);
-  const kf = (keyfunc ?? identity) as (k: unknown) => unknown;
-  return shuffle([this], 'sortByKey', numPartitions, sortSpec(ascending !== false, kf), {
-    range: true,
-    attrs: [['ascending', String(ascending !== false)]],
-  });
+  const asc = ascending !== false;
+  const kf = keyfunc ?? undefined;
+  const sort: SortSpec = {
+    ascending: asc,
+    keyfunc: kf ?? identity,
+    finish: (keys, values) => sortPairs(keys, values, asc, kf),
+  };
+  return shuffle(
+    [this],
+    'sortByKey',
+    numPartitions,
+    { sort },
+    { range: true, attrs: [['ascending', String(asc)]] },
+  );
 };
 
 proto.sortBy = function (this: Any, keyfunc: F1, ascending = true, numPartitions: N) {
   args.func('keyfunc', keyfunc);
   const asc = ascending !== false;
-  const base = sortSpec(asc, identity, keyed(keyfunc, identity));
-  const spec: ShuffleSpec = {
-    ...base,
-    reduce: (input, p) => {
-      const out: unknown[][] = [];
-      for (const b of base.reduce(input, p) as Iterable<unknown[]>)
-        out.push(b.map((kv) => (kv as unknown[])[1]));
-      return out;
-    },
+  const sort: SortSpec = {
+    ascending: asc,
+    keyfunc: identity,
+    keyOfElement: keyfunc,
+    finish: (keys, values) => sortedValues(keys, values, asc),
   };
-  return shuffle([this], 'sortBy', numPartitions, spec, {
-    range: true,
-    keepsPartitioner: false,
-    attrs: [['ascending', String(asc)]],
-  });
+  return shuffle(
+    [this],
+    'sortBy',
+    numPartitions,
+    { sort },
+    {
+      range: true,
+      keepsPartitioner: false,
+      attrs: [['ascending', String(asc)]],
+    },
+  );
 };
 
 proto.repartitionAndSortWithinPartitions = function (
@@ -488,13 +487,25 @@ proto.repartitionAndSortWithinPartitions = function (
   keyfunc: F1 | undefined,
 ) {
   args.optionalFunc('keyfunc', keyfunc);
-  const kf = (keyfunc ?? identity) as (k: unknown) => unknown;
+  const kf = keyfunc ?? undefined;
   const asc = ascending !== false;
   return shuffle(
     [this],
     'repartitionAndSortWithinPartitions',
     numPartitions,
-    { reduce: ({ records }) => [sortPairs((records[0] ?? []) as [unknown, unknown][], asc, kf)] },
+    {
+      reduce: ({ records }) => {
+        const pairs = records[0] ?? [];
+        return [
+          sortPairs(
+            pairs.map((kv) => kv[0]),
+            pairs.map((kv) => kv[1]),
+            asc,
+            kf,
+          ),
+        ];
+      },
+    },
     { partitionFunc },
   );
 };

@@ -11,12 +11,11 @@
 import { InternalError, TaskError } from '../errors.js';
 import { readsNarrowly } from '../plan/explain.js';
 import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
-import { compare } from '../values/compare.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
-import { chunks } from './iter.js';
 import { type Job, runBounded, withRetries } from './job.js';
+import { sortedPartition } from './sort-shuffle.js';
 
 type Pair = [unknown, unknown];
 
@@ -105,58 +104,12 @@ export function customRouter(fn: (key: unknown) => number, n: number): (key: unk
   };
 }
 
-/** The function from key to reduce partition of a hash or custom partitioner (null for a range one). */
+/** The function from key to reduce partition of a hash or custom partitioner (null for a range one, the sort shuffle's). */
 function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
   if (p.kind === 'hash') return (k) => partitionOf(k, n);
   if (p.kind === 'custom') return customRouter(p.fn, n);
   return null;
-}
-
-/** The function from key to reduce partition of a range partitioner: bounds sampled from the map outputs. */
-async function rangeRouter(node: ShuffleNode, n: number, job: Job): Promise<(key: unknown) => number> {
-  const p = node.route;
-  const sort = node.spec.sort;
-  if (sort === undefined) throw new InternalError(`${node.label}: a range partitioner needs a sort order`);
-  const bounds = await job.memo(p, () => rangeBounds(node, n, job));
-  const cmp = (a: unknown, b: unknown) => (sort.ascending ? compare(a, b) : compare(b, a));
-  return (k) => {
-    const key = sort.keyfunc(k);
-    let lo = 0;
-    let hi = bounds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cmp(bounds[mid], key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
-/**
- * Sampled bounds of a range partitioner (PySpark's sortByKey): about 20 keys
- * per output partition sampled from the parent, sorted, cut at even ranks.
- * Uses the map outputs' pairs directly, so the parent is computed once.
- */
-async function rangeBounds(node: ShuffleNode, n: number, job: Job): Promise<unknown[]> {
-  const sort = node.spec.sort;
-  if (sort === undefined || n <= 1) return [];
-  const outputs = await job.memo(mapKey(node, 0, 'pairs'), () => mapPairs(node, 0, n, job));
-  let total = 0;
-  for (const o of outputs) total += o.length;
-  if (total === 0) return [];
-  const stride = Math.max(1, Math.floor(total / (n * 20)));
-  const sample: unknown[] = [];
-  for (const o of outputs)
-    for (let i = 0; i < o.length; i += stride) sample.push(sort.keyfunc((o[i] as Pair)[0]));
-  const cmp = (a: unknown, b: unknown) => (sort.ascending ? compare(a, b) : compare(b, a));
-  sample.sort(cmp);
-  const bounds: unknown[] = [];
-  for (let i = 0; i < n - 1; i++) {
-    const b = sample[Math.floor((sample.length * (i + 1)) / n)];
-    if (bounds.length === 0 || cmp(bounds[bounds.length - 1], b) < 0) bounds.push(b);
-  }
-  return bounds;
 }
 
 const mapKeys = new WeakMap<ShuffleNode, Map<string, object>>();
@@ -185,32 +138,11 @@ async function runMapTasks(
   );
 }
 
-/** The map side's pairs of every partition of one parent, not yet routed (for range partitioning). */
-async function mapPairs(node: ShuffleNode, parentIndex: number, n: number, job: Job): Promise<Pair[][]> {
-  return (await runMapTasks(node, parentIndex, n, null, job)).map((buckets) => buckets[0] as Pair[]);
-}
-
 /** The map side of one parent: every map task's pairs routed into `n` buckets. */
 async function mapSide(node: ShuffleNode, parentIndex: number, n: number, job: Job): Promise<Pair[][][]> {
   const route = directRouter(node, n);
-  if (route !== null) return runMapTasks(node, parentIndex, n, route, job);
-  const outputs = await job.memo(mapKey(node, parentIndex, 'pairs'), () =>
-    mapPairs(node, parentIndex, n, job),
-  );
-  const byRange = await rangeRouter(node, n, job);
-  return outputs.map((pairs, m) => {
-    const buckets: Pair[][] = Array.from({ length: n }, () => []);
-    try {
-      for (let i = 0; i < pairs.length; i++) {
-        const kv = pairs[i] as Pair;
-        (buckets[byRange(kv[0])] as Pair[]).push(kv);
-      }
-    } catch (e) {
-      throw taskFailure(node.label, node.id, m, e);
-    }
-    outputs[m] = [];
-    return buckets;
-  });
+  if (route === null) throw new InternalError(`${node.label}: range partitioning is the sort shuffle's`);
+  return runMapTasks(node, parentIndex, n, route, job);
 }
 
 /** Merges the bucket's pairs by key with the operator's combiner functions, in first-seen order. */
@@ -245,6 +177,10 @@ export async function* computeShuffle(
 }
 
 async function reducePartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[][]> {
+  // A reduce partition is in memory already: handed on whole, not copied into smaller batches.
+  if (node.spec.sort !== undefined) return [await sortedPartition(node, partition, job)];
+  const reduce = node.spec.reduce;
+  if (reduce === undefined) throw new InternalError(`${node.label}: a shuffle needs a reduce side`);
   const n = await job.numPartitions(node);
   const records: Pair[][] = [];
   for (let p = 0; p < node.parents.length; p++) {
@@ -270,13 +206,13 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
       node.spec.combine === undefined
         ? records
         : records.map((r) => combineBucket(node.spec, r, mapCombined));
-    output = node.spec.reduce({ records: input }, partition);
+    output = reduce({ records: input }, partition);
   } catch (e) {
     throw e instanceof TaskError ? e : taskFailure(node.label, node.id, partition, e);
   }
   const batches: unknown[][] = [];
   try {
-    for await (const batch of output) for (const b of chunks(batch)) batches.push(b);
+    for await (const batch of output) batches.push(batch);
   } catch (e) {
     throw taskFailure(node.label, node.id, partition, e);
   }

@@ -19,6 +19,7 @@ const LF = 10;
 const CR = 13;
 
 import { StringDecoder } from 'node:string_decoder';
+
 /** U+FEFF, the byte-order mark. */
 const BOM = 0xfeff;
 

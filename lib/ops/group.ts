@@ -4,6 +4,7 @@
  */
 import { compare } from '../values/compare.js';
 import { keyOf } from '../values/key.js';
+import { numericOrder } from './radix.js';
 
 type Pair = [unknown, unknown];
 
@@ -56,9 +57,42 @@ export function joinGroups(
   return out;
 }
 
-/** Sorts a partition's pairs by key (stable), for sortByKey / sortBy / repartitionAndSortWithinPartitions. */
-export function sortPairs(pairs: Pair[], ascending: boolean, keyfunc: (k: unknown) => unknown): Pair[] {
-  const keyed = pairs.map((kv) => ({ key: keyfunc(kv[0]), kv }));
-  keyed.sort(ascending ? (a, b) => compare(a.key, b.key) : (a, b) => compare(b.key, a.key));
-  return keyed.map((x) => x.kv);
+/**
+ * The permutation that sorts `keys` (stable), natural order: a radix sort when
+ * every key is a number, a comparator sort of indices otherwise.
+ */
+function sortOrder(keys: readonly unknown[], ascending: boolean): ArrayLike<number> {
+  const numeric = numericOrder(keys, ascending);
+  if (numeric !== null) return numeric;
+  const order = Array.from(keys, (_, i) => i);
+  order.sort(ascending ? (a, b) => compare(keys[a], keys[b]) : (a, b) => compare(keys[b], keys[a]));
+  return order;
+}
+
+/** Keys and values sorted by key (or by `keyfunc(key)`), stable, as pairs: for sortByKey. */
+export function sortPairs(
+  keys: readonly unknown[],
+  values: readonly unknown[],
+  ascending: boolean,
+  keyfunc?: (k: unknown) => unknown,
+): [unknown, unknown][] {
+  const order = sortOrder(keyfunc === undefined ? keys : keys.map(keyfunc), ascending);
+  const out: [unknown, unknown][] = new Array(keys.length);
+  for (let i = 0; i < out.length; i++) {
+    const j = order[i] as number;
+    out[i] = [keys[j], values[j]];
+  }
+  return out;
+}
+
+/** The values sorted by their keys, stable: for sortBy. */
+export function sortedValues(
+  keys: readonly unknown[],
+  values: readonly unknown[],
+  ascending: boolean,
+): unknown[] {
+  const order = sortOrder(keys, ascending);
+  const out: unknown[] = new Array(keys.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[order[i] as number];
+  return out;
 }

@@ -135,13 +135,27 @@ export interface ShuffleSpec {
     readonly mergeCombiners: (a: unknown, b: unknown) => unknown;
     readonly mapSide: boolean;
   };
-  /** For a range-partitioned shuffle: the order its keys are sorted in (bounds and routing follow it). */
-  readonly sort?: { readonly ascending: boolean; readonly keyfunc: (key: unknown) => unknown };
+  /** A range-partitioned, sorted shuffle (sortBy, sortByKey) instead of `combine`/`reduce`. */
+  readonly sort?: SortSpec;
   /**
    * Reduce side: turns the partition's records (grouped per parent when there
-   * are several parents) into output batches.
+   * are several parents) into output batches. Absent for a sort.
    */
-  readonly reduce: (input: ReduceInput, partition: number) => Iterable<unknown[]> | AsyncIterable<unknown[]>;
+  readonly reduce?: (input: ReduceInput, partition: number) => Iterable<unknown[]> | AsyncIterable<unknown[]>;
+}
+
+/**
+ * How a sort shuffle orders and finishes its records. Its records travel as
+ * two columns, keys and values, never as pairs.
+ */
+export interface SortSpec {
+  readonly ascending: boolean;
+  /** The sort key of a record's key (identity unless sortByKey got a keyfunc); bounds and routing follow it. */
+  readonly keyfunc: (key: unknown) => unknown;
+  /** When set, each element is a record's value and this gives its key (sortBy); otherwise elements are pairs. */
+  readonly keyOfElement?: (x: unknown) => unknown;
+  /** A reduce partition's output from its keys and values (in map order): sorts them. */
+  readonly finish: (keys: unknown[], values: unknown[]) => unknown[];
 }
 
 /** What a reduce task receives: per parent, the records of its bucket (combined when the shuffle combines). */

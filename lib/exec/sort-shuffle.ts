@@ -1,0 +1,168 @@
+/**
+ * The shuffle of sortBy / sortByKey: range-partitioned, and columnar. A map
+ * task drains its partition into two parallel arrays, keys and values (for
+ * sortBy the element is the value and its key is computed: no pair is ever
+ * built); bounds are sampled from the keys (PySpark's sortByKey: about 20 per
+ * output partition); each map output is routed into per-partition columns;
+ * a reduce task concatenates its columns in map order and sorts them (a radix
+ * sort when every key is a number). Measured on 5 M numbers: pairs made
+ * sortBy 4x a Float64Array sort, a quarter of it garbage collection.
+ */
+import { InternalError } from '../errors.js';
+import type { PlanNode, ShuffleNode, SortSpec } from '../plan/nodes.js';
+import { compare } from '../values/compare.js';
+import { taskFailure } from './failures.js';
+import { type Job, runBounded, withRetries } from './job.js';
+
+interface Columns {
+  keys: unknown[];
+  values: unknown[];
+}
+
+function sortSpecOf(node: ShuffleNode): SortSpec {
+  const sort = node.spec.sort;
+  if (sort === undefined) throw new InternalError(`${node.label} is not a sort`);
+  return sort;
+}
+
+function describe(x: unknown): string {
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
+
+/** One map task: the partition's keys and values, in order. */
+async function mapTask(
+  node: ShuffleNode,
+  parent: PlanNode,
+  mapPartition: number,
+  job: Job,
+): Promise<Columns> {
+  const { keyOfElement } = sortSpecOf(node);
+  const keys: unknown[] = [];
+  const values: unknown[] = [];
+  try {
+    if (keyOfElement !== undefined)
+      await job.drain(parent, mapPartition, (x) => {
+        keys.push(keyOfElement(x));
+        values.push(x);
+      });
+    else
+      await job.drain(parent, mapPartition, (kv) => {
+        if (!Array.isArray(kv) || kv.length !== 2)
+          throw new TypeError(`${node.label} expects [key, value] pairs, got ${describe(kv)}`);
+        keys.push(kv[0]);
+        values.push(kv[1]);
+      });
+  } catch (e) {
+    throw taskFailure(node.label, node.id, mapPartition, e);
+  }
+  return { keys, values };
+}
+
+/** Every map task's columns (each task retried on its own), in map-partition order. */
+async function mapOutputs(node: ShuffleNode, job: Job): Promise<Columns[]> {
+  const parent = node.parents[0] as PlanNode;
+  const m = await job.numPartitions(parent);
+  return runBounded(job, m, job.runtime.concurrency, (mp) =>
+    withRetries(job, () => mapTask(node, parent, mp, job)),
+  );
+}
+
+/** Sampled bounds: about 20 sort keys per output partition, sorted, cut at even ranks. */
+function rangeBounds(outputs: readonly Columns[], n: number, sort: SortSpec): unknown[] {
+  let total = 0;
+  for (const o of outputs) total += o.keys.length;
+  if (total === 0 || n <= 1) return [];
+  const stride = Math.max(1, Math.floor(total / (n * 20)));
+  const sample: unknown[] = [];
+  for (const o of outputs)
+    for (let i = 0; i < o.keys.length; i += stride) sample.push(sort.keyfunc(o.keys[i]));
+  const cmp = (a: unknown, b: unknown) => (sort.ascending ? compare(a, b) : compare(b, a));
+  sample.sort(cmp);
+  const bounds: unknown[] = [];
+  for (let i = 0; i < n - 1; i++) {
+    const b = sample[Math.floor((sample.length * (i + 1)) / n)];
+    if (bounds.length === 0 || cmp(bounds[bounds.length - 1], b) < 0) bounds.push(b);
+  }
+  return bounds;
+}
+
+/** The partition of a key: the first bound it does not come after (plain comparisons for numbers). */
+function rangeRouter(bounds: readonly unknown[], sort: SortSpec): (key: unknown) => number {
+  const { ascending, keyfunc } = sort;
+  const cmp = (a: unknown, b: unknown) => (ascending ? compare(a, b) : compare(b, a));
+  const byCompare = (key: unknown): number => {
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(bounds[mid], key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  if (!bounds.every((b) => typeof b === 'number' && !Number.isNaN(b))) return (k) => byCompare(keyfunc(k));
+  const nb = Float64Array.from(bounds as number[]);
+  return (k) => {
+    const key = keyfunc(k);
+    if (typeof key !== 'number' || Number.isNaN(key)) return byCompare(key);
+    let lo = 0;
+    let hi = nb.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ascending ? (nb[mid] as number) < key : (nb[mid] as number) > key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/** The map side, routed: `buckets[m][b]` holds map output m's records for reduce partition b. */
+async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Columns[][]> {
+  const sort = sortSpecOf(node);
+  const outputs = await mapOutputs(node, job);
+  const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
+  return outputs.map((o, m) => {
+    const buckets: Columns[] = Array.from({ length: n }, () => ({ keys: [], values: [] }));
+    try {
+      for (let i = 0; i < o.keys.length; i++) {
+        const k = o.keys[i];
+        const b = buckets[route(k)] as Columns;
+        b.keys.push(k);
+        b.values.push(o.values[i]);
+      }
+    } catch (e) {
+      throw taskFailure(node.label, node.id, m, e);
+    }
+    outputs[m] = { keys: [], values: [] };
+    return buckets;
+  });
+}
+
+const memoKeys = new WeakMap<ShuffleNode, object>();
+
+/** One reduce partition of a sort: its records from every map output, in map order, sorted. */
+export async function sortedPartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[]> {
+  const n = await job.numPartitions(node);
+  let key = memoKeys.get(node);
+  if (key === undefined) memoKeys.set(node, (key = {}));
+  const buckets = await job.memo(key, () => mapSide(node, n, job));
+  const keys: unknown[] = [];
+  const values: unknown[] = [];
+  for (const output of buckets) {
+    const b = output[partition] as Columns;
+    for (let i = 0; i < b.keys.length; i++) {
+      keys.push(b.keys[i]);
+      values.push(b.values[i]);
+    }
+    output[partition] = { keys: [], values: [] };
+  }
+  try {
+    return sortSpecOf(node).finish(keys, values);
+  } catch (e) {
+    throw taskFailure(node.label, node.id, partition, e);
+  }
+}
