@@ -7,6 +7,7 @@ import './rdd-actions.js';
 import './rdd-numeric.js';
 import './rdd-pairs.js';
 import './rdd-io.js';
+import './rdd-guard.js';
 
 export { Accumulator, type AccumulatorParam } from './accumulator.js';
 export { Broadcast } from './broadcast.js';

@@ -8,6 +8,7 @@ import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
 import { elements } from './exec/iter.js';
 import { type ActionOptions, Job, pullInOrder, runJob, withRetries } from './exec/job.js';
+import { asTaskCode, taskCode } from './exec/nesting.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
 import { RDD } from './rdd.js';
@@ -364,7 +365,7 @@ proto.takeOrdered = async function (
     'takeOrdered',
     async (batches) => {
       const s = new Smallest(num, cmp);
-      for await (const b of batches) s.addAll(b);
+      for await (const b of batches) asTaskCode(() => s.addAll(b));
       return s.result();
     },
     options,
@@ -386,7 +387,7 @@ proto.top = async function (
     'top',
     async (batches) => {
       const s = new Smallest(num, desc);
-      for await (const b of batches) s.addAll(b);
+      for await (const b of batches) asTaskCode(() => s.addAll(b));
       return s.result();
     },
     options,
@@ -526,7 +527,13 @@ proto.foreach = async function (this: RDD<unknown>, f: (x: unknown) => unknown, 
     async (batches) => {
       for await (const b of batches)
         for (let i = 0; i < b.length; i++) {
-          const r = f(b[i]);
+          taskCode.depth++;
+          let r: unknown;
+          try {
+            r = f(b[i]);
+          } finally {
+            taskCode.depth--;
+          }
           if (r instanceof Promise) await r;
         }
     },
@@ -544,7 +551,7 @@ proto.foreachPartition = async function (
     this,
     'foreachPartition',
     async (batches) => {
-      await f(elements(batches));
+      await asTaskCode(() => f(elements(batches)));
     },
     options,
   );

@@ -13,6 +13,7 @@ import { abortError, taskFailure } from './failures.js';
 import { compileBatch, compileSink, type KernelBatchStep, KernelFailure, type KernelStep } from './fuse.js';
 import { chunks } from './iter.js';
 import type { Job } from './job.js';
+import { asTaskCode } from './nesting.js';
 import { computeShuffle } from './shuffle.js';
 
 /** The partition count of a node; resolved once per node (a file source may list a glob), failures not kept. */
@@ -201,7 +202,7 @@ function stage(seg: Segment, partition: number): Stage {
       run: (batch) => {
         const out: unknown[] = [];
         try {
-          step(batch, out);
+          asTaskCode(() => step(batch, out));
         } catch (e) {
           throw kernelFailure(seg, partition, e);
         }
@@ -221,7 +222,7 @@ function stage(seg: Segment, partition: number): Stage {
     run: (batch) => {
       const out: unknown[] = [];
       try {
-        op.step(batch, out);
+        asTaskCode(() => op.step(batch, out));
       } catch (e) {
         throw fail(e);
       }
@@ -230,7 +231,7 @@ function stage(seg: Segment, partition: number): Stage {
     end: () => {
       const out: unknown[] = [];
       try {
-        op.end?.(out);
+        asTaskCode(() => op.end?.(out));
       } catch (e) {
         throw fail(e);
       }
@@ -299,7 +300,7 @@ export async function drainPartition(
       for (const [array, from, to] of feed.source.ranges(partition)) {
         if (job.signal.aborted) throw abortError(job.signal);
         try {
-          step(array, sink, from, to);
+          asTaskCode(() => step(array, sink, from, to));
         } catch (e) {
           throw kernelFailure(last, partition, e);
         }
@@ -314,7 +315,7 @@ export async function drainPartition(
     for await (const batch of input) {
       if (job.signal.aborted) throw abortError(job.signal);
       try {
-        step(batch, sink);
+        asTaskCode(() => step(batch, sink));
       } catch (e) {
         throw kernelFailure(last, partition, e);
       }
@@ -323,15 +324,20 @@ export async function drainPartition(
   }
   for await (const batch of openPartition(node, partition, job)) {
     if (job.signal.aborted) throw abortError(job.signal);
-    for (let i = 0; i < batch.length; i++) sink(batch[i]);
+    asTaskCode(() => {
+      for (let i = 0; i < batch.length; i++) sink(batch[i]);
+    });
   }
 }
 
 async function* guardPartitionOp(node: NarrowNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
-  if (node.op.type !== 'partition') throw new InternalError('not a partition operator');
+  const op = node.op;
+  if (op.type !== 'partition') throw new InternalError('not a partition operator');
   const input = openPartition(node.parent, partition, job);
   try {
-    for await (const batch of node.op.run(input, partition, job)) {
+    // The partition function's synchronous start runs here.
+    const output = asTaskCode(() => op.run(input, partition, job));
+    for await (const batch of output) {
       if (job.signal.aborted) throw abortError(job.signal);
       yield batch;
     }

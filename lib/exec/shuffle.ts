@@ -15,6 +15,7 @@ import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
 import { type Job, runBounded, withRetries } from './job.js';
+import { taskCode } from './nesting.js';
 import { sortedPartition } from './sort-shuffle.js';
 
 type Pair = [unknown, unknown];
@@ -200,6 +201,7 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
     records.push(bucket);
   }
   let output: Iterable<unknown[]> | AsyncIterable<unknown[]>;
+  taskCode.depth++;
   try {
     const mapCombined = node.spec.combine?.mapSide === true;
     const input =
@@ -209,6 +211,8 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
     output = reduce({ records: input }, partition);
   } catch (e) {
     throw e instanceof TaskError ? e : taskFailure(node.label, node.id, partition, e);
+  } finally {
+    taskCode.depth--;
   }
   const batches: unknown[][] = [];
   try {

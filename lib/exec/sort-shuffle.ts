@@ -13,6 +13,7 @@ import type { PlanNode, ShuffleNode, SortSpec } from '../plan/nodes.js';
 import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
 import { type Job, runBounded, withRetries } from './job.js';
+import { taskCode } from './nesting.js';
 
 interface Columns {
   keys: unknown[];
@@ -160,9 +161,12 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
     }
     output[partition] = { keys: [], values: [] };
   }
+  taskCode.depth++;
   try {
     return sortSpecOf(node).finish(keys, values);
   } catch (e) {
     throw taskFailure(node.label, node.id, partition, e);
+  } finally {
+    taskCode.depth--;
   }
 }
