@@ -48,8 +48,7 @@ function describe(x: unknown): string {
  * sink that turns each element into a pair and either combines it into one
  * accumulator per distinct key (when the operator combines map-side) or
  * routes it straight into its bucket, so no batch of pairs is ever built.
- * With no `route` (a range partitioner, whose bounds are not known yet) the
- * pairs are kept in one bucket to be routed later.
+ * (A parent read narrowly is one bucket: `n` 1, everything routed to 0.)
  */
 async function mapTask(
   node: ShuffleNode,
@@ -58,9 +57,9 @@ async function mapTask(
   mapPartition: number,
   job: Job,
   n: number,
-  route: ((key: unknown) => number) | null,
+  route: (key: unknown) => number,
 ): Promise<Pair[][]> {
-  const buckets: Pair[][] = Array.from({ length: route === null ? 1 : n }, () => []);
+  const buckets: Pair[][] = Array.from({ length: n }, () => []);
   try {
     const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
     const combine = node.spec.combine;
@@ -74,17 +73,11 @@ async function mapTask(
         if (entry === undefined) byKey.set(id, [kv[0], create(kv[1])]);
         else entry[1] = merge(entry[1], kv[1]);
       });
-      for (const entry of byKey.values())
-        (buckets[route === null ? 0 : route(entry[0])] as Pair[]).push(entry);
-    } else if (route !== null) {
+      for (const entry of byKey.values()) (buckets[route(entry[0])] as Pair[]).push(entry);
+    } else {
       await job.drain(parent, mapPartition, (x) => {
         const kv = prepare(x);
         (buckets[route(kv[0])] as Pair[]).push(kv);
-      });
-    } else {
-      const out = buckets[0] as Pair[];
-      await job.drain(parent, mapPartition, (x) => {
-        out.push(prepare(x));
       });
     }
   } catch (e) {
@@ -129,7 +122,7 @@ async function runMapTasks(
   node: ShuffleNode,
   parentIndex: number,
   n: number,
-  route: ((key: unknown) => number) | null,
+  route: (key: unknown) => number,
   job: Job,
 ): Promise<Pair[][][]> {
   const parent = node.parents[parentIndex] as PlanNode;
@@ -187,7 +180,7 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
   for (let p = 0; p < node.parents.length; p++) {
     const parent = node.parents[p] as PlanNode;
     if (readsNarrowly(node, parent)) {
-      const [pairs] = await withRetries(job, () => mapTask(node, p, parent, partition, job, 1, null));
+      const [pairs] = await withRetries(job, () => mapTask(node, p, parent, partition, job, 1, () => 0));
       records.push(pairs as Pair[]);
       continue;
     }

@@ -18,7 +18,7 @@ test('take(3) on range(0, 1e12) returns at once', async (t) => {
       .take(3),
     [0, 2, 4],
   );
-  t.true(Date.now() - start < 1000);
+  t.true(Date.now() - start < 10_000, 'computing 1e12 elements would take hours');
 });
 
 test('an AbortSignal cancels a CPU-bound job over range(0, 1e12) promptly', async (t) => {
@@ -38,7 +38,7 @@ test('an AbortSignal cancels a CPU-bound job over range(0, 1e12) promptly', asyn
       (e: unknown) => e,
     );
     t.is((error as { name?: string } | undefined)?.name, 'TimeoutError');
-    t.true(Date.now() - start < 2000, `took ${Date.now() - start} ms`);
+    t.true(Date.now() - start < 10_000, `took ${Date.now() - start} ms`);
   }
 });
 
