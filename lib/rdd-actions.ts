@@ -309,20 +309,34 @@ proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
 };
 
 proto.count = async function (this: RDD<unknown>, options?: ActionOptions) {
-  const counts = await fold(
-    this,
-    'count',
-    () => {
-      let n = 0;
-      return {
-        add: () => {
-          n++;
-        },
-        result: () => n,
-      };
-    },
-    options,
-  );
+  const node = this._node;
+  // A fused chain of kernels counts in its loop (no last batch is built); anything else counts batch lengths.
+  const counts =
+    node.kind === 'narrow' && node.op.type === 'kernel'
+      ? await fold(
+          this,
+          'count',
+          () => {
+            let n = 0;
+            return {
+              add: () => {
+                n++;
+              },
+              result: () => n,
+            };
+          },
+          options,
+        )
+      : await each(
+          this,
+          'count',
+          async (batches) => {
+            let n = 0;
+            for await (const b of batches) n += b.length;
+            return n;
+          },
+          options,
+        );
   return counts.reduce((a, b) => a + b, 0);
 };
 

@@ -75,7 +75,7 @@ export function openPartition(node: PlanNode, partition: number, job: Job): Asyn
 function compute(node: PlanNode, partition: number, job: Job): AsyncIterable<unknown[]> {
   switch (node.kind) {
     case 'source':
-      return node.source.open(partition, job);
+      return cancellable(node.source.open(partition, job), job.signal);
     case 'narrow':
       return computeNarrow(node, partition, job);
     case 'union':
@@ -92,6 +92,14 @@ function compute(node: PlanNode, partition: number, job: Job): AsyncIterable<unk
       return computeShuffle(node, partition, job);
     default:
       return assertNever(node);
+  }
+}
+
+/** A source's batches, stopping at the first batch after the job is cancelled (whoever reads them). */
+async function* cancellable(batches: AsyncIterable<unknown[]>, signal: AbortSignal): AsyncGenerator<unknown[]> {
+  for await (const batch of batches) {
+    if (signal.aborted) throw abortError(signal);
+    yield batch;
   }
 }
 
