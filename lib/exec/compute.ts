@@ -96,7 +96,10 @@ function compute(node: PlanNode, partition: number, job: Job): AsyncIterable<unk
 }
 
 /** A source's batches, stopping at the first batch after the job is cancelled (whoever reads them). */
-async function* cancellable(batches: AsyncIterable<unknown[]>, signal: AbortSignal): AsyncGenerator<unknown[]> {
+async function* cancellable(
+  batches: AsyncIterable<unknown[]>,
+  signal: AbortSignal,
+): AsyncGenerator<unknown[]> {
   for await (const batch of batches) {
     if (signal.aborted) throw abortError(signal);
     yield batch;
