@@ -295,48 +295,74 @@ function checkDepth(depth: number): void {
 /** PySpark's bound: sys.maxsize - int(10·sqrt(sys.maxsize)). */
 const MAX_SAMPLE_SIZE = 2 ** 63 - 1 - 30370004999;
 
-proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
-  const parts = await fold(
-    this,
-    'collect',
-    () => {
-      const all: unknown[] = [];
-      return { add: (x) => all.push(x), result: () => all };
-    },
-    options,
-  );
-  return parts.length === 1 ? (parts[0] as unknown[]) : ([] as unknown[]).concat(...parts);
-};
+/** Copies arrays end to end into one new array (one copy, no per-element push). */
+function flatten(arrays: readonly (readonly unknown[])[]): unknown[] {
+  let total = 0;
+  for (const a of arrays) total += a.length;
+  const out: unknown[] = new Array(total);
+  let j = 0;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) out[j++] = a[i];
+  return out;
+}
 
-proto.count = async function (this: RDD<unknown>, options?: ActionOptions) {
-  const node = this._node;
-  // A fused chain of kernels counts in its loop (no last batch is built); anything else counts batch lengths.
-  const counts =
-    node.kind === 'narrow' && node.op.type === 'kernel'
-      ? await fold(
+/** Whether a node ends in a fused chain of kernels (so an action can be that loop's last step). */
+const endsInKernels = (rdd: RDD<unknown>): boolean =>
+  rdd._node.kind === 'narrow' && rdd._node.op.type === 'kernel';
+
+proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
+  // A fused chain collects in its loop (no last batch is built); anything else hands over its batches.
+  const parts = endsInKernels(this)
+    ? await fold(
+        this,
+        'collect',
+        () => {
+          const all: unknown[] = [];
+          return { add: (x) => all.push(x), result: () => all };
+        },
+        options,
+      )
+    : ((
+        await each(
           this,
-          'count',
-          () => {
-            let n = 0;
-            return {
-              add: () => {
-                n++;
-              },
-              result: () => n,
-            };
+          'collect',
+          async (batches) => {
+            const all: unknown[][] = [];
+            for await (const b of batches) all.push(b);
+            return all;
           },
           options,
         )
-      : await each(
-          this,
-          'count',
-          async (batches) => {
-            let n = 0;
-            for await (const b of batches) n += b.length;
-            return n;
-          },
-          options,
-        );
+      ).flat(1) as unknown[][]);
+  return flatten(parts);
+};
+
+proto.count = async function (this: RDD<unknown>, options?: ActionOptions) {
+  // A fused chain of kernels counts in its loop (no last batch is built); anything else counts batch lengths.
+  const counts = endsInKernels(this)
+    ? await fold(
+        this,
+        'count',
+        () => {
+          let n = 0;
+          return {
+            add: () => {
+              n++;
+            },
+            result: () => n,
+          };
+        },
+        options,
+      )
+    : await each(
+        this,
+        'count',
+        async (batches) => {
+          let n = 0;
+          for await (const b of batches) n += b.length;
+          return n;
+        },
+        options,
+      );
   return counts.reduce((a, b) => a + b, 0);
 };
 

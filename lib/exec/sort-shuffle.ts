@@ -121,25 +121,43 @@ function rangeRouter(bounds: readonly unknown[], sort: SortSpec): (key: unknown)
   };
 }
 
-/** The map side, routed: `buckets[m][b]` holds map output m's records for reduce partition b. */
-async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Columns[][]> {
+/**
+ * A map output grouped by reduce partition without copying it: `order` lists
+ * the record indices of partition 0, then 1 ... (a counting sort by
+ * partition, stable), partition b's being `order[starts[b]..starts[b+1])`.
+ */
+interface Routed extends Columns {
+  order: Uint32Array;
+  starts: Uint32Array;
+}
+
+/** The map side, routed: every map output with its records grouped by reduce partition. */
+async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]> {
   const sort = sortSpecOf(node);
   const outputs = await mapOutputs(node, job);
   const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
   return outputs.map((o, m) => {
-    const buckets: Columns[] = Array.from({ length: n }, () => ({ keys: [], values: [] }));
+    const size = o.keys.length;
+    const target = n <= 0x10000 ? new Uint16Array(size) : new Uint32Array(size);
+    const starts = new Uint32Array(n + 1);
     try {
-      for (let i = 0; i < o.keys.length; i++) {
-        const k = o.keys[i];
-        const b = buckets[route(k)] as Columns;
-        b.keys.push(k);
-        b.values.push(o.values[i]);
+      for (let i = 0; i < size; i++) {
+        const b = route(o.keys[i]);
+        target[i] = b;
+        (starts[b + 1] as number)++;
       }
     } catch (e) {
       throw taskFailure(node.label, node.id, m, e);
     }
-    outputs[m] = { keys: [], values: [] };
-    return buckets;
+    for (let b = 0; b < n; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
+    const next = starts.slice(0, n);
+    const order = new Uint32Array(size);
+    for (let i = 0; i < size; i++) {
+      const b = target[i] as number;
+      order[next[b] as number] = i;
+      next[b] = (next[b] as number) + 1;
+    }
+    return { ...o, order, starts };
   });
 }
 
@@ -150,16 +168,19 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
   const n = await job.numPartitions(node);
   let key = memoKeys.get(node);
   if (key === undefined) memoKeys.set(node, (key = {}));
-  const buckets = await job.memo(key, () => mapSide(node, n, job));
-  const keys: unknown[] = [];
-  const values: unknown[] = [];
-  for (const output of buckets) {
-    const b = output[partition] as Columns;
-    for (let i = 0; i < b.keys.length; i++) {
-      keys.push(b.keys[i]);
-      values.push(b.values[i]);
+  const outputs = await job.memo(key, () => mapSide(node, n, job));
+  let total = 0;
+  for (const o of outputs) total += (o.starts[partition + 1] as number) - (o.starts[partition] as number);
+  const keys: unknown[] = new Array(total);
+  const values: unknown[] = new Array(total);
+  let j = 0;
+  for (const o of outputs) {
+    const end = o.starts[partition + 1] as number;
+    for (let i = o.starts[partition] as number; i < end; i++, j++) {
+      const r = o.order[i] as number;
+      keys[j] = o.keys[r];
+      values[j] = o.values[r];
     }
-    output[partition] = { keys: [], values: [] };
   }
   taskCode.depth++;
   try {
