@@ -23,10 +23,17 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRIES: RetryPolicy = { maxRetries: 0, ioRetries: 2, retryWaitMs: 0 };
 
+/** A cached partition, computed or being computed, and the signal of the job computing it. */
+export interface CachedPartition {
+  readonly batches: Promise<unknown[][]>;
+  /** Aborted when the computing job is cancelled or failed elsewhere: its computation then rejects with that job's reason. */
+  readonly signal: AbortSignal;
+}
+
 /** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
 export class Runtime {
   /** Persisted RDD ids, and the partitions computed for them so far. */
-  private readonly cached = new Map<number, Map<number, Promise<unknown[][]>>>();
+  private readonly cached = new Map<number, Map<number, CachedPartition>>();
   readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
 
   constructor(
@@ -43,7 +50,7 @@ export class Runtime {
   isPersisted(id: number): boolean {
     return this.cached.has(id);
   }
-  cacheOf(id: number): Map<number, Promise<unknown[][]>> | undefined {
+  cacheOf(id: number): Map<number, CachedPartition> | undefined {
     return this.cached.get(id);
   }
   clear(): void {
