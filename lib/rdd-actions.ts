@@ -7,7 +7,7 @@ import * as args from './args.js';
 import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
 import { elements } from './exec/iter.js';
-import { type ActionOptions, Job, pullInOrder, runJob, withRetries } from './exec/job.js';
+import { type ActionOptions, Job, pullInOrder, runJob, signalOf, withRetries } from './exec/job.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
 import { RDD } from './rdd.js';
@@ -555,7 +555,7 @@ proto.toLocalIterator = function (this: RDD<unknown>, options?: ActionOptions) {
   return {
     async *[Symbol.asyncIterator]() {
       // One partition at a time, like PySpark: fetched whole (and retried whole), then handed out.
-      const job = new Job(rdd.context._runtime, options?.signal);
+      const job = new Job(rdd.context._runtime, signalOf(options));
       try {
         const n = await job.numPartitions(rdd._node);
         for (let p = 0; p < n; p++) {

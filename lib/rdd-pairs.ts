@@ -5,7 +5,7 @@
  */
 import * as args from './args.js';
 import { taskFailure } from './exec/failures.js';
-import { runJob } from './exec/job.js';
+import { type ActionOptions, runJob, signalOf } from './exec/job.js';
 import { customRouter } from './exec/shuffle.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortedValues, sortPairs } from './ops/group.js';
 import type { Attrs, ShuffleSpec, SortSpec } from './plan/nodes.js';
@@ -244,21 +244,21 @@ declare module './rdd.js' {
      * [...(await sc.parallelize([['a', 1], ['b', 1], ['a', 1]]).countByKey())];
      * // => [['a', 2], ['b', 1]]
      */
-    countByKey<K, V>(this: RDD<[K, V]>): Promise<ValueMap<K, number>>;
+    countByKey<K, V>(this: RDD<[K, V]>, options?: ActionOptions): Promise<ValueMap<K, number>>;
     /**
      * The pairs as a by-value `ValueMap` (a later value for a key wins).
      * @example
      * (await sc.parallelize([[[1, 'a'], 2], [[3, 'b'], 4]]).collectAsMap()).get([1, 'a']);
      * // => 2
      */
-    collectAsMap<K, V>(this: RDD<[K, V]>): Promise<ValueMap<K, V>>;
+    collectAsMap<K, V>(this: RDD<[K, V]>, options?: ActionOptions): Promise<ValueMap<K, V>>;
     /**
      * The values for `key`; reads only the partition that can hold it when the RDD is hash-partitioned.
      * @example
      * await sc.parallelize([['a', 1], ['b', 2], ['a', 3]]).lookup('a');
      * // => [1, 3]
      */
-    lookup<K, V>(this: RDD<[K, V]>, key: K): Promise<V[]>;
+    lookup<K, V>(this: RDD<[K, V]>, key: K, options?: ActionOptions): Promise<V[]>;
   }
 }
 
@@ -609,17 +609,17 @@ proto.repartition = function (this: Any, numPartitions: number) {
   );
 };
 
-proto.countByKey = function (this: AnyPairs) {
-  return this.keys().countByValue();
+proto.countByKey = function (this: AnyPairs, options?: ActionOptions) {
+  return this.keys().countByValue(options);
 };
 
-proto.collectAsMap = async function (this: AnyPairs) {
+proto.collectAsMap = async function (this: AnyPairs, options?: ActionOptions) {
   const m = new ValueMap<unknown, unknown>();
-  for (const [k, v] of await this.collect()) m.set(k, v);
+  for (const [k, v] of await this.collect(options)) m.set(k, v);
   return m;
 };
 
-proto.lookup = async function (this: AnyPairs, key: unknown) {
+proto.lookup = async function (this: AnyPairs, key: unknown, options?: ActionOptions) {
   const values = this.filter((kv) => equals(kv[0], key)).values();
   const p = this._node.partitioner;
   if (p !== undefined && p.numPartitions !== undefined && p.kind !== 'range') {
@@ -639,9 +639,9 @@ proto.lookup = async function (this: AnyPairs, key: unknown) {
         for await (const b of batches) for (const x of b) all.push(x);
         return all;
       },
-      { partitions: [target] },
+      { signal: signalOf(options), partitions: [target] },
     );
     return found ?? [];
   }
-  return values.collect();
+  return values.collect(options);
 };

@@ -6,7 +6,7 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IOError, SparklingError, TaskError } from '../errors.js';
+import { ArgumentError, IOError, SparklingError, TaskError } from '../errors.js';
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import { abortError, markCancellation } from './failures.js';
@@ -121,6 +121,21 @@ export interface ActionOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The caller's signal from an action's options (undefined and null mean none);
+ * an ArgumentError for anything that is not `{ signal?: AbortSignal }`.
+ */
+export function signalOf(options: unknown): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object')
+    throw new ArgumentError(`options must be an object such as { signal }, got ${String(options)}`);
+  const signal = (options as { signal?: unknown }).signal;
+  if (signal === undefined || signal === null) return undefined;
+  if (signal instanceof AbortSignal) return signal;
+  const got = typeof signal === 'object' ? (signal.constructor?.name ?? 'an object') : String(signal);
+  throw new ArgumentError(`signal must be an AbortSignal, got ${got}`);
+}
+
 /** Errors that another attempt cannot change: bad arguments, missing paths, corrupt input, bugs, cancellation. */
 function retryable(e: unknown): boolean {
   if (e instanceof IOError) return true;
@@ -195,7 +210,7 @@ export function runFold<R>(
   runtime: Runtime,
   node: PlanNode,
   start: (partition: number) => { add: (x: unknown) => void; result: () => R },
-  options: ActionOptions = {},
+  options?: ActionOptions,
 ): Promise<R[]> {
   return runJob(
     runtime,
@@ -214,12 +229,12 @@ export async function runJob<R>(
   runtime: Runtime,
   node: PlanNode,
   task: (partition: number, job: Job) => Promise<R>,
-  options: ActionOptions & { partitions?: readonly number[] } = {},
+  options?: ActionOptions & { partitions?: readonly number[] },
 ): Promise<R[]> {
-  const job = new Job(runtime, options.signal);
+  const job = new Job(runtime, signalOf(options));
   try {
     const total = await job.numPartitions(node);
-    const parts = options.partitions ?? Array.from({ length: total }, (_, i) => i);
+    const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
     return await runBounded(job, parts.length, runtime.concurrency, (i) =>
       withRetries(job, () => task(parts[i] as number, job)),
     );
@@ -237,9 +252,9 @@ export async function pullInOrder(
   runtime: Runtime,
   node: PlanNode,
   consume: (batch: unknown[], partition: number) => boolean,
-  options: ActionOptions = {},
+  options?: ActionOptions,
 ): Promise<void> {
-  const job = new Job(runtime, options.signal);
+  const job = new Job(runtime, signalOf(options));
   try {
     const total = await job.numPartitions(node);
     for (let p = 0; p < total; p++) {
