@@ -111,17 +111,20 @@ test('50 concurrent actions over a shared cached RDD: exact results, each cached
 
 test('a job that fails or is cancelled while computing a shared cached partition does not fail the others', async (t) => {
   const sc = new Context({ defaultParallelism: 2 });
-  const cached = sc
-    .range(0, 2_000_000, 1, 4)
-    .map((x) => x % 1000)
-    .cache();
   const expected = 2000 * ((999 * 1000) / 2);
-  // A cancelled job: the jobs sharing its cached partitions compute them themselves.
+  // A cancelled job: it started first, so it computes partitions 0 and 1 while the others wait for
+  // them; it is cancelled in the middle of partition 0, and the others compute them themselves.
   const controller = new AbortController();
   const reason = new Error('cancelled by the caller');
+  const cached = sc
+    .range(0, 2_000_000, 1, 4)
+    .map((x) => {
+      if (x === 300_000 && !controller.signal.aborted) controller.abort(reason);
+      return x % 1000;
+    })
+    .cache();
   const cancelled = cached.sum({ signal: controller.signal });
   const others = [cached.sum(), cached.map((x) => x).sum(), cached.count()];
-  setTimeout(() => controller.abort(reason), 10);
   const [c, ...rest] = await Promise.allSettled([cancelled, ...others]);
   t.is(c?.status, 'rejected');
   t.is((c as PromiseRejectedResult).reason, reason);
@@ -129,21 +132,47 @@ test('a job that fails or is cancelled while computing a shared cached partition
     rest.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
     [expected, expected, 2_000_000],
   );
-  // A job that fails elsewhere (its own map throws in another partition) while it computes cached ones.
+  // A job that fails in partition 1 (its own function, downstream of the cache) while it computes
+  // cached partition 0, which the other jobs wait for: they compute partition 0 themselves.
   const boom = new Error('boom');
+  const gate = (): [Promise<void>, () => void] => {
+    let open: () => void = () => {};
+    const p = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return [p, open];
+  };
+  const [entered, enter] = gate();
+  const [partition0, releasePartition0] = gate();
+  const [othersWaiting, releaseFailure] = gate();
   const cached2 = sc
     .range(0, 2_000_000, 1, 4)
+    .mapPartitionsWithIndex(async function* (i, it) {
+      if (i === 0) {
+        enter();
+        await partition0;
+      }
+      yield* it;
+    })
     .map((x) => x % 1000)
     .cache();
   const failing = cached2
     .mapPartitionsWithIndex(async function* (i, it) {
-      if (i === 3) throw boom;
+      if (i === 1) {
+        await othersWaiting;
+        throw boom;
+      }
       yield* it;
     })
     .count();
+  await entered; // the failing job computes cached partition 0
   const fine = [cached2.sum(), cached2.count()];
+  await new Promise((resolve) => setImmediate(resolve)); // ... and the others wait for it
+  releaseFailure();
+  await new Promise((resolve) => setImmediate(resolve));
+  releasePartition0();
   const [f, ...ok] = await Promise.allSettled([failing, ...fine]);
-  t.true((f as PromiseRejectedResult).reason instanceof TaskError);
+  t.is(((f as PromiseRejectedResult).reason as TaskError).cause, boom);
   t.deepEqual(
     ok.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
     [expected, 2_000_000],

@@ -93,14 +93,21 @@ for (const codec of CODECS) {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let reached: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     const job = sc
       .parallelize(range(8000), 8)
       .mapPartitionsWithIndex(async function* (i, it) {
-        if (i === 7) await gate;
+        if (i === 7) {
+          reached();
+          await gate;
+        }
         yield* it;
       })
       .saveAsTextFile(target, codec);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await blocked;
     // While it runs, the parts are in a hidden temporary sibling, not under the target.
     const during = listing().filter((n) => !before.includes(n));
     t.is(during.length, 1);
