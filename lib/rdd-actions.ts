@@ -286,6 +286,19 @@ function treeCombine<U>(partials: U[], depth: number, combine: (a: U, b: U) => U
   return level;
 }
 
+/**
+ * Combines the partitions' partial results on the driver: a user function
+ * failing there is a TaskError for partition -1 (no partition), like one
+ * failing inside a partition, never the bare error.
+ */
+function onDriver<R>(rdd: RDD<unknown>, operator: string, combine: () => R): R {
+  try {
+    return combine();
+  } catch (e) {
+    throw taskFailure(operator, rdd._node.id, -1, e);
+  }
+}
+
 function checkDepth(depth: number): void {
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1)
     throw new ArgumentError(`Depth cannot be smaller than 1 but got ${String(depth)}.`);
@@ -437,11 +450,7 @@ proto.reduce = async function (
   args.func('f', f);
   const parts = (await reducePartitions(this, 'reduce', f, options)).filter((x) => x !== NONE);
   if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
-  try {
-    return parts.reduce((a, b) => f(a, b));
-  } catch (e) {
-    throw taskFailure('reduce', this._node.id, -1, e);
-  }
+  return onDriver(this, 'reduce', () => parts.reduce((a, b) => f(a, b)));
 };
 
 proto.treeReduce = async function (
@@ -454,7 +463,7 @@ proto.treeReduce = async function (
   checkDepth(depth);
   const parts = (await reducePartitions(this, 'treeReduce', f, options)).filter((x) => x !== NONE);
   if (parts.length === 0) throw new EmptyRDDError('Cannot reduce empty RDD.');
-  return treeCombine(parts, depth, f).reduce((a, b) => f(a, b));
+  return onDriver(this, 'treeReduce', () => treeCombine(parts, depth, f).reduce((a, b) => f(a, b)));
 };
 
 proto.fold = async function (
@@ -465,7 +474,7 @@ proto.fold = async function (
 ) {
   args.func('op', op);
   const parts = await foldPartitions(this, 'fold', () => freshCopy(zeroValue), op, options);
-  return parts.reduce((a, b) => op(a, b), zeroValue);
+  return onDriver(this, 'fold', () => parts.reduce((a, b) => op(a, b), zeroValue));
 };
 
 proto.aggregate = async function <U>(
@@ -478,7 +487,7 @@ proto.aggregate = async function <U>(
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
   const parts = await foldPartitions(this, 'aggregate', () => freshCopy(zeroValue), seqOp, options);
-  return parts.reduce((a, b) => combOp(a, b), zeroValue);
+  return onDriver(this, 'aggregate', () => parts.reduce((a, b) => combOp(a, b), zeroValue));
 };
 
 proto.treeAggregate = async function <U>(
@@ -494,7 +503,9 @@ proto.treeAggregate = async function <U>(
   checkDepth(depth);
   const parts = await foldPartitions(this, 'treeAggregate', () => freshCopy(zeroValue), seqOp, options);
   if (parts.length === 0) return zeroValue;
-  return treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b));
+  return onDriver(this, 'treeAggregate', () =>
+    treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b)),
+  );
 };
 
 proto.max = async function (this: RDD<unknown>, key?: (x: unknown) => unknown, options?: ActionOptions) {

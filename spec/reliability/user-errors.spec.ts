@@ -253,6 +253,43 @@ test.serial(
   },
 );
 
+test.serial('a function combining partial results on the driver: TaskError for partition -1', async (t) => {
+  const boom = new Error('driver boom');
+  // A partition's partial result is at most 2000 (its count of lines); only the driver's
+  // combination of the eight partials passes 10 000.
+  const ones = lines().map(() => 1);
+  const add = (a: number, b: number): number => {
+    if (a + b > 10_000) throw boom;
+    return a + b;
+  };
+  const actions: [string, () => Promise<unknown>][] = [
+    ['reduce', () => ones.reduce(add)],
+    ['fold', () => ones.fold(0, add)],
+    ['aggregate', () => ones.aggregate(0, add, add)],
+    ['treeAggregate', () => ones.treeAggregate(0, add, add, 2)],
+    ['treeReduce', () => ones.treeReduce(add, 2)],
+  ];
+  for (const [operator, run] of actions) {
+    const e = await t.throwsAsync(run, { instanceOf: TaskError }, operator);
+    t.is(e?.operator, operator);
+    t.is(e?.partition, -1, operator);
+    t.is(e?.cause, boom, operator);
+  }
+  t.is(ioCounters.opened, ioCounters.closed);
+  t.true(await nextJobIsCorrect());
+});
+
+test.serial('pipe to a command that cannot start: TaskError naming it, no hang', async (t) => {
+  const rdd = lines().pipe('sparkling-no-such-command');
+  const e = await t.throwsAsync(() => rdd.count(), { instanceOf: TaskError });
+  t.is(e?.operator, 'pipe');
+  t.is(e?.rddId, rdd.id());
+  t.regex(e?.message ?? '', /spawn sparkling-no-such-command ENOENT/);
+  t.is(ioCounters.opened, ioCounters.closed);
+  t.is(openFds(), baseline.fds);
+  t.true(await nextJobIsCorrect());
+});
+
 test.serial('no rejection went unhandled', async (t) => {
   // Give any stray rejection a few turns of the event loop to surface.
   await new Promise((resolve) => setTimeout(resolve, 50));
