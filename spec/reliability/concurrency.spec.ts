@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { Context, PathExistsError, TaskError } from '../../lib/index.js';
+import { Context, PathExistsError, type TaskError } from '../../lib/index.js';
 import { ioCounters } from '../../lib/io/util.js';
 import { range } from '../helpers.js';
 
