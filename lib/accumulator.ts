@@ -23,6 +23,11 @@ export class Accumulator<T> {
   constructor(initial: T, param?: AccumulatorParam<T>) {
     if (param === undefined && typeof initial !== 'number')
       throw new ArgumentError(`an accumulator of ${typeof initial} needs an AccumulatorParam`);
+    if (
+      param !== undefined &&
+      (typeof param !== 'object' || param === null || typeof param.addInPlace !== 'function')
+    )
+      throw new ArgumentError('param must be an AccumulatorParam, with an addInPlace function');
     this._value = initial;
     this.param = param ?? (numberParam as unknown as AccumulatorParam<T>);
   }

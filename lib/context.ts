@@ -8,6 +8,7 @@ import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
 import { ArgumentError, SparklingError } from './errors.js';
 import { DEFAULT_RETRIES, Job, Runtime } from './exec/job.js';
+import { splitExpressions } from './io/glob.js';
 import { codecOfPaths, type IoOptions } from './io/index.js';
 import { textFileSource, wholeFileSource } from './io/sources.js';
 import {
@@ -48,6 +49,12 @@ function minPartitionsArgument(value: unknown, defaultParallelism: number): numb
 function pathsArgument(paths: unknown): string {
   if (typeof paths !== 'string' || paths.trim() === '')
     throw new ArgumentError(`paths must be a non-empty string, got ${String(paths)}`);
+  // An empty entry in a comma list is a mistake the string itself shows: say so now, not at the action.
+  try {
+    splitExpressions(paths);
+  } catch (e) {
+    throw new ArgumentError(`paths: ${(e as Error).message}`);
+  }
   return paths;
 }
 
@@ -78,6 +85,8 @@ export class Context {
    * // => 3
    */
   constructor(options: ContextOptions = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new ArgumentError(`options must be an object, got ${String(options)}`);
     this.defaultParallelism =
       args.optionalPositiveInt('defaultParallelism', options.defaultParallelism) ?? availableParallelism();
     const concurrency =

@@ -7,7 +7,7 @@ import * as args from './args.js';
 import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
 import { elements } from './exec/iter.js';
-import { type ActionOptions, Job, pullInOrder, runJob, withRetries } from './exec/job.js';
+import { type ActionOptions, Job, pullInOrder, runJob, signalOf, withRetries } from './exec/job.js';
 import { asTaskCode, taskCode } from './exec/nesting.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
@@ -287,6 +287,19 @@ function treeCombine<U>(partials: U[], depth: number, combine: (a: U, b: U) => U
   return level;
 }
 
+/**
+ * Combines the partitions' partial results on the driver: a user function
+ * failing there is a TaskError for partition -1 (no partition), like one
+ * failing inside a partition, never the bare error.
+ */
+function onDriver<R>(rdd: RDD<unknown>, operator: string, combine: () => R): R {
+  try {
+    return combine();
+  } catch (e) {
+    throw taskFailure(operator, rdd._node.id, -1, e);
+  }
+}
+
 function checkDepth(depth: number): void {
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1)
     throw new ArgumentError(`Depth cannot be smaller than 1 but got ${String(depth)}.`);
@@ -478,11 +491,7 @@ proto.reduce = async function (
   args.func('f', f);
   const parts = (await reducePartitions(this, 'reduce', f, options)).filter((x) => x !== NONE);
   if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
-  try {
-    return parts.reduce((a, b) => f(a, b));
-  } catch (e) {
-    throw taskFailure('reduce', this._node.id, -1, e);
-  }
+  return onDriver(this, 'reduce', () => parts.reduce((a, b) => f(a, b)));
 };
 
 proto.treeReduce = async function (
@@ -495,7 +504,7 @@ proto.treeReduce = async function (
   checkDepth(depth);
   const parts = (await reducePartitions(this, 'treeReduce', f, options)).filter((x) => x !== NONE);
   if (parts.length === 0) throw new EmptyRDDError('Cannot reduce empty RDD.');
-  return treeCombine(parts, depth, f).reduce((a, b) => f(a, b));
+  return onDriver(this, 'treeReduce', () => treeCombine(parts, depth, f).reduce((a, b) => f(a, b)));
 };
 
 proto.fold = async function (
@@ -506,7 +515,7 @@ proto.fold = async function (
 ) {
   args.func('op', op);
   const parts = await foldPartitions(this, 'fold', () => freshCopy(zeroValue), op, options);
-  return parts.reduce((a, b) => op(a, b), zeroValue);
+  return onDriver(this, 'fold', () => parts.reduce((a, b) => op(a, b), zeroValue));
 };
 
 proto.aggregate = async function <U>(
@@ -519,7 +528,7 @@ proto.aggregate = async function <U>(
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
   const parts = await foldPartitions(this, 'aggregate', () => freshCopy(zeroValue), seqOp, options);
-  return parts.reduce((a, b) => combOp(a, b), zeroValue);
+  return onDriver(this, 'aggregate', () => parts.reduce((a, b) => combOp(a, b), zeroValue));
 };
 
 proto.treeAggregate = async function <U>(
@@ -535,7 +544,9 @@ proto.treeAggregate = async function <U>(
   checkDepth(depth);
   const parts = await foldPartitions(this, 'treeAggregate', () => freshCopy(zeroValue), seqOp, options);
   if (parts.length === 0) return zeroValue;
-  return treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b));
+  return onDriver(this, 'treeAggregate', () =>
+    treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b)),
+  );
 };
 
 proto.max = async function (this: RDD<unknown>, key?: (x: unknown) => unknown, options?: ActionOptions) {
@@ -602,7 +613,7 @@ proto.toLocalIterator = function (this: RDD<unknown>, options?: ActionOptions) {
   return {
     async *[Symbol.asyncIterator]() {
       // One partition at a time, like PySpark: fetched whole (and retried whole), then handed out.
-      const job = new Job(rdd.context._runtime, options?.signal);
+      const job = new Job(rdd.context._runtime, signalOf(options));
       try {
         const n = await job.numPartitions(rdd._node);
         for (let p = 0; p < n; p++) {

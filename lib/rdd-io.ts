@@ -1,6 +1,6 @@
 /** Output actions: `saveAsTextFile`. */
 import { ArgumentError } from './errors.js';
-import { type ActionOptions, runJob } from './exec/job.js';
+import { type ActionOptions, runJob, signalOf } from './exec/job.js';
 import { openTextOutput } from './io/index.js';
 import { RDD } from './rdd.js';
 
@@ -54,6 +54,7 @@ proto.saveAsTextFile = async function (
     throw new ArgumentError(
       `compressionCodec must be 'gzip', 'bzip2' or undefined, got ${String(compressionCodec)}`,
     );
+  signalOf(options); // checked before the output directory is created
   const out = await openTextOutput(path, compressionCodec ?? null, this.context._io);
   try {
     await runJob(

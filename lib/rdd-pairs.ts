@@ -5,7 +5,7 @@
  */
 import * as args from './args.js';
 import { taskFailure } from './exec/failures.js';
-import { type ActionOptions, runJob } from './exec/job.js';
+import { type ActionOptions, runJob, signalOf } from './exec/job.js';
 import { customRouter } from './exec/shuffle.js';
 import { cogroupPairs, joinGroups, keysOut, pairsOut, sortedValues, sortPairs } from './ops/group.js';
 import type { Attrs, ShuffleSpec, SortSpec } from './plan/nodes.js';
@@ -638,7 +638,7 @@ proto.lookup = async function (this: AnyPairs, key: unknown, options?: ActionOpt
         await job.drain(values._node, p, (x) => all.push(x));
         return all;
       },
-      { ...options, partitions: [target] },
+      { signal: signalOf(options), partitions: [target] },
     );
     return found ?? [];
   }

@@ -10,7 +10,7 @@ import { ArgumentError } from './errors.js';
 import { zipPartitionsError } from './exec/compute.js';
 import { elements, toBatches } from './exec/iter.js';
 import * as ops from './ops/map.js';
-import { pipePartition } from './ops/pipe.js';
+import { pipePartition, splitCommand } from './ops/pipe.js';
 import { normalizeSplitWeights, rangeSampleOp, sampleOp } from './ops/sample.js';
 import type { BatchOpFactory, Kernel } from './ops/types.js';
 import { explain } from './plan/explain.js';
@@ -100,6 +100,7 @@ export class RDD<T> {
    * // => 'numbers'
    */
   setName(name: string): this {
+    if (typeof name !== 'string') throw new ArgumentError(`name must be a string, got ${String(name)}`);
     this._name = name;
     return this;
   }
@@ -521,6 +522,13 @@ export class RDD<T> {
   pipe(command: string, env?: Record<string, string>, checkCode = false): RDD<string> {
     if (typeof command !== 'string' || command.trim() === '')
       throw new ArgumentError(`command must be a non-empty string, got ${String(command)}`);
+    try {
+      splitCommand(command);
+    } catch (e) {
+      throw new ArgumentError(`command: ${(e as Error).message}`);
+    }
+    if (env !== undefined && env !== null && (typeof env !== 'object' || Array.isArray(env)))
+      throw new ArgumentError(`env must be an object of environment variables, got ${String(env)}`);
     return this._narrow('pipe', {
       type: 'partition',
       run: (input, _partition, taskEnv) => pipePartition(command, env, checkCode, input, taskEnv.signal),

@@ -110,20 +110,34 @@ async function* cancellable(
  * A cached partition is computed whole the first time any job touches it (as
  * Spark's block manager does), shared by concurrent jobs, and served from
  * memory after that. A failed computation is forgotten so a later job retries.
+ * A job that was waiting for another job's computation, and sees it fail
+ * because that other job was cancelled or failed elsewhere, computes the
+ * partition itself instead of taking on the other job's error.
  */
 async function* openCached(node: PlanNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
   const store = job.runtime.cacheOf(node.id);
   if (store === undefined) throw new InternalError(`RDD ${node.id} is not persisted`);
-  let entry = store.get(partition);
-  if (entry === undefined) {
-    const computing = collectBatches(compute(node, partition, job));
-    entry = computing;
-    store.set(partition, computing);
-    computing.catch(() => {
-      if (store.get(partition) === computing) store.delete(partition);
-    });
+  for (;;) {
+    let entry = store.get(partition);
+    if (entry === undefined) {
+      const computing = collectBatches(compute(node, partition, job));
+      const started = { batches: computing, signal: job.signal };
+      entry = started;
+      store.set(partition, started);
+      computing.catch(() => {
+        if (store.get(partition) === started) store.delete(partition);
+      });
+    }
+    let batches: unknown[][];
+    try {
+      batches = await entry.batches;
+    } catch (e) {
+      if (entry.signal !== job.signal && entry.signal.aborted && !job.signal.aborted) continue;
+      throw e;
+    }
+    yield* batches;
+    return;
   }
-  yield* await entry;
 }
 
 async function collectBatches(batches: AsyncIterable<unknown[]>): Promise<unknown[][]> {

@@ -6,7 +6,7 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IOError, SparklingError, TaskError } from '../errors.js';
+import { ArgumentError, IOError, SparklingError, TaskError } from '../errors.js';
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import { abortError, markCancellation } from './failures.js';
@@ -23,10 +23,17 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRIES: RetryPolicy = { maxRetries: 0, ioRetries: 2, retryWaitMs: 0 };
 
+/** A cached partition, computed or being computed, and the signal of the job computing it. */
+export interface CachedPartition {
+  readonly batches: Promise<unknown[][]>;
+  /** Aborted when the computing job is cancelled or failed elsewhere: its computation then rejects with that job's reason. */
+  readonly signal: AbortSignal;
+}
+
 /** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
 export class Runtime {
   /** Persisted RDD ids, and the partitions computed for them so far. */
-  private readonly cached = new Map<number, Map<number, Promise<unknown[][]>>>();
+  private readonly cached = new Map<number, Map<number, CachedPartition>>();
   readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
 
   constructor(
@@ -43,7 +50,7 @@ export class Runtime {
   isPersisted(id: number): boolean {
     return this.cached.has(id);
   }
-  cacheOf(id: number): Map<number, Promise<unknown[][]>> | undefined {
+  cacheOf(id: number): Map<number, CachedPartition> | undefined {
     return this.cached.get(id);
   }
   clear(): void {
@@ -112,6 +119,21 @@ export class Job implements TaskEnv {
 export interface ActionOptions {
   /** Cancels the running job: its sources are closed and the action rejects. */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * The caller's signal from an action's options (undefined and null mean none);
+ * an ArgumentError for anything that is not `{ signal?: AbortSignal }`.
+ */
+export function signalOf(options: unknown): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object')
+    throw new ArgumentError(`options must be an object such as { signal }, got ${String(options)}`);
+  const signal = (options as { signal?: unknown }).signal;
+  if (signal === undefined || signal === null) return undefined;
+  if (signal instanceof AbortSignal) return signal;
+  const got = typeof signal === 'object' ? (signal.constructor?.name ?? 'an object') : String(signal);
+  throw new ArgumentError(`signal must be an AbortSignal, got ${got}`);
 }
 
 /** Errors that another attempt cannot change: bad arguments, missing paths, corrupt input, bugs, cancellation. */
@@ -188,7 +210,7 @@ export function runFold<R>(
   runtime: Runtime,
   node: PlanNode,
   start: (partition: number) => { add: (x: unknown) => void; result: () => R },
-  options: ActionOptions = {},
+  options?: ActionOptions,
 ): Promise<R[]> {
   return runJob(
     runtime,
@@ -207,12 +229,12 @@ export async function runJob<R>(
   runtime: Runtime,
   node: PlanNode,
   task: (partition: number, job: Job) => Promise<R>,
-  options: ActionOptions & { partitions?: readonly number[] } = {},
+  options?: ActionOptions & { partitions?: readonly number[] },
 ): Promise<R[]> {
-  const job = new Job(runtime, options.signal);
+  const job = new Job(runtime, signalOf(options));
   try {
     const total = await job.numPartitions(node);
-    const parts = options.partitions ?? Array.from({ length: total }, (_, i) => i);
+    const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
     return await runBounded(job, parts.length, runtime.concurrency, (i) =>
       withRetries(job, () => task(parts[i] as number, job)),
     );
@@ -230,9 +252,9 @@ export async function pullInOrder(
   runtime: Runtime,
   node: PlanNode,
   consume: (batch: unknown[], partition: number) => boolean,
-  options: ActionOptions = {},
+  options?: ActionOptions,
 ): Promise<void> {
-  const job = new Job(runtime, options.signal);
+  const job = new Job(runtime, signalOf(options));
   try {
     const total = await job.numPartitions(node);
     for (let p = 0; p < total; p++) {

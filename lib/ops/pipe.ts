@@ -62,6 +62,12 @@ export async function* pipePartition(
   exited.catch(() => {});
   let writeError: unknown;
   const stopFeed = new AbortController();
+  // Once the command has exited, or failed to start (its stdin is then destroyed without an
+  // 'error' or 'drain' event), nothing more can be written: the feed must not wait for 'drain'.
+  exited.then(
+    () => stopFeed.abort(),
+    () => stopFeed.abort(),
+  );
   const feedSignal = AbortSignal.any([signal, stopFeed.signal]);
   const feed = (async () => {
     try {
