@@ -405,17 +405,17 @@ proto.isEmpty = async function (this: RDD<unknown>, options?: ActionOptions) {
   return (await this.take(1, options)).length === 0;
 };
 
-proto.takeOrdered = async function (
-  this: RDD<unknown>,
+/** The `num` smallest elements under `cmp`, in order: per partition, then merged on the driver. */
+async function smallest(
+  rdd: RDD<unknown>,
+  operator: string,
   num: number,
-  key?: (x: unknown) => unknown,
+  cmp: (a: unknown, b: unknown) => number,
   options?: ActionOptions,
-) {
-  args.nonNegativeInt('num', num);
-  const cmp = keyComparator(key);
+): Promise<unknown[]> {
   const parts = await each(
-    this,
-    'takeOrdered',
+    rdd,
+    operator,
     async (batches) => {
       const s = new Smallest(num, cmp);
       for await (const b of batches) asTaskCode(() => s.addAll(b));
@@ -424,6 +424,16 @@ proto.takeOrdered = async function (
     options,
   );
   return mergeSmallest(parts, num, cmp);
+}
+
+proto.takeOrdered = async function (
+  this: RDD<unknown>,
+  num: number,
+  key?: (x: unknown) => unknown,
+  options?: ActionOptions,
+) {
+  args.nonNegativeInt('num', num);
+  return smallest(this, 'takeOrdered', num, keyComparator(key), options);
 };
 
 proto.top = async function (
@@ -434,18 +444,7 @@ proto.top = async function (
 ) {
   const cmp = keyComparator(key);
   args.nonNegativeInt('num', num);
-  const desc = (a: unknown, b: unknown) => cmp(b, a);
-  const parts = await each(
-    this,
-    'top',
-    async (batches) => {
-      const s = new Smallest(num, desc);
-      for await (const b of batches) asTaskCode(() => s.addAll(b));
-      return s.result();
-    },
-    options,
-  );
-  return mergeSmallest(parts, num, desc);
+  return smallest(this, 'top', num, (a, b) => cmp(b, a), options);
 };
 
 proto.takeSample = async function (

@@ -16,6 +16,7 @@ import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
 import { type Job, runBounded, withRetries } from './job.js';
 import { taskCode } from './nesting.js';
+import { asPair, describe } from './pairs.js';
 import { sortedPartition } from './sort-shuffle.js';
 
 type Pair = [unknown, unknown];
@@ -28,19 +29,7 @@ function preparer(
   label: string,
 ): (x: unknown) => Pair {
   if (spec.prepare !== undefined) return spec.prepare(parentIndex, mapPartition);
-  return (kv) => {
-    if (!Array.isArray(kv) || kv.length !== 2)
-      throw new TypeError(`${label} expects [key, value] pairs, got ${describe(kv)}`);
-    return kv as Pair;
-  };
-}
-
-function describe(x: unknown): string {
-  try {
-    return JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
-  }
+  return (kv) => asPair(kv, label);
 }
 
 /**

@@ -14,6 +14,7 @@ import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
 import { type Job, runBounded, withRetries } from './job.js';
 import { taskCode } from './nesting.js';
+import { asPair } from './pairs.js';
 
 interface Columns {
   keys: unknown[];
@@ -24,14 +25,6 @@ function sortSpecOf(node: ShuffleNode): SortSpec {
   const sort = node.spec.sort;
   if (sort === undefined) throw new InternalError(`${node.label} is not a sort`);
   return sort;
-}
-
-function describe(x: unknown): string {
-  try {
-    return JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
-  }
 }
 
 /** One map task: the partition's keys and values, in order. */
@@ -51,9 +44,8 @@ async function mapTask(
         values.push(x);
       });
     else
-      await job.drain(parent, mapPartition, (kv) => {
-        if (!Array.isArray(kv) || kv.length !== 2)
-          throw new TypeError(`${node.label} expects [key, value] pairs, got ${describe(kv)}`);
+      await job.drain(parent, mapPartition, (x) => {
+        const kv = asPair(x, node.label);
         keys.push(kv[0]);
         values.push(kv[1]);
       });
