@@ -518,10 +518,17 @@ function cogroupShuffle<U>(
   finish: (groups: [unknown, unknown[][]][]) => unknown[],
   prepare?: ShuffleSpec['prepare'],
 ): RDD<U> {
-  return shuffle<U>(parents, label, numPartitions, {
-    ...(prepare === undefined ? {} : { prepare }),
-    reduce: ({ records }) => [finish(cogroupPairs(records))],
-  });
+  return shuffle<U>(
+    parents,
+    label,
+    numPartitions,
+    {
+      ...(prepare === undefined ? {} : { prepare }),
+      reduce: ({ records }) => [finish(cogroupPairs(records))],
+    },
+    // Output keyed afresh (subtract, intersection: whole elements) is not laid out by its elements' first item.
+    { keepsPartitioner: prepare === undefined },
+  );
 }
 
 proto.join = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
@@ -579,11 +586,18 @@ proto.intersection = function (this: Any, other: Any, numPartitions?: number) {
 };
 
 proto.distinct = function (this: Any, numPartitions?: number) {
-  return shuffle([this], 'distinct', numPartitions, {
-    prepare: asKeys,
-    combine: { create: identity, merge: (c) => c, mergeCombiners: (a) => a, mapSide: true },
-    reduce: ({ records }) => keysOut(records),
-  });
+  return shuffle(
+    [this],
+    'distinct',
+    numPartitions,
+    {
+      prepare: asKeys,
+      combine: { create: identity, merge: (c) => c, mergeCombiners: (a) => a, mapSide: true },
+      reduce: ({ records }) => keysOut(records),
+    },
+    // Laid out by the hash of whole elements, not of their first item: a later join must shuffle it.
+    { keepsPartitioner: false },
+  );
 };
 
 proto.repartition = function (this: Any, numPartitions: number) {

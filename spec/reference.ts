@@ -91,17 +91,22 @@ export function joinRef<K, V, W>(
   kind: JoinKind,
 ): [K, [V | undefined, W | undefined]][] {
   const out: [K, [V | undefined, W | undefined]][] = [];
-  for (const [k, v] of a) {
+  const aKeys = a.map(([k]) => refKey(k));
+  const bKeys = b.map(([k]) => refKey(k));
+  a.forEach(([k, v], i) => {
     let matched = false;
-    for (const [k2, w] of b)
-      if (refKey(k) === refKey(k2)) {
+    b.forEach(([, w], j) => {
+      if (aKeys[i] === bKeys[j]) {
         matched = true;
         out.push([k, [v, w]]);
       }
+    });
     if (!matched && (kind === 'left' || kind === 'full')) out.push([k, [v, undefined]]);
-  }
+  });
   if (kind === 'right' || kind === 'full')
-    for (const [k, w] of b) if (!a.some(([k1]) => refKey(k1) === refKey(k))) out.push([k, [undefined, w]]);
+    b.forEach(([k, w], j) => {
+      if (!aKeys.includes(bKeys[j] as string)) out.push([k, [undefined, w]]);
+    });
   return out;
 }
 
@@ -128,7 +133,8 @@ export function intersectionRef<T>(a: readonly T[], b: readonly unknown[]): T[] 
 export function numberOrder(a: number, b: number): number {
   if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
   if (Number.isNaN(b)) return -1;
-  return a - b;
+  // Not a - b: Infinity - Infinity is NaN.
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const rank = (x: unknown): number => {
@@ -167,6 +173,36 @@ export function naturalRef(a: unknown, b: unknown): number {
     return Math.sign(a.length - b.length);
   }
   return 0;
+}
+
+/**
+ * sortBy's reference: the runs of elements with equal keys (by `naturalRef`),
+ * the runs in key order; the order inside a run is unspecified.
+ */
+export function sortByRef<T>(xs: readonly T[], key: (x: T) => unknown, ascending = true): T[][] {
+  const keyed = xs.map((x) => [key(x), x] as const).sort((a, b) => naturalRef(a[0], b[0]));
+  const runs: T[][] = [];
+  keyed.forEach(([k, x], i) => {
+    const prev = keyed[i - 1];
+    if (prev !== undefined && naturalRef(prev[0], k) === 0) (runs[runs.length - 1] as T[]).push(x);
+    else runs.push([x]);
+  });
+  return ascending ? runs : runs.reverse();
+}
+
+/**
+ * Whether `out` is `input` with each element kept at most once (or, with
+ * `repeats`, any number of times in a row), in order: what a sample of an
+ * ordered RDD without (with) replacement may be. Equality by `refKey`.
+ */
+export function isSubsequence(out: readonly unknown[], input: readonly unknown[], repeats = false): boolean {
+  let j = 0;
+  for (const x of input) {
+    const k = refKey(x);
+    if (repeats) while (j < out.length && refKey(out[j]) === k) j++;
+    else if (j < out.length && refKey(out[j]) === k) j++;
+  }
+  return j === out.length;
 }
 
 /** Sorts the values inside each run of equal keys (by `refKey`), so that a sort's unspecified tie order compares equal. */

@@ -28,9 +28,19 @@ export function isShuffleEdge(node: PlanNode, parent: PlanNode): boolean {
   return node.kind === 'shuffle' && !readsNarrowly(node, parent);
 }
 
-/** A shuffle reads a parent narrowly when the parent is already laid out by the shuffle's partitioner. */
+/**
+ * A shuffle reads a parent narrowly when the parent is already laid out by the
+ * shuffle's partitioner and the shuffle routes the parent's pairs by their own
+ * key. One that keys each element afresh (`prepare`: groupBy, distinct,
+ * subtract, intersection) must move it: the parent is laid out by its
+ * elements' first item, not by the new key (Spark's `map` drops the partitioner).
+ */
 export function readsNarrowly(node: PlanNode, parent: PlanNode): boolean {
-  return node.kind === 'shuffle' && samePartitioner(node.route, parent.partitioner);
+  return (
+    node.kind === 'shuffle' &&
+    node.spec.prepare === undefined &&
+    samePartitioner(node.route, parent.partitioner)
+  );
 }
 
 export function explain(root: PlanNode, ctx: ExplainContext): string {
