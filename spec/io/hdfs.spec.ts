@@ -139,6 +139,9 @@ hdfsTest('hdfs: read plain, .gz and .bz2 files through hdfs:// and webhdfs://', 
   t.deepEqual(await readAll(hdfs('/empty.txt'), 2, opts), []);
   t.is(new TextDecoder().decode(await readWholeFile(hdfs('/big.txt.bz2'), opts, true)), bigText);
   t.deepEqual(await readAll(hdfs('/name with space/a b.txt'), 1, opts), ['spaced']);
+  t.is((await readWholeFile(hdfs('/empty.txt'), opts, false)).length, 0);
+  // The port of an hdfs:// URL is the NameNode's RPC port: WebHDFS requests go to hdfs.httpPort.
+  t.deepEqual(await readAll(`hdfs://127.0.0.1:8020${dir}/spark/part-00000`, 1, opts), ['p0a', 'p0b']);
 });
 
 hdfsTest('hdfs: a directory of part-* files and _SUCCESS; globs; comma lists', async (t) => {
