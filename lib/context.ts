@@ -23,7 +23,7 @@ import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
 import { samePartitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
 
-/** Options of `new Context(...)`; the I/O ones (`s3`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
+/** Options of `new Context(...)`; the I/O ones (`s3`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
 export interface ContextOptions extends IoOptions {
   /** Default number of partitions for `parallelize`, `range` ... (default: the number of CPUs). */
   defaultParallelism?: number;
@@ -44,6 +44,25 @@ export interface ContextOptions extends IoOptions {
 /** `minPartitions` of a file source; PySpark's default is min(defaultParallelism, 2). */
 function minPartitionsArgument(value: unknown, defaultParallelism: number): number {
   return args.optionalPositiveInt('minPartitions', value) ?? Math.min(defaultParallelism, 2);
+}
+
+/** `hdfs: { httpPort?, user? }`, checked. */
+function hdfsOptions(value: unknown): NonNullable<IoOptions['hdfs']> {
+  if (typeof value !== 'object' || value === null)
+    throw new ArgumentError(`hdfs must be an object { httpPort?, user? }, got ${String(value)}`);
+  const { httpPort, user } = value as { httpPort?: unknown; user?: unknown };
+  const out: { httpPort?: number; user?: string } = {};
+  if (httpPort !== undefined) {
+    const port = args.positiveInt('hdfs.httpPort', httpPort);
+    if (port > 65535) throw new ArgumentError(`hdfs.httpPort must be a TCP port (1-65535), got ${port}`);
+    out.httpPort = port;
+  }
+  if (user !== undefined) {
+    if (typeof user !== 'string' || user === '')
+      throw new ArgumentError(`hdfs.user must be a non-empty string, got ${String(user)}`);
+    out.user = user;
+  }
+  return out;
 }
 
 function pathsArgument(paths: unknown): string {
@@ -102,6 +121,7 @@ export class Context {
       this._io.httpTimeoutMs = args.positiveInt('httpTimeoutMs', options.httpTimeoutMs);
     if (options.blockSize !== undefined)
       this._io.blockSize = args.positiveInt('blockSize', options.blockSize);
+    if (options.hdfs !== undefined) this._io.hdfs = hdfsOptions(options.hdfs);
   }
 
   /** @internal The next RDD id. */
@@ -193,8 +213,9 @@ export class Context {
   /**
    * The lines of text files. `paths` is a path, a glob (`*`, `?` in any
    * segment), a directory (its files, skipping names that start with `_` or
-   * `.`), or a comma-separated list of them; local, `file://`, `http(s)://`
-   * and `s3://` (`s3a://`, `s3n://`). `.gz`, `.bz2` and `.zip` files are
+   * `.`), or a comma-separated list of them; local, `file://`, `http(s)://`,
+   * `s3://` (`s3a://`, `s3n://`) and `hdfs://` (`webhdfs://`, through
+   * WebHDFS: see the `hdfs` option). `.gz`, `.bz2` and `.zip` files are
    * decompressed as they stream. Lines end at `\n`, `\r\n` or a lone `\r`;
    * invalid UTF-8 becomes U+FFFD. A big plain file is split into byte ranges
    * so there are at least `minPartitions` partitions (default

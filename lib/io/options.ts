@@ -12,9 +12,16 @@ export interface IoOptions {
     /** Default: the SDK's chain (environment, shared config files, instance roles ...). */
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
-  /** Stall timeout for http(s) and S3 reads: no byte for this long is an IOError (default 30 000 ms). */
+  /** HDFS (`hdfs://`, `webhdfs://`, `swebhdfs://`), spoken through WebHDFS. */
+  hdfs?: {
+    /** The NameNode's HTTP port that `hdfs://namenode/path` uses (default 9870); `webhdfs://host:port` names its own. */
+    httpPort?: number;
+    /** `user.name` of every request (default: `HADOOP_USER_NAME`, else the OS user). */
+    user?: string;
+  };
+  /** Stall timeout for http(s), S3 and HDFS reads: no byte for this long is an IOError (default 30 000 ms). */
   httpTimeoutMs?: number;
-  /** Split size for uncompressed splittable files (default 32 MiB). */
+  /** Split size for uncompressed splittable files (default: an HDFS file's block size, else 32 MiB). */
   blockSize?: number;
 }
 

@@ -43,7 +43,8 @@ function positiveInteger(value: number, name: string): number {
 /**
  * Resolves a path expression into splits: at least `minPartitions` of them
  * when uncompressed files are big enough to split. Hadoop's rule: goal size =
- * total bytes / minPartitions; split size = max(1, min(goal, blockSize)); a
+ * total bytes / minPartitions; split size = max(1, min(goal, blockSize)), where
+ * blockSize is `opts.blockSize`, else the file's own (HDFS), else 32 MiB; a
  * file's last split may be up to 10% over the split size; compressed files,
  * files of unknown size and http files without range support are one split
  * each (an empty file too).
@@ -54,11 +55,10 @@ export async function planTextSplits(
   opts: IoOptions,
 ): Promise<InputSplit[]> {
   positiveInteger(minPartitions, 'minPartitions');
-  const blockSize = positiveInteger(opts.blockSize ?? DEFAULT_BLOCK_SIZE, 'blockSize');
+  const blockSize = opts.blockSize === undefined ? undefined : positiveInteger(opts.blockSize, 'blockSize');
   const files = await expandPaths(paths, opts);
   const total = files.reduce((n, f) => n + (f.size ?? 0), 0);
   const goal = Math.floor(total / minPartitions);
-  const splitSize = Math.max(1, Math.min(goal, blockSize));
   const splits: InputSplit[] = [];
   for (const f of files) {
     const codec = codecForPath(f.path)?.name ?? null;
@@ -67,6 +67,7 @@ export async function planTextSplits(
       splits.push(whole);
       continue;
     }
+    const splitSize = Math.max(1, Math.min(goal, blockSize ?? f.blockSize ?? DEFAULT_BLOCK_SIZE));
     let start = 0;
     let remaining = f.size;
     while (remaining / splitSize > SPLIT_SLOP) {

@@ -3,12 +3,13 @@
  * file implementing `FileSystem` and one line in `FILESYSTEMS`.
  */
 import { UnsupportedSchemeError } from '../../errors.js';
+import { hdfsFs } from './hdfs.js';
 import { httpFs } from './http.js';
 import { localFs } from './local.js';
 import { s3Fs } from './s3.js';
 import type { FileSystem } from './types.js';
 
-const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs, s3Fs];
+const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs, s3Fs, hdfsFs];
 
 const BY_SCHEME = new Map<string, FileSystem>(FILESYSTEMS.flatMap((fs) => fs.schemes.map((s) => [s, fs])));
 

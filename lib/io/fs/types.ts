@@ -15,6 +15,11 @@ export interface FileInfo {
   readonly size: number | null;
   /** A read can start at any offset cheaply (local, S3, http with `Accept-Ranges: bytes`). */
   readonly rangeable: boolean;
+  /**
+   * The file's own block size, where the store has one (HDFS): the split size
+   * when `IoOptions.blockSize` is not set, as in Hadoop's FileInputFormat.
+   */
+  readonly blockSize?: number;
 }
 
 /** One child of a directory. `info` may be left out for a file when listing does not tell its size (http). */
