@@ -1,10 +1,7 @@
-import http from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import zlib from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import test from 'ava';
-import S3rver from 's3rver';
 import { IOError, PathExistsError, PathNotFoundError } from '../../lib/errors.js';
 import {
   type IoOptions,
@@ -14,10 +11,8 @@ import {
   readWholeFile,
 } from '../../lib/io/index.js';
 import { splitLines } from '../../lib/io/lines.js';
-import { randomLines, readAll, rejectsWith, splitLinesOf, tempDir } from './helpers.js';
-
-// The SDK warns once per process that its releases after January 2027 need Node 22; keep test output clean.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { randomLines, readAll, rejectsWith, splitLinesOf } from './helpers.js';
+import { close, listen, S3RVER_CREDENTIALS, s3rverHandler } from './s3-server.js';
 
 let server: http.Server;
 let opts: IoOptions;
@@ -37,42 +32,10 @@ async function* batchesOf(lines: string[], size = 1000): AsyncGenerator<string[]
   for (let i = 0; i < lines.length; i += size) yield lines.slice(i, i + size);
 }
 
-/**
- * s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which
- * OpenSSL 3 (Node >= 17) no longer provides: every truncated listing (even
- * MaxKeys=1) would answer 500. Its tokens only need to round-trip through
- * itself, so the spec maps its 'des' to AES-128-CBC with the 8-byte key and
- * IV zero-padded. Test scaffolding for the fake server only.
- */
-function shimDesForS3rver(): void {
-  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  const pad = (b: Uint8Array | string): Buffer =>
-    Buffer.concat([Buffer.from(b), Buffer.alloc(16)]).subarray(0, 16);
-  const { createCipheriv, createDecipheriv } = crypto;
-  type Args = Parameters<typeof createCipheriv>;
-  Object.assign(crypto, {
-    createCipheriv: (alg: string, key: Args[1], iv: Args[2], ...rest: []) =>
-      alg === 'des'
-        ? createCipheriv('aes-128-cbc', pad(key as Uint8Array), pad(iv as Uint8Array))
-        : createCipheriv(alg, key, iv, ...rest),
-    createDecipheriv: (alg: string, key: Args[1], iv: Args[2], ...rest: []) =>
-      alg === 'des'
-        ? createDecipheriv('aes-128-cbc', pad(key as Uint8Array), pad(iv as Uint8Array))
-        : createDecipheriv(alg, key, iv, ...rest),
-  });
-}
-
 test.before(async () => {
-  shimDesForS3rver();
-  const directory = await tempDir('sparkling-s3rver-');
-  const s3rver = new S3rver({
-    directory,
-    silent: true,
-    configureBuckets: [{ name: 'bucket' }, { name: 'out' }],
-  });
-  await s3rver.configureBuckets();
-  const handler = s3rver.callback();
-  server = http.createServer((req, res) => {
+  const handler = await s3rverHandler(['bucket', 'out']);
+  let endpoint: string;
+  ({ server, endpoint } = await listen((req, res) => {
     requests.push({
       method: req.method ?? '',
       url: req.url ?? '',
@@ -90,10 +53,8 @@ test.before(async () => {
       return;
     }
     handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  }));
+  const credentials = S3RVER_CREDENTIALS;
   opts = { s3: { endpoint, forcePathStyle: true, region: 'us-east-1', credentials } };
   client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials });
   const put = (Key: string, Body: string | Uint8Array) =>
@@ -123,8 +84,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   client?.destroy();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  await close(server);
 });
 
 test('s3: read a whole object, plain and gzip, with s3://, s3a:// and s3n://', async (t) => {
