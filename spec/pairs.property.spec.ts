@@ -40,52 +40,54 @@ const add = (a: number, b: number): number => a + b;
 const max = (a: number, b: number): number => Math.max(a, b);
 
 test('reduceByKey(f) ≡ group-then-fold, and ≡ groupByKey then fold', async (t) => {
-  await fc.assert(
-    fc.asyncProperty(pairs, slices, outPartitions, async (data, n, out) => {
-      const rdd = context().parallelize(data, n);
-      const expected = bag(reduceRef(data, add));
-      const reduced = bag(await rdd.reduceByKey(add, out).collect());
-      const folded = bag(
-        await rdd
-          .groupByKey(out)
-          .mapValues((vs) => vs.reduce(add))
-          .collect(),
-      );
-      const maxes = bag(await rdd.reduceByKey(max, out).collect());
-      return (
-        refKey(reduced) === refKey(expected) &&
-        refKey(folded) === refKey(expected) &&
-        refKey(maxes) === refKey(bag(reduceRef(data, max)))
-      );
-    }),
-    RUNS,
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(pairs, slices, outPartitions, async (data, n, out) => {
+        const rdd = context().parallelize(data, n);
+        const expected = bag(reduceRef(data, add));
+        const reduced = bag(await rdd.reduceByKey(add, out).collect());
+        const folded = bag(
+          await rdd
+            .groupByKey(out)
+            .mapValues((vs) => vs.reduce(add))
+            .collect(),
+        );
+        const maxes = bag(await rdd.reduceByKey(max, out).collect());
+        return (
+          refKey(reduced) === refKey(expected) &&
+          refKey(folded) === refKey(expected) &&
+          refKey(maxes) === refKey(bag(reduceRef(data, max)))
+        );
+      }),
+      RUNS,
+    ),
   );
-  t.pass();
 });
 
 test('join, leftOuterJoin, rightOuterJoin, fullOuterJoin ≡ nested-loop joins', async (t) => {
   const kinds: JoinKind[] = ['inner', 'left', 'right', 'full'];
-  await fc.assert(
-    fc.asyncProperty(pairs, pairs, slices, slices, outPartitions, async (a, b, n, m, out) => {
-      const sc = context();
-      const left = sc.parallelize(a, n);
-      const right = sc.parallelize(b, m);
-      const run: Record<JoinKind, () => RDD<unknown>> = {
-        inner: () => left.join(right, out),
-        left: () => left.leftOuterJoin(right, out),
-        right: () => left.rightOuterJoin(right, out),
-        full: () => left.fullOuterJoin(right, out),
-      };
-      for (const kind of kinds) {
-        const got = bag(await run[kind]().collect());
-        const want = bag(joinRef(a, b, kind));
-        if (refKey(got) !== refKey(want)) return false;
-      }
-      return true;
-    }),
-    RUNS,
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(pairs, pairs, slices, slices, outPartitions, async (a, b, n, m, out) => {
+        const sc = context();
+        const left = sc.parallelize(a, n);
+        const right = sc.parallelize(b, m);
+        const run: Record<JoinKind, () => RDD<unknown>> = {
+          inner: () => left.join(right, out),
+          left: () => left.leftOuterJoin(right, out),
+          right: () => left.rightOuterJoin(right, out),
+          full: () => left.fullOuterJoin(right, out),
+        };
+        for (const kind of kinds) {
+          const got = bag(await run[kind]().collect());
+          const want = bag(joinRef(a, b, kind));
+          if (refKey(got) !== refKey(want)) return false;
+        }
+        return true;
+      }),
+      RUNS,
+    ),
   );
-  t.pass();
 });
 
 test('sortBy: the output is sorted and a permutation of the input', async (t) => {
@@ -98,60 +100,62 @@ test('sortBy: the output is sorted and a permutation of the input', async (t) =>
     fc.string({ unit: 'binary', maxLength: 3 }),
     fc.tuple(fc.integer({ min: 0, max: 3 }), fc.string({ maxLength: 2 })),
   );
-  await fc.assert(
-    fc.asyncProperty(
-      fc.array(element, { maxLength: 60 }),
-      slices,
-      fc.boolean(),
-      outPartitions,
-      async (xs, n, ascending, out) => {
-        const sorted = await context()
-          .parallelize(xs, n)
-          .sortBy((x) => x, ascending, out)
-          .collect();
-        if (refKey(bag(sorted)) !== refKey(bag(xs))) return false;
-        for (let i = 1; i < sorted.length; i++) {
-          const c = naturalRef(sorted[i - 1], sorted[i]);
-          if (ascending ? c > 0 : c < 0) return false;
-        }
-        return true;
-      },
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(element, { maxLength: 60 }),
+        slices,
+        fc.boolean(),
+        outPartitions,
+        async (xs, n, ascending, out) => {
+          const sorted = await context()
+            .parallelize(xs, n)
+            .sortBy((x) => x, ascending, out)
+            .collect();
+          if (refKey(bag(sorted)) !== refKey(bag(xs))) return false;
+          for (let i = 1; i < sorted.length; i++) {
+            const c = naturalRef(sorted[i - 1], sorted[i]);
+            if (ascending ? c > 0 : c < 0) return false;
+          }
+          return true;
+        },
+      ),
+      RUNS,
     ),
-    RUNS,
   );
-  t.pass();
 });
 
 test('sortByKey with a key function: sorted by keyfunc(key), a permutation, partitions in order', async (t) => {
-  await fc.assert(
-    fc.asyncProperty(
-      fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), value), { maxLength: 60 }),
-      slices,
-      fc.boolean(),
-      outPartitions,
-      async (data, n, ascending, out) => {
-        const kf = (k: number): number => Math.abs(k) % 7;
-        const glom = await context().parallelize(data, n).sortByKey(ascending, out, kf).glom().collect();
-        const flat = glom.flat();
-        if (refKey(bag(flat)) !== refKey(bag(data))) return false;
-        for (let i = 1; i < flat.length; i++) {
-          const c = kf((flat[i - 1] as [number, number])[0]) - kf((flat[i] as [number, number])[0]);
-          if (ascending ? c > 0 : c < 0) return false;
-        }
-        // A key never straddles two partitions.
-        const home = new Map<number, number>();
-        return glom.every((p, i) =>
-          p.every(([k]) => {
-            const h = home.get(kf(k)) ?? i;
-            home.set(kf(k), i);
-            return h === i;
-          }),
-        );
-      },
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), value), { maxLength: 60 }),
+        slices,
+        fc.boolean(),
+        outPartitions,
+        async (data, n, ascending, out) => {
+          const kf = (k: number): number => Math.abs(k) % 7;
+          const glom = await context().parallelize(data, n).sortByKey(ascending, out, kf).glom().collect();
+          const flat = glom.flat();
+          if (refKey(bag(flat)) !== refKey(bag(data))) return false;
+          for (let i = 1; i < flat.length; i++) {
+            const c = kf((flat[i - 1] as [number, number])[0]) - kf((flat[i] as [number, number])[0]);
+            if (ascending ? c > 0 : c < 0) return false;
+          }
+          // A key never straddles two partitions.
+          const home = new Map<number, number>();
+          return glom.every((p, i) =>
+            p.every(([k]) => {
+              const h = home.get(kf(k)) ?? i;
+              home.set(kf(k), i);
+              return h === i;
+            }),
+          );
+        },
+      ),
+      RUNS,
     ),
-    RUNS,
   );
-  t.pass();
 });
 
 test('distinct ≡ set semantics under value equality (array keys included)', async (t) => {
@@ -173,65 +177,68 @@ test('distinct ≡ set semantics under value equality (array keys included)', as
 });
 
 test('partitionBy(n) puts equal keys in the same partition and loses nothing', async (t) => {
-  await fc.assert(
-    fc.asyncProperty(pairs, slices, fc.integer({ min: 1, max: 9 }), async (data, n, parts) => {
-      const glom = await context().parallelize(data, n).partitionBy(parts).glom().collect();
-      if (glom.length !== parts || refKey(bag(glom.flat())) !== refKey(bag(data))) return false;
-      const home = new Map<string, number>();
-      return glom.every((p, i) =>
-        p.every(([k]) => {
-          const h = home.get(refKey(k)) ?? i;
-          home.set(refKey(k), i);
-          return h === i;
-        }),
-      );
-    }),
-    RUNS,
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(pairs, slices, fc.integer({ min: 1, max: 9 }), async (data, n, parts) => {
+        const glom = await context().parallelize(data, n).partitionBy(parts).glom().collect();
+        if (glom.length !== parts || refKey(bag(glom.flat())) !== refKey(bag(data))) return false;
+        const home = new Map<string, number>();
+        return glom.every((p, i) =>
+          p.every(([k]) => {
+            const h = home.get(refKey(k)) ?? i;
+            home.set(refKey(k), i);
+            return h === i;
+          }),
+        );
+      }),
+      RUNS,
+    ),
   );
-  t.pass();
 });
 
 test('groupByKey then flatten ≡ the input multiset; groups ≡ the reference', async (t) => {
-  await fc.assert(
-    fc.asyncProperty(pairs, slices, outPartitions, async (data, n, out) => {
-      const grouped = await context().parallelize(data, n).groupByKey(out).collect();
-      const flat = grouped.flatMap(([k, vs]) => vs.map((v) => [k, v]));
-      return (
-        refKey(bag(flat)) === refKey(bag(data)) &&
-        refKey(bag(grouped.map(([k, vs]) => [k, bag(vs)]))) ===
-          refKey(bag(groupRef(data).map(([k, vs]) => [k, bag(vs)])))
-      );
-    }),
-    RUNS,
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(pairs, slices, outPartitions, async (data, n, out) => {
+        const grouped = await context().parallelize(data, n).groupByKey(out).collect();
+        const flat = grouped.flatMap(([k, vs]) => vs.map((v) => [k, v]));
+        return (
+          refKey(bag(flat)) === refKey(bag(data)) &&
+          refKey(bag(grouped.map(([k, vs]) => [k, bag(vs)]))) ===
+            refKey(bag(groupRef(data).map(([k, vs]) => [k, bag(vs)])))
+        );
+      }),
+      RUNS,
+    ),
   );
-  t.pass();
 });
 
 test('subtract and intersection ≡ the reference; subtractByKey ≡ filter by absent key', async (t) => {
-  await fc.assert(
-    fc.asyncProperty(
-      fc.array(key, { maxLength: 40 }),
-      fc.array(key, { maxLength: 40 }),
-      slices,
-      slices,
-      outPartitions,
-      async (xs, ys, n, m, out) => {
-        const sc = context();
-        const a = sc.parallelize(xs, n);
-        const b = sc.parallelize(ys, m);
-        const sub = await a.subtract(b, out).collect();
-        const inter = await a.intersection(b, out).collect();
-        const ka = a.map((x): [unknown, unknown] => [x, x]);
-        const kb = b.map((y): [unknown, number] => [y, 0]);
-        const subByKey = await ka.subtractByKey(kb, out).keys().collect();
-        return (
-          refKey(bag(sub)) === refKey(bag(subtractRef(xs, ys))) &&
-          refKey(bag(inter)) === refKey(bag(intersectionRef(xs, ys))) &&
-          refKey(bag(subByKey)) === refKey(bag(subtractRef(xs, ys)))
-        );
-      },
+  await t.notThrowsAsync(() =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(key, { maxLength: 40 }),
+        fc.array(key, { maxLength: 40 }),
+        slices,
+        slices,
+        outPartitions,
+        async (xs, ys, n, m, out) => {
+          const sc = context();
+          const a = sc.parallelize(xs, n);
+          const b = sc.parallelize(ys, m);
+          const sub = await a.subtract(b, out).collect();
+          const inter = await a.intersection(b, out).collect();
+          const ka = a.map((x): [unknown, unknown] => [x, x]);
+          const kb = b.map((y): [unknown, number] => [y, 0]);
+          const subByKey = await ka.subtractByKey(kb, out).keys().collect();
+          return (
+            refKey(bag(sub)) === refKey(bag(subtractRef(xs, ys))) &&
+            refKey(bag(inter)) === refKey(bag(intersectionRef(xs, ys))) &&
+            refKey(bag(subByKey)) === refKey(bag(subtractRef(xs, ys)))
+          );
+        },
+      ),
+      RUNS,
     ),
-    RUNS,
   );
-  t.pass();
 });
