@@ -146,19 +146,17 @@ async function send(
   guard: StallGuard,
   signal?: AbortSignal,
 ): Promise<Response> {
-  guard.arm();
-  try {
-    return await fetch(url, {
-      method: req.method,
-      headers: { 'accept-encoding': 'identity' },
-      redirect: 'manual',
-      signal: anySignal(signal, guard.controller.signal),
-    });
-  } catch (e) {
-    throw guard.failure(e, requestFailed(path, url, req), signal);
-  } finally {
-    guard.disarm();
-  }
+  return guard.wait(
+    () =>
+      fetch(url, {
+        method: req.method,
+        headers: { 'accept-encoding': 'identity' },
+        redirect: 'manual',
+        signal: anySignal(signal, guard.controller.signal),
+      }),
+    () => requestFailed(path, url, req),
+    signal,
+  );
 }
 
 /** `OPEN request to NameNode 127.0.0.1:9870 failed`, with a hint about the port for hdfs:// paths. */
@@ -274,15 +272,11 @@ async function nameNodeJson(
   try {
     const res = await send(path, url, req, guard, signal);
     if (!res.ok) throw await failure(path, res, url, req, guard);
-    let text: string;
-    guard.arm();
-    try {
-      text = await res.text();
-    } catch (e) {
-      throw guard.failure(e, `reading the ${op} answer failed`, signal);
-    } finally {
-      guard.disarm();
-    }
+    const text = await guard.wait(
+      () => res.text(),
+      () => `reading the ${op} answer failed`,
+      signal,
+    );
     if (text.trim() === '') return null; // RENAME with renameoptions answers with an empty body
     try {
       return JSON.parse(text);
@@ -390,15 +384,11 @@ async function* readHdfs(
     const where = serverOf(url, req.role);
     const reader = res.body.getReader();
     for (;;) {
-      guard.arm();
-      let r: { done: true; value?: undefined } | { done: false; value: Uint8Array };
-      try {
-        r = await reader.read();
-      } catch (e) {
-        throw guard.failure(e, `connection to ${where} failed after ${received} bytes`, signal);
-      } finally {
-        guard.disarm();
-      }
+      const r = await guard.wait(
+        () => reader.read(),
+        () => `connection to ${where} failed after ${received} bytes`,
+        signal,
+      );
       if (r.done) break;
       received += r.value.length;
       if (r.value.length > 0) yield r.value;

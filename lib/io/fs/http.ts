@@ -40,19 +40,17 @@ async function send(
   guard: StallGuard,
   signal?: AbortSignal,
 ): Promise<Response> {
-  guard.arm();
-  try {
-    return await fetch(url, {
-      method: init.method,
-      headers: { 'accept-encoding': 'identity', ...init.headers },
-      redirect: 'follow',
-      signal: anySignal(signal, guard.controller.signal),
-    });
-  } catch (e) {
-    throw guard.failure(e, 'request failed', signal);
-  } finally {
-    guard.disarm();
-  }
+  return guard.wait(
+    () =>
+      fetch(url, {
+        method: init.method,
+        headers: { 'accept-encoding': 'identity', ...init.headers },
+        redirect: 'follow',
+        signal: anySignal(signal, guard.controller.signal),
+      }),
+    () => 'request failed',
+    signal,
+  );
 }
 
 function lengthOf(res: Response): number | null {
@@ -128,15 +126,11 @@ async function* readHttp(
     }
     const reader = res.body.getReader();
     for (;;) {
-      guard.arm();
-      let r: { done: true; value?: undefined } | { done: false; value: Uint8Array };
-      try {
-        r = await reader.read();
-      } catch (e) {
-        throw guard.failure(e, `connection failed after ${received} bytes`, signal);
-      } finally {
-        guard.disarm();
-      }
+      const r = await guard.wait(
+        () => reader.read(),
+        () => `connection failed after ${received} bytes`,
+        signal,
+      );
       if (r.done) break;
       let chunk = r.value;
       received += chunk.length;
@@ -174,15 +168,11 @@ async function listHttp(dir: string, opts: IoOptions, signal?: AbortSignal): Pro
   const res = await send(base, { method: 'GET' }, guard, signal);
   if (res.status === 404 || res.status === 410) throw new PathNotFoundError(dir);
   if (!res.ok) throw statusError(base, res);
-  let html: string;
-  guard.arm();
-  try {
-    html = await res.text();
-  } catch (e) {
-    throw guard.failure(e, 'reading the directory index failed', signal);
-  } finally {
-    guard.disarm();
-  }
+  const html = await guard.wait(
+    () => res.text(),
+    () => 'reading the directory index failed',
+    signal,
+  );
   const baseUrl = new URL(res.url || base);
   const seen = new Set<string>();
   const entries: ListEntry[] = [];

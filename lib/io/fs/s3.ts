@@ -303,15 +303,11 @@ async function* readS3(
     if (!isAsyncIterable(body)) throw new IOError(path, 'GetObject returned no readable body');
     const it = body[Symbol.asyncIterator]();
     for (;;) {
-      let r: IteratorResult<Uint8Array>;
-      guard.arm();
-      try {
-        r = await it.next();
-      } catch (e) {
-        throw guard.failure(e, `connection failed after ${received} bytes`, signal);
-      } finally {
-        guard.disarm();
-      }
+      const r = await guard.wait(
+        () => it.next(),
+        () => `connection failed after ${received} bytes`,
+        signal,
+      );
       if (r.done) break;
       received += r.value.length;
       yield r.value;

@@ -31,6 +31,21 @@ export class StallGuard {
     this.timer = undefined;
   }
 
+  /**
+   * Waits for the server's next step (an answer, a body, a chunk) with the
+   * guard armed; a failure is reported by `failure`, as `what` describes it.
+   */
+  async wait<T>(step: () => Promise<T>, what: () => string, signal?: AbortSignal): Promise<T> {
+    this.arm();
+    try {
+      return await step();
+    } catch (e) {
+      throw this.failure(e, what(), signal);
+    } finally {
+      this.disarm();
+    }
+  }
+
   /** The error to report for `e`, thrown while talking to the server. */
   failure(e: unknown, what: string, signal?: AbortSignal): unknown {
     if (signal?.aborted) return signal.reason;
