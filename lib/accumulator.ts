@@ -15,9 +15,14 @@ const numberParam: AccumulatorParam<number> = {
   addInPlace: (a, b) => a + b,
 };
 
+let accumulators = 0;
+
 export class Accumulator<T> {
+  /** @internal Names the accumulator in messages to worker threads. */
+  readonly _id = ++accumulators;
   private _value: T;
-  private readonly param: AccumulatorParam<T>;
+  /** @internal */
+  readonly _param: AccumulatorParam<T>;
 
   /** @internal Made by `Context.accumulator`. */
   constructor(initial: T, param?: AccumulatorParam<T>) {
@@ -29,7 +34,7 @@ export class Accumulator<T> {
     )
       throw new ArgumentError('param must be an AccumulatorParam, with an addInPlace function');
     this._value = initial;
-    this.param = param ?? (numberParam as unknown as AccumulatorParam<T>);
+    this._param = param ?? (numberParam as unknown as AccumulatorParam<T>);
   }
 
   /**
@@ -39,7 +44,7 @@ export class Accumulator<T> {
    * // => 5
    */
   add(term: T): void {
-    this._value = this.param.addInPlace(this._value, term);
+    this._value = this._param.addInPlace(this._value, term);
   }
 
   /**

@@ -4,7 +4,11 @@
  */
 import { SparklingError } from './errors.js';
 
+let broadcasts = 0;
+
 export class Broadcast<T> {
+  /** @internal Names the value in messages to worker threads (sent once per worker). */
+  readonly _id = ++broadcasts;
   private _value: T;
   private destroyed = false;
 

@@ -22,6 +22,7 @@ import {
 import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
 import { samePartitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
+import { WorkerExecutor } from './workers/executor.js';
 
 /** Options of `new Context(...)`; the I/O ones (`s3`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
 export interface ContextOptions extends IoOptions {
@@ -39,6 +40,32 @@ export interface ContextOptions extends IoOptions {
   ioRetries?: number;
   /** Pause before each new attempt, in milliseconds (default 0). */
   retryWaitMs?: number;
+  /**
+   * Worker threads to run stages on (default 0: everything on the main
+   * thread, or the `SPARKLING_WORKERS` environment variable). A stage runs
+   * on workers when every function in it can be shipped (no captured
+   * variables but broadcasts and accumulators); otherwise on the main
+   * thread, and `explain()` says why. `{ n, strict: true }` makes an
+   * unshippable stage an ArgumentError before the job runs.
+   */
+  workers?: number | { n: number; strict?: boolean };
+}
+
+/** `workers`, checked; the environment's `SPARKLING_WORKERS` when absent. */
+function workersOption(value: unknown): { n: number; strict: boolean } {
+  if (value === undefined) {
+    const env = process.env.SPARKLING_WORKERS;
+    if (env === undefined || env === '') return { n: 0, strict: false };
+    if (!/^\d+$/.test(env)) throw new ArgumentError(`SPARKLING_WORKERS must be a count, got ${env}`);
+    return { n: Number(env), strict: false };
+  }
+  if (typeof value === 'number') return { n: args.nonNegativeInt('workers', value), strict: false };
+  if (typeof value !== 'object' || value === null)
+    throw new ArgumentError(`workers must be a count or { n, strict }, got ${String(value)}`);
+  const { n, strict } = value as { n?: unknown; strict?: unknown };
+  if (strict !== undefined && typeof strict !== 'boolean')
+    throw new ArgumentError(`workers.strict must be a boolean, got ${String(strict)}`);
+  return { n: args.nonNegativeInt('workers.n', n), strict: strict === true };
 }
 
 /** `minPartitions` of a file source; PySpark's default is min(defaultParallelism, 2). */
@@ -95,6 +122,8 @@ export class Context {
   readonly _runtime: Runtime;
   /** @internal Options of file sources and outputs. */
   readonly _io: IoOptions;
+  /** Worker threads stages may run on (0: the main thread only). */
+  readonly workers: number;
   private nextId = 0;
   private stopped = false;
 
@@ -122,12 +151,25 @@ export class Context {
     if (options.blockSize !== undefined)
       this._io.blockSize = args.positiveInt('blockSize', options.blockSize);
     if (options.hdfs !== undefined) this._io.hdfs = hdfsOptions(options.hdfs);
+    const workers = workersOption(options.workers);
+    this.workers = workers.n;
+    if (workers.n > 0) this._runtime.executor = new WorkerExecutor(this, workers.n, workers.strict);
   }
 
   /** @internal The next RDD id. */
   _newId(): number {
     if (this.stopped) throw new SparklingError('this Context was stopped');
     return this.nextId++;
+  }
+
+  /** @internal The id the next RDD will get. */
+  _peekId(): number {
+    return this.nextId;
+  }
+
+  /** @internal Sets the next RDD id (a worker thread replaying the driver's calls). */
+  _setNextId(id: number): void {
+    this.nextId = id;
   }
 
   /** @internal The partition count of a node, resolving sources as needed. */
@@ -335,6 +377,7 @@ export class Context {
   stop(): void {
     this.stopped = true;
     this._runtime.clear();
+    (this._runtime.executor as WorkerExecutor | undefined)?.close();
   }
 
   /**

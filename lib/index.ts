@@ -8,6 +8,10 @@ import './rdd-numeric.js';
 import './rdd-pairs.js';
 import './rdd-io.js';
 import './rdd-guard.js';
+import { recordRecipes } from './workers/recipes.js';
+
+// Each RDD remembers the public call that made it, so worker threads can make it too.
+recordRecipes();
 
 export { Accumulator, type AccumulatorParam } from './accumulator.js';
 export { Broadcast } from './broadcast.js';

@@ -6,13 +6,13 @@
 import * as args from './args.js';
 import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
+import type { NamedFold, PartitionFold } from './exec/folds.js';
 import { elements } from './exec/iter.js';
 import { type ActionOptions, Job, pullInOrder, runJob, signalOf, withRetries } from './exec/job.js';
 import { asTaskCode, taskCode } from './exec/nesting.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
 import { RDD } from './rdd.js';
-import { freshCopy } from './util/clone.js';
 import { makeRng, randomSeed } from './util/random.js';
 import { compare } from './values/compare.js';
 import { ValueMap } from './values/value-map.js';
@@ -199,67 +199,52 @@ function each<T, R>(
 
 /**
  * Runs one accumulator per partition, fed element by element from the
- * partition's fused loop; a user function's failure is reported for `operator`.
+ * partition's fused loop; a user function's failure is reported for
+ * `operator`. A named fold may run on a worker thread.
  */
 function fold<R>(
   rdd: RDD<unknown>,
   operator: string,
-  start: (partition: number) => { add: (x: unknown) => void; result: () => R },
+  start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
 ): Promise<R[]> {
   return runJob(
     rdd.context._runtime,
     rdd._node,
     async (p, job) => {
-      const acc = start(p);
       try {
+        if (typeof start !== 'function') return (await job.fold(rdd._node, p, start)) as R;
+        const acc = start(p);
         await job.drain(rdd._node, p, acc.add);
+        return acc.result();
       } catch (e) {
         throw taskFailure(operator, rdd._node.id, p, e);
       }
-      return acc.result();
     },
     options,
   );
 }
 
-/** Folds each partition from its own copy of `zero`. */
+/** Folds each partition from its own copy of `zeroValue`. */
 function foldPartitions<T, U>(
   rdd: RDD<T>,
   operator: string,
-  zero: () => U,
+  zeroValue: U,
   step: (acc: U, x: T) => U,
   options?: ActionOptions,
 ): Promise<U[]> {
-  const start = () => {
-    let acc = zero();
-    return {
-      add: (x: unknown) => {
-        acc = step(acc, x as T);
-      },
-      result: () => acc,
-    };
-  };
-  return fold(rdd as RDD<unknown>, operator, start, options);
+  return fold<U>(rdd as RDD<unknown>, operator, { name: 'fold', args: [zeroValue, step] }, options);
 }
 
-const NONE: unique symbol = Symbol('none');
-
-/** Per-partition reduce; `NONE` for an empty partition. */
-function reducePartitions<T>(
+/** Per-partition reduce, an empty partition left out; each starts from a copy of its first element (`f` may mutate its first argument). */
+async function reducePartitions<T>(
   rdd: RDD<T>,
   operator: string,
   f: (a: T, b: T) => T,
   options?: ActionOptions,
-): Promise<(T | typeof NONE)[]> {
-  return foldPartitions<T, T | typeof NONE>(
-    rdd,
-    operator,
-    () => NONE,
-    // Each partition starts from a copy of its first element: `f` may mutate its first argument.
-    (acc, x) => (acc === NONE ? freshCopy(x) : f(acc, x)),
-    options,
-  );
+): Promise<T[]> {
+  const parts = await fold<T[]>(rdd as RDD<unknown>, operator, { name: 'reduce', args: [f] }, options);
+  return parts.flat(1) as T[];
 }
 
 function keyComparator<T>(key: ((x: T) => unknown) | undefined): (a: T, b: T) => number {
@@ -269,6 +254,8 @@ function keyComparator<T>(key: ((x: T) => unknown) | undefined): (a: T, b: T) =>
 }
 
 /** Spark combines tree levels while there are more partials than `scale + n/scale`. */
+const NONE: unique symbol = Symbol('none');
+
 function treeCombine<U>(partials: U[], depth: number, combine: (a: U, b: U) => U): U[] {
   let level = partials;
   let n = level.length;
@@ -325,15 +312,7 @@ const endsInKernels = (rdd: RDD<unknown>): boolean =>
 proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
   // A fused chain collects in its loop (no last batch is built); anything else hands over its batches.
   const parts = endsInKernels(this)
-    ? await fold(
-        this,
-        'collect',
-        () => {
-          const all: unknown[] = [];
-          return { add: (x) => all.push(x), result: () => all };
-        },
-        options,
-      )
+    ? await fold<unknown[]>(this, 'collect', { name: 'collect', args: [] }, options)
     : ((
         await each(
           this,
@@ -352,20 +331,7 @@ proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
 proto.count = async function (this: RDD<unknown>, options?: ActionOptions) {
   // A fused chain of kernels counts in its loop (no last batch is built); anything else counts batch lengths.
   const counts = endsInKernels(this)
-    ? await fold(
-        this,
-        'count',
-        () => {
-          let n = 0;
-          return {
-            add: () => {
-              n++;
-            },
-            result: () => n,
-          };
-        },
-        options,
-      )
+    ? await fold<number>(this, 'count', { name: 'count', args: [] }, options)
     : await each(
         this,
         'count',
@@ -488,7 +454,7 @@ proto.reduce = async function (
   options?: ActionOptions,
 ) {
   args.func('f', f);
-  const parts = (await reducePartitions(this, 'reduce', f, options)).filter((x) => x !== NONE);
+  const parts = await reducePartitions(this, 'reduce', f, options);
   if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
   return onDriver(this, 'reduce', () => parts.reduce((a, b) => f(a, b)));
 };
@@ -501,7 +467,7 @@ proto.treeReduce = async function (
 ) {
   args.func('f', f);
   checkDepth(depth);
-  const parts = (await reducePartitions(this, 'treeReduce', f, options)).filter((x) => x !== NONE);
+  const parts = await reducePartitions(this, 'treeReduce', f, options);
   if (parts.length === 0) throw new EmptyRDDError('Cannot reduce empty RDD.');
   return onDriver(this, 'treeReduce', () => treeCombine(parts, depth, f).reduce((a, b) => f(a, b)));
 };
@@ -513,7 +479,7 @@ proto.fold = async function (
   options?: ActionOptions,
 ) {
   args.func('op', op);
-  const parts = await foldPartitions(this, 'fold', () => freshCopy(zeroValue), op, options);
+  const parts = await foldPartitions(this, 'fold', zeroValue, op, options);
   return onDriver(this, 'fold', () => parts.reduce((a, b) => op(a, b), zeroValue));
 };
 
@@ -526,7 +492,7 @@ proto.aggregate = async function <U>(
 ) {
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
-  const parts = await foldPartitions(this, 'aggregate', () => freshCopy(zeroValue), seqOp, options);
+  const parts = await foldPartitions(this, 'aggregate', zeroValue, seqOp, options);
   return onDriver(this, 'aggregate', () => parts.reduce((a, b) => combOp(a, b), zeroValue));
 };
 
@@ -541,7 +507,7 @@ proto.treeAggregate = async function <U>(
   args.func('seqOp', seqOp);
   args.func('combOp', combOp);
   checkDepth(depth);
-  const parts = await foldPartitions(this, 'treeAggregate', () => freshCopy(zeroValue), seqOp, options);
+  const parts = await foldPartitions(this, 'treeAggregate', zeroValue, seqOp, options);
   if (parts.length === 0) return zeroValue;
   return onDriver(this, 'treeAggregate', () =>
     treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b)),

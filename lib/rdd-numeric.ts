@@ -83,18 +83,7 @@ declare module './rdd.js' {
 const proto = RDD.prototype as RDD<number>;
 
 proto.sum = async function (this: RDD<number>, options?: ActionOptions) {
-  const start = () => {
-    // A typed-array slot, not a closure variable: storing a non-small-integer
-    // number into a closure variable allocates a heap number on every add.
-    const s = new Float64Array(1);
-    return {
-      add: (x: unknown) => {
-        s[0] = (s[0] as number) + (x as number);
-      },
-      result: () => s[0] as number,
-    };
-  };
-  const parts = await runFold(this.context._runtime, this._node, start, options);
+  const parts = await runFold<number>(this.context._runtime, this._node, { name: 'sum', args: [] }, options);
   return parts.reduce((a, b) => a + b, 0);
 };
 

@@ -114,7 +114,12 @@ export class RDD<T> {
    * // => '(2) filter[2]\n |  map[1]\n |  parallelize[0]'
    */
   explain(): string {
-    return explain(this._node, { isCached: (id) => this.context._runtime.isPersisted(id) });
+    const runtime = this.context._runtime;
+    const stages = runtime.executor?.describe(this._node);
+    return explain(this._node, {
+      isCached: (id) => runtime.isPersisted(id),
+      ...(stages === undefined ? {} : { stages }),
+    });
   }
 
   /**

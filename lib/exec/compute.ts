@@ -69,6 +69,7 @@ export function zipPartitionsError(): ArgumentError {
 
 /** One partition of a node as batches: from the cache when the RDD is persisted. */
 export function openPartition(node: PlanNode, partition: number, job: Job): AsyncIterable<unknown[]> {
+  if (job.remote?.has(node.id)) return job.remote.open(node, partition);
   return job.runtime.isPersisted(node.id) ? openCached(node, partition, job) : compute(node, partition, job);
 }
 
@@ -120,7 +121,9 @@ async function* openCached(node: PlanNode, partition: number, job: Job): AsyncGe
   for (;;) {
     let entry = store.get(partition);
     if (entry === undefined) {
-      const computing = collectBatches(compute(node, partition, job));
+      const computing = collectBatches(
+        job.runtime.executor?.open(job, node, partition, true) ?? compute(node, partition, job),
+      );
       const started = { batches: computing, signal: job.signal };
       entry = started;
       store.set(partition, started);
@@ -146,15 +149,16 @@ async function collectBatches(batches: AsyncIterable<unknown[]>): Promise<unknow
   return all;
 }
 
+/** A node whose partitions are not computed by fusing into it: a cached one, or (in a worker thread) one read from the main thread. */
+function readElsewhere(node: PlanNode, job: Job): boolean {
+  return job.runtime.isPersisted(node.id) || job.remote?.has(node.id) === true;
+}
+
 /** The maximal run of fusible operators ending at `node`, in order, and the node that feeds them. */
 function fusibleChain(node: NarrowNode, job: Job): { feed: PlanNode; chain: NarrowNode[] } {
   const chain: NarrowNode[] = [];
   let cur: PlanNode = node;
-  while (
-    cur.kind === 'narrow' &&
-    cur.op.type !== 'partition' &&
-    (cur === node || !job.runtime.isPersisted(cur.id))
-  ) {
+  while (cur.kind === 'narrow' && cur.op.type !== 'partition' && (cur === node || !readElsewhere(cur, job))) {
     chain.push(cur);
     cur = cur.parent;
   }
@@ -309,7 +313,7 @@ export async function drainPartition(
   job: Job,
   sink: (x: unknown) => void,
 ): Promise<void> {
-  if (node.kind === 'narrow' && node.op.type === 'kernel' && !job.runtime.isPersisted(node.id)) {
+  if (node.kind === 'narrow' && node.op.type === 'kernel' && !readElsewhere(node, job)) {
     const { feed, chain } = fusibleChain(node, job);
     const segments = segmentsOf(chain);
     const last = segments.pop() as Segment & { kind: 'kernels' };
@@ -318,7 +322,7 @@ export async function drainPartition(
       segments.length === 0 &&
       feed.kind === 'source' &&
       feed.source.ranges !== undefined &&
-      !job.runtime.isPersisted(feed.id)
+      !readElsewhere(feed, job)
     ) {
       // In-memory source: run the loop over its arrays in place.
       let k = 0;

@@ -9,7 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgumentError, IOError, SparklingError, TaskError } from '../errors.js';
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
+import type { Executor } from './executor.js';
 import { abortError, markCancellation } from './failures.js';
+import { type NamedFold, startFold } from './folds.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
 export interface RetryPolicy {
@@ -35,6 +37,8 @@ export class Runtime {
   /** Persisted RDD ids, and the partitions computed for them so far. */
   private readonly cached = new Map<number, Map<number, CachedPartition>>();
   readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
+  /** Runs tasks elsewhere (worker threads) when set; otherwise everything runs here. */
+  executor: Executor | undefined;
 
   constructor(
     readonly concurrency: number,
@@ -59,7 +63,15 @@ export class Runtime {
 }
 
 /** The services of one running action, handed to every task of it. */
+let jobs = 0;
+
 export class Job implements TaskEnv {
+  /** Names the job in messages to worker threads. */
+  readonly id = ++jobs;
+  /** In a worker thread: nodes whose partitions come from the main thread. */
+  remote:
+    | { has(id: number): boolean; open(node: PlanNode, partition: number): AsyncIterable<unknown[]> }
+    | undefined;
   private readonly controller = new AbortController();
   private readonly memos = new Map<object, Promise<unknown>>();
   private readonly unlink: () => void;
@@ -91,12 +103,23 @@ export class Job implements TaskEnv {
   }
 
   open<T>(node: PlanNode, partition: number): AsyncIterable<T[]> {
-    return openPartition(node, partition, this) as AsyncIterable<T[]>;
+    const elsewhere = this.runtime.executor?.open(this, node, partition);
+    return (elsewhere ?? openPartition(node, partition, this)) as AsyncIterable<T[]>;
   }
 
   /** Feeds every element of one partition to `sink` (fused into the partition's last loop when it can be). */
   drain(node: PlanNode, partition: number, sink: (x: unknown) => void): Promise<void> {
-    return drainPartition(node, partition, this, sink);
+    const elsewhere = this.runtime.executor?.open(this, node, partition);
+    return elsewhere === undefined ? drainPartition(node, partition, this, sink) : feed(elsewhere, sink);
+  }
+
+  /** Folds one partition with a named fold (on a worker thread when the executor takes it). */
+  async fold(node: PlanNode, partition: number, fold: NamedFold): Promise<unknown> {
+    const elsewhere = this.runtime.executor?.fold(this, node, partition, fold);
+    if (elsewhere !== undefined) return elsewhere;
+    const acc = startFold(fold);
+    await drainPartition(node, partition, this, acc.add);
+    return acc.result();
   }
 
   memo<V>(key: object, make: () => Promise<V>): Promise<V> {
@@ -112,7 +135,24 @@ export class Job implements TaskEnv {
   end(): void {
     this.memos.clear();
     this.unlink();
+    this.runtime.executor?.end(this);
   }
+}
+
+/** Starts a job over `root`: the executor may refuse it (strict mode) before anything runs. */
+function startJob(runtime: Runtime, root: PlanNode, options: ActionOptions | undefined): Job {
+  const job = new Job(runtime, signalOf(options));
+  try {
+    runtime.executor?.begin(job, root);
+  } catch (e) {
+    job.end();
+    throw e;
+  }
+  return job;
+}
+
+async function feed(batches: AsyncIterable<unknown[]>, sink: (x: unknown) => void): Promise<void> {
+  for await (const b of batches) for (let i = 0; i < b.length; i++) sink(b[i]);
 }
 
 /** Options every action takes. */
@@ -204,18 +244,19 @@ export async function runBounded<R>(
 /**
  * Runs one accumulator per partition over its elements, with bounded
  * concurrency; results in partition order. The accumulator's `add` is the
- * sink of the partition's fused loop.
+ * sink of the partition's fused loop. A named fold may run on a worker thread.
  */
 export function runFold<R>(
   runtime: Runtime,
   node: PlanNode,
-  start: (partition: number) => { add: (x: unknown) => void; result: () => R },
+  start: ((partition: number) => { add: (x: unknown) => void; result: () => R }) | NamedFold,
   options?: ActionOptions,
 ): Promise<R[]> {
   return runJob(
     runtime,
     node,
     async (p, job) => {
+      if (typeof start !== 'function') return (await job.fold(node, p, start)) as R;
       const acc = start(p);
       await job.drain(node, p, acc.add);
       return acc.result();
@@ -231,7 +272,7 @@ export async function runJob<R>(
   task: (partition: number, job: Job) => Promise<R>,
   options?: ActionOptions & { partitions?: readonly number[] },
 ): Promise<R[]> {
-  const job = new Job(runtime, signalOf(options));
+  const job = startJob(runtime, node, options);
   try {
     const total = await job.numPartitions(node);
     const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
@@ -254,7 +295,7 @@ export async function pullInOrder(
   consume: (batch: unknown[], partition: number) => boolean,
   options?: ActionOptions,
 ): Promise<void> {
-  const job = new Job(runtime, signalOf(options));
+  const job = startJob(runtime, node, options);
   try {
     const total = await job.numPartitions(node);
     for (let p = 0; p < total; p++) {
@@ -262,7 +303,8 @@ export async function pullInOrder(
       let delivered = 0;
       const more = await withRetries(job, async () => {
         let skip = delivered;
-        for await (const batch of job.open(node, p)) {
+        // Pulled here, on the main thread: only what is needed is read.
+        for await (const batch of openPartition(node, p, job)) {
           let b = batch;
           if (skip > 0) {
             const n = Math.min(skip, b.length);

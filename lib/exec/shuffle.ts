@@ -39,7 +39,7 @@ function preparer(
  * routes it straight into its bucket, so no batch of pairs is ever built.
  * (A parent read narrowly is one bucket: `n` 1, everything routed to 0.)
  */
-async function mapTask(
+export async function mapTask(
   node: ShuffleNode,
   parentIndex: number,
   parent: PlanNode,
@@ -88,7 +88,7 @@ export function customRouter(fn: (key: unknown) => number, n: number): (key: unk
 }
 
 /** The function from key to reduce partition of a hash or custom partitioner (null for a range one, the sort shuffle's). */
-function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
+export function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
   if (p.kind === 'hash') return (k) => partitionOf(k, n);
   if (p.kind === 'custom') return customRouter(p.fn, n);
@@ -117,7 +117,12 @@ async function runMapTasks(
   const parent = node.parents[parentIndex] as PlanNode;
   const m = await job.numPartitions(parent);
   return runBounded(job, m, job.runtime.concurrency, (mp) =>
-    withRetries(job, () => mapTask(node, parentIndex, parent, mp, job, n, route)),
+    withRetries(
+      job,
+      () =>
+        job.runtime.executor?.mapTask(job, node, parentIndex, mp, n) ??
+        mapTask(node, parentIndex, parent, mp, job, n, route),
+    ),
   );
 }
 

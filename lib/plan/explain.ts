@@ -10,12 +10,15 @@ import { samePartitioner } from './partitioner.js';
 /** Extra facts the executor knows about nodes (cached ones), passed in so this stays pure. */
 export interface ExplainContext {
   isCached(id: number): boolean;
+  /** Where the stage ending at a node runs, when the Context has worker threads. */
+  readonly stages?: ReadonlyMap<number, string>;
 }
 
-function describe(node: PlanNode, ctx: ExplainContext): string {
+function describe(node: PlanNode, ctx: ExplainContext, stageOutput: boolean): string {
   const attrs = node.attrs.map(([k, v]) => ` ${k}=${v}`).join('');
   const cached = ctx.isCached(node.id) ? ' cached' : '';
-  return `${node.label}[${node.id}]${attrs}${cached}`;
+  const stage = stageOutput ? ctx.stages?.get(node.id) : undefined;
+  return `${node.label}[${node.id}]${attrs}${cached}${stage === undefined ? '' : ` ${stage}`}`;
 }
 
 function countOf(node: PlanNode): string {
@@ -53,7 +56,7 @@ export function explain(root: PlanNode, ctx: ExplainContext): string {
   };
   const visit = (node: PlanNode, prefix: string, shuffle: boolean, last: boolean): void => {
     if (!shuffle) {
-      lines.push(`${prefix}${describe(node, ctx)}`);
+      lines.push(`${prefix}${describe(node, ctx, false)}`);
       children(node, prefix);
       return;
     }
@@ -61,12 +64,12 @@ export function explain(root: PlanNode, ctx: ExplainContext): string {
     const left = Math.floor((count.length - 1) / 2);
     const thisPrefix = prefix.replace(/\|\s+$/, '');
     const nextPrefix = `${thisPrefix}${last ? '  ' : '| '}${' '.repeat(left)}|${' '.repeat(count.length - left)}`;
-    lines.push(`${thisPrefix}+-${count} ${describe(node, ctx)}`);
+    lines.push(`${thisPrefix}+-${count} ${describe(node, ctx, true)}`);
     children(node, nextPrefix);
   };
   const count = countOf(root);
   const left = Math.floor((count.length - 1) / 2);
-  lines.push(`${count} ${describe(root, ctx)}`);
+  lines.push(`${count} ${describe(root, ctx, true)}`);
   children(root, `${' '.repeat(left)}|${' '.repeat(count.length - left)}`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@
  * is closed (sparkling's counters and the process's open descriptors); no
  * rejection goes unhandled; and the same Context runs the next job correctly.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -37,7 +37,16 @@ const parse = (line: string): [number, number] => {
   const space = line.indexOf(' ');
   return [Number(line.slice(0, space)), Number(line.slice(space + 1))];
 };
-const openFds = (): number => readdirSync('/proc/self/fd').length;
+/** Descriptors of files and directories (not the pipes, event fds and /dev/null a worker thread holds). */
+const openFds = (): number =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith('/') && !target.startsWith('/dev/');
+    } catch {
+      return false;
+    }
+  }).length;
 
 /** A case: the action to run, and the operator, RDD and partition its TaskError must name. */
 interface Failure {

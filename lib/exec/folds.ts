@@ -1,0 +1,80 @@
+/**
+ * Per-partition folds of the actions, by name, so that a worker thread can
+ * run one (it has the same table) with the action's arguments sent over:
+ * `count` returns a number instead of the partition's elements.
+ */
+import { freshCopy } from '../util/clone.js';
+
+/** One partition's accumulator: `add` is the sink of the partition's fused loop. */
+export interface PartitionFold<R = unknown> {
+  readonly add: (x: unknown) => void;
+  readonly result: () => R;
+}
+
+type Step = (acc: unknown, x: unknown) => unknown;
+
+export const FOLDS = {
+  count: (): PartitionFold<number> => {
+    let n = 0;
+    return {
+      add: () => {
+        n++;
+      },
+      result: () => n,
+    };
+  },
+  sum: (): PartitionFold<number> => {
+    // A typed-array slot, not a closure variable: storing a non-small-integer
+    // number into a closure variable allocates a heap number on every add.
+    const s = new Float64Array(1);
+    return {
+      add: (x) => {
+        s[0] = (s[0] as number) + (x as number);
+      },
+      result: () => s[0] as number,
+    };
+  },
+  collect: (): PartitionFold<unknown[]> => {
+    const all: unknown[] = [];
+    return { add: (x) => all.push(x), result: () => all };
+  },
+  /** Folds from a fresh copy of `zero` with `step`. */
+  fold: (zero: unknown, step: Step): PartitionFold => {
+    let acc = freshCopy(zero);
+    return {
+      add: (x) => {
+        acc = step(acc, x);
+      },
+      result: () => acc,
+    };
+  },
+  /** Reduces with `f` from a copy of the first element (`f` may mutate its first argument): `[]` when empty, else `[result]`. */
+  reduce: (f: Step): PartitionFold<unknown[]> => {
+    let started = false;
+    let acc: unknown;
+    return {
+      add: (x) => {
+        if (started) acc = f(acc, x);
+        else {
+          acc = freshCopy(x);
+          started = true;
+        }
+      },
+      result: () => (started ? [acc] : []),
+    };
+  },
+} as const;
+
+export type FoldName = keyof typeof FOLDS;
+
+/** A fold by name and its arguments (functions among them are shipped by source). */
+export interface NamedFold {
+  readonly name: FoldName;
+  readonly args: readonly unknown[];
+}
+
+/** A partition's accumulator for a named fold. */
+export function startFold(fold: NamedFold): PartitionFold {
+  const make = FOLDS[fold.name] as (...args: readonly unknown[]) => PartitionFold;
+  return make(...fold.args);
+}

@@ -1,0 +1,598 @@
+/**
+ * The worker-thread executor (the main thread's side). A task runs on a
+ * worker when every node of its stage can be rebuilt there (see
+ * lineage.ts); its stage's inputs that live on the main thread (shuffle
+ * outputs, cached partitions, parallelized data) are pulled by the worker.
+ * Workers start on the first task, are held (ref'd) only while they run
+ * tasks, so they never keep the process alive, and end with `sc.stop()`.
+ * A worker that dies fails its tasks with a TaskError and is replaced on the
+ * next task.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Context, ContextOptions } from '../context.js';
+import { ArgumentError, SparklingError, TaskError } from '../errors.js';
+import { openPartition } from '../exec/compute.js';
+import type { Executor } from '../exec/executor.js';
+import { abortError } from '../exec/failures.js';
+import type { NamedFold } from '../exec/folds.js';
+import type { Job } from '../exec/job.js';
+import { ioCounters } from '../io/util.js';
+import { isShuffleEdge } from '../plan/explain.js';
+import { type PlanNode, parentsOf, type ShuffleNode } from '../plan/nodes.js';
+import { Encoder, Unshippable } from './lineage.js';
+import { type FromWorker, fromWire, type TaskKind, type ToWorker, toWire } from './protocol.js';
+
+/** Where a stage runs: on workers (reading `remote` nodes from the main thread), or here and why. */
+export interface Placement {
+  readonly problem: string | undefined;
+  /** Nodes the stage reads from the main thread. */
+  readonly remote: readonly PlanNode[];
+  /** The stage's nodes (their partition counts are sent along). */
+  readonly nodes: readonly PlanNode[];
+}
+
+/**
+ * The stage computing `node`: its nodes down to shuffles, cached RDDs and
+ * parallelized data (read from the main thread), and the first reason one
+ * of them cannot run on a worker.
+ */
+export function placement(
+  encoder: Encoder,
+  isPersisted: (id: number) => boolean,
+  node: PlanNode,
+  computeCached = false,
+): Placement {
+  encoder.add(node);
+  const remote: PlanNode[] = [];
+  const nodes: PlanNode[] = [];
+  let problem: string | undefined;
+  const seen = new Set<number>();
+  const walk = (n: PlanNode, isOutput: boolean): void => {
+    if (problem !== undefined || seen.has(n.id)) return;
+    seen.add(n.id);
+    if ((!isOutput || !computeCached) && isPersisted(n.id)) {
+      if (isOutput) problem = `${n.label}[${n.id}] is cached on the main thread`;
+      else remote.push(n);
+      return;
+    }
+    if (n.kind === 'shuffle') {
+      if (isOutput) problem = `${n.label}[${n.id}] merges its shuffle on the main thread`;
+      else remote.push(n);
+      return;
+    }
+    if (n.kind === 'source' && n.label === 'parallelize') {
+      if (isOutput) problem = `${n.label}[${n.id}] holds its data on the main thread`;
+      else remote.push(n);
+      return;
+    }
+    problem = encoder.problems.get(n.id);
+    if (problem !== undefined) return;
+    nodes.push(n);
+    for (const p of parentsOf(n)) walk(p, false);
+  };
+  walk(node, true);
+  return { problem, remote, nodes };
+}
+
+/** Where the map side of `shuffle` over `parent` runs (`undefined`: on workers). */
+export function mapSideProblem(
+  encoder: Encoder,
+  isPersisted: (id: number) => boolean,
+  shuffle: ShuffleNode,
+  parent: PlanNode,
+): string | undefined {
+  encoder.add(shuffle);
+  if (shuffle.route.kind === 'range')
+    return `${shuffle.label}[${shuffle.id}] samples its range bounds on the main thread`;
+  return encoder.problems.get(shuffle.id) ?? placement(encoder, isPersisted, parent).problem;
+}
+
+/** What the stages of a plan run on, for explain(): stage output node id to `executor=...`. */
+export function describeStages(context: Context, root: PlanNode): Map<number, string> {
+  const encoder = new Encoder(context);
+  const isPersisted = (id: number) => context._runtime.isPersisted(id);
+  const out = new Map<number, string>();
+  const say = (problem: string | undefined) =>
+    problem === undefined ? 'executor=workers' : `executor=main reason="${problem}"`;
+  out.set(root.id, say(placement(encoder, isPersisted, root).problem));
+  const seen = new Set<number>();
+  const walk = (n: PlanNode): void => {
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    for (const p of parentsOf(n)) {
+      if (isShuffleEdge(n, p) && !out.has(p.id))
+        out.set(p.id, say(mapSideProblem(encoder, isPersisted, n as ShuffleNode, p)));
+      walk(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+interface Task {
+  readonly id: number;
+  readonly state: JobState;
+  readonly slot: Slot;
+  readonly node: PlanNode;
+  readonly partition: number;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  readonly onBatch?: (batch: unknown[]) => void;
+}
+
+/** One worker thread and what it has been sent. */
+interface Slot {
+  readonly index: number;
+  readonly worker: Worker;
+  readonly tasks: Map<number, Task>;
+  readonly broadcasts: Set<number>;
+  /** Contexts whose options it has. */
+  readonly contexts: Set<number>;
+  /** Per job: how many steps, functions and accumulators it has. */
+  readonly sent: Map<number, { steps: number; fns: number; accumulators: number }>;
+  dead: boolean;
+}
+
+/** What the main thread holds for one job. */
+interface JobState {
+  readonly executor: WorkerExecutor;
+  readonly job: Job;
+  readonly encoder: Encoder;
+  /** Nodes workers may pull, by id. */
+  readonly nodes: Map<number, PlanNode>;
+  readonly placements: Map<string, Placement>;
+  readonly unlink: () => void;
+}
+
+/** Node flags a worker must keep (how tsx or a loader was registered); others may be refused by Worker. */
+function loaderArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (/^--(import|require|loader|experimental-loader|conditions)=/.test(a) || a === '--enable-source-maps')
+      out.push(a);
+    else if (
+      /^(--import|--require|-r|--loader|--experimental-loader|--conditions)$/.test(a) &&
+      i + 1 < argv.length
+    )
+      out.push(a, argv[++i] as string);
+  }
+  return out;
+}
+
+/**
+ * The worker's entry. Run from the TypeScript sources (tests, examples under
+ * tsx), the worker registers tsx's loader itself first: Node 20 does not
+ * apply an `--import` hook to worker threads.
+ */
+function workerEntry(): { entry: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts'))
+    return { entry: new URL('./worker.js', import.meta.url), eval: false };
+  const api = import.meta.resolve('tsx/esm/api');
+  const worker = new URL('./worker.ts', import.meta.url).href;
+  return {
+    entry: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`,
+    eval: true,
+  };
+}
+
+/**
+ * The worker threads, shared by every Context of the process (a worker
+ * starts once, whatever the number of Contexts): a Context with `workers: n`
+ * uses the first n. They end when the last Context using them stops.
+ */
+const slots: (Slot | undefined)[] = [];
+const users = new Set<WorkerExecutor>();
+let nextTask = 0;
+let nextContext = 0;
+
+/** Running jobs of every Context, by job id (a worker's pull names only the job). */
+const states = new Map<number, JobState>();
+
+export class WorkerExecutor implements Executor {
+  private readonly id = ++nextContext;
+  private closed = false;
+
+  /** Private (#): a Context stays plain data for JSON.stringify and the like. */
+  readonly #context: Context;
+
+  constructor(
+    context: Context,
+    readonly size: number,
+    readonly strict: boolean,
+  ) {
+    this.#context = context;
+    users.add(this);
+  }
+
+  private isPersisted = (id: number): boolean => this.#context._runtime.isPersisted(id);
+
+  private state(job: Job): JobState {
+    let st = states.get(job.id);
+    if (st === undefined) {
+      const onAbort = () => this.abortJob(job);
+      job.signal.addEventListener('abort', onAbort, { once: true });
+      st = {
+        executor: this,
+        job,
+        encoder: new Encoder(this.#context),
+        nodes: new Map(),
+        placements: new Map(),
+        unlink: () => job.signal.removeEventListener('abort', onAbort),
+      };
+      states.set(job.id, st);
+    }
+    return st;
+  }
+
+  describe(root: PlanNode): ReadonlyMap<number, string> {
+    return describeStages(this.#context, root);
+  }
+
+  begin(job: Job, root: PlanNode): void {
+    const st = this.state(job);
+    if (!this.strict) return;
+    st.encoder.add(root);
+    const [problem] = st.encoder.problems.values();
+    if (problem !== undefined)
+      throw new ArgumentError(`workers (strict): ${problem}; pass values through sc.broadcast() instead`);
+  }
+
+  end(job: Job): void {
+    const st = states.get(job.id);
+    if (st === undefined) return;
+    states.delete(job.id);
+    st.unlink();
+    for (const slot of slots)
+      if (slot !== undefined && !slot.dead && slot.sent.delete(job.id))
+        this.post(slot, { type: 'end-job', job: job.id });
+  }
+
+  private place(st: JobState, node: PlanNode, computeCached: boolean): Placement {
+    const key = `${node.id}:${computeCached}`;
+    let p = st.placements.get(key);
+    if (p === undefined) {
+      p = placement(st.encoder, this.isPersisted, node, computeCached);
+      st.placements.set(key, p);
+      for (const r of p.remote) st.nodes.set(r.id, r);
+    }
+    return p;
+  }
+
+  open(
+    job: Job,
+    node: PlanNode,
+    partition: number,
+    computeCached = false,
+  ): AsyncIterable<unknown[]> | undefined {
+    if (this.closed) return undefined;
+    const st = this.state(job);
+    const p = this.place(st, node, computeCached);
+    if (p.problem !== undefined) return undefined;
+    return this.stream(st, node, partition, p);
+  }
+
+  fold(job: Job, node: PlanNode, partition: number, fold: NamedFold): Promise<unknown> | undefined {
+    if (this.closed) return undefined;
+    const st = this.state(job);
+    const p = this.place(st, node, false);
+    if (p.problem !== undefined) return undefined;
+    let args: TaskKind & { kind: 'fold' };
+    try {
+      args = { kind: 'fold', name: fold.name, args: fold.args.map((a) => st.encoder.encode(a, fold.name)) };
+    } catch (e) {
+      if (e instanceof Unshippable) return undefined;
+      throw e;
+    }
+    return this.run(st, node, partition, args, p);
+  }
+
+  mapTask(
+    job: Job,
+    node: ShuffleNode,
+    parentIndex: number,
+    mapPartition: number,
+    n: number,
+  ): Promise<[unknown, unknown][][]> | undefined {
+    if (this.closed) return undefined;
+    const st = this.state(job);
+    const parent = node.parents[parentIndex] as PlanNode;
+    if (mapSideProblem(st.encoder, this.isPersisted, node, parent) !== undefined) return undefined;
+    const p = this.place(st, parent, false);
+    return this.run(st, node, mapPartition, { kind: 'map', parentIndex, n }, p) as Promise<
+      [unknown, unknown][][]
+    >;
+  }
+
+  /** Ends every worker; tasks still running fail. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    users.delete(this);
+    const stopped = new SparklingError('the Context was stopped');
+    for (const slot of slots) {
+      if (slot === undefined) continue;
+      for (const t of [...slot.tasks.values()])
+        if (t.state.executor === this) {
+          slot.tasks.delete(t.id);
+          t.reject(stopped);
+        }
+      this.holdIfBusy(slot);
+    }
+    if (users.size === 0) for (const slot of slots) if (slot !== undefined) this.retire(slot, stopped);
+  }
+
+  // ------------------------------------------------------------ tasks
+
+  private async run(
+    st: JobState,
+    node: PlanNode,
+    partition: number,
+    what: TaskKind,
+    p: Placement,
+  ): Promise<unknown> {
+    const counts = await this.counts(st, node, p);
+    if (st.job.signal.aborted) throw abortError(st.job.signal);
+    return new Promise((resolve, reject) => {
+      this.dispatch(st, node, partition, what, p, counts, { resolve, reject });
+    });
+  }
+
+  /** Partition counts of the stage's nodes and inputs, resolved here so a worker needs no I/O for them. */
+  private async counts(st: JobState, node: PlanNode, p: Placement): Promise<[number, number][]> {
+    const all = [node, ...p.nodes, ...p.remote];
+    const counts = await Promise.all(
+      all.map(async (n): Promise<[number, number] | undefined> => {
+        // A source's count may need listing: the worker lists for itself when it opens it.
+        if (n.kind === 'source' && n.source.knownPartitions === undefined) return undefined;
+        return [n.id, await st.job.numPartitions(n)];
+      }),
+    );
+    return counts.filter((c): c is [number, number] => c !== undefined);
+  }
+
+  private async *stream(
+    st: JobState,
+    node: PlanNode,
+    partition: number,
+    p: Placement,
+  ): AsyncGenerator<unknown[]> {
+    const counts = await this.counts(st, node, p);
+    if (st.job.signal.aborted) throw abortError(st.job.signal);
+    const queue: unknown[][] = [];
+    let settled = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const poke = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const task = this.dispatch(st, node, partition, { kind: 'open' }, p, counts, {
+      resolve: () => {
+        settled = true;
+        poke();
+      },
+      reject: (e) => {
+        settled = true;
+        failure = e;
+        poke();
+      },
+      onBatch: (b) => {
+        queue.push(b);
+        poke();
+      },
+    });
+    try {
+      for (;;) {
+        const batch = queue.shift();
+        if (batch !== undefined) {
+          if (!task.slot.dead) this.post(task.slot, { type: 'ack', task: task.id });
+          yield batch;
+          continue;
+        }
+        if (settled) {
+          if (failure !== undefined) throw failure;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      // Stopped early: the worker ends the task (closing its files) before this returns.
+      if (!settled && !task.slot.dead) {
+        this.post(task.slot, { type: 'cancel', task: task.id });
+        while (!settled)
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+      }
+    }
+  }
+
+  private dispatch(
+    st: JobState,
+    node: PlanNode,
+    partition: number,
+    what: TaskKind,
+    p: Placement,
+    counts: readonly (readonly [number, number])[],
+    handlers: Pick<Task, 'resolve' | 'reject' | 'onBatch'>,
+  ): Task {
+    const slot = this.pick();
+    const task: Task = { id: nextTask++, state: st, slot, node, partition, ...handlers };
+    let sent = slot.sent.get(st.job.id);
+    if (sent === undefined) slot.sent.set(st.job.id, (sent = { steps: 0, fns: 0, accumulators: 0 }));
+    const enc = st.encoder;
+    const broadcasts = [];
+    for (const [id, bc] of enc.broadcasts)
+      if (!slot.broadcasts.has(id)) {
+        broadcasts.push({ id, value: bc.isDestroyed ? undefined : bc.value, destroyed: bc.isDestroyed });
+        slot.broadcasts.add(id);
+      }
+    const message: ToWorker = {
+      type: 'task',
+      task: task.id,
+      job: st.job.id,
+      context: this.id,
+      ...(slot.contexts.has(this.id) ? {} : { options: this.options() }),
+      steps: enc.steps.slice(sent.steps),
+      fns: enc.fns.slice(sent.fns),
+      accumulators: enc.accumulatorSpecs.slice(sent.accumulators),
+      broadcasts,
+      counts,
+      remote: p.remote.map((r) => r.id),
+      node: node.id,
+      partition,
+      what,
+    };
+    sent.steps = enc.steps.length;
+    sent.fns = enc.fns.length;
+    sent.accumulators = enc.accumulatorSpecs.length;
+    slot.contexts.add(this.id);
+    slot.tasks.set(task.id, task);
+    this.holdIfBusy(slot);
+    this.post(slot, message);
+    return task;
+  }
+
+  private post(slot: Slot, m: ToWorker): void {
+    slot.worker.postMessage(m);
+  }
+
+  /** The least busy worker, started if needed. */
+  private pick(): Slot {
+    let best: Slot | undefined;
+    for (let i = 0; i < this.size; i++) {
+      let s = slots[i];
+      if (s === undefined || s.dead) {
+        s = this.spawn(i);
+        slots[i] = s;
+      }
+      if (best === undefined || s.tasks.size < best.tasks.size) best = s;
+    }
+    return best as Slot;
+  }
+
+  /** The options of this Context's twin in a worker. */
+  private options(): ContextOptions {
+    const rt = this.#context._runtime;
+    return {
+      ...this.#context._io,
+      defaultParallelism: this.#context.defaultParallelism,
+      concurrency: Math.max(1, Math.ceil(rt.concurrency / this.size)),
+    };
+  }
+
+  private spawn(index: number): Slot {
+    const { entry, eval: isEval } = workerEntry();
+    const worker = new Worker(entry, { eval: isEval, execArgv: loaderArgs(process.execArgv) });
+    const slot: Slot = {
+      index,
+      worker,
+      tasks: new Map(),
+      broadcasts: new Set(),
+      contexts: new Set(),
+      sent: new Map(),
+      dead: false,
+    };
+    worker.unref();
+    worker.on('message', (m: FromWorker) => this.receive(slot, m));
+    worker.on('error', (e) => this.retire(slot, e));
+    worker.on('exit', (code) =>
+      this.retire(slot, new Error(`worker thread ${index} exited with code ${code}`)),
+    );
+    return slot;
+  }
+
+  /** A worker keeps the process alive only while it runs tasks. */
+  private holdIfBusy(slot: Slot): void {
+    if (slot.dead) return;
+    if (slot.tasks.size > 0) slot.worker.ref();
+    else slot.worker.unref();
+  }
+
+  /** A dead (or stopped) worker: its tasks fail, and the next task starts a new one. */
+  private retire(slot: Slot, cause: unknown): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    if (slots[slot.index] === slot) slots[slot.index] = undefined;
+    void slot.worker.terminate();
+    for (const t of slot.tasks.values()) {
+      const e =
+        cause instanceof SparklingError ? cause : new TaskError(t.node.label, t.node.id, t.partition, cause);
+      t.reject(e);
+    }
+    slot.tasks.clear();
+  }
+
+  /**
+   * A job aborted (a failure elsewhere, cancellation): its workers stop its
+   * tasks, which then fail, so the job ends only once they closed their files.
+   */
+  private abortJob(job: Job): void {
+    for (const slot of slots)
+      if (slot !== undefined && !slot.dead && slot.sent.delete(job.id))
+        this.post(slot, { type: 'end-job', job: job.id });
+  }
+
+  private receive(slot: Slot, m: FromWorker): void {
+    if (m.type === 'pull') {
+      void this.serve(slot, m.job, m.req, m.node, m.partition);
+      return;
+    }
+    if (m.type !== 'batch') {
+      ioCounters.opened += m.io.opened;
+      ioCounters.closed += m.io.closed;
+      ioCounters.bytesRead += m.io.bytesRead;
+    }
+    const task = slot.tasks.get(m.task);
+    if (task === undefined) return;
+    switch (m.type) {
+      case 'batch':
+        task.onBatch?.(m.batch);
+        return;
+      case 'done':
+        slot.tasks.delete(m.task);
+        this.holdIfBusy(slot);
+        for (const [id, v] of m.accumulators) task.state.encoder.accumulators.get(id)?.add(v);
+        task.resolve(m.result);
+        return;
+      case 'failed': {
+        slot.tasks.delete(m.task);
+        this.holdIfBusy(slot);
+        // A task stopped because its job was cancelled fails with the job's reason, as on the main thread.
+        const signal = task.state.job.signal;
+        task.reject(signal.aborted ? abortError(signal) : fromWire(m.error));
+        return;
+      }
+    }
+  }
+
+  /** A worker reads a partition computed (or held) here. */
+  private async serve(
+    slot: Slot,
+    jobId: number,
+    req: number,
+    nodeId: number,
+    partition: number,
+  ): Promise<void> {
+    const st = states.get(jobId);
+    const node = st?.nodes.get(nodeId);
+    let reply: ToWorker;
+    try {
+      if (st === undefined || node === undefined) throw new SparklingError(`job ${jobId} has ended`);
+      const batches: unknown[][] = [];
+      for await (const b of openPartition(node, partition, st.job)) batches.push(b);
+      reply = { type: 'pulled', req, batches };
+    } catch (e) {
+      reply = { type: 'pulled', req, error: toWire(e) };
+    }
+    if (slot.dead) return;
+    try {
+      this.post(slot, reply);
+    } catch (e) {
+      this.post(slot, { type: 'pulled', req, error: toWire(e) });
+    }
+  }
+}

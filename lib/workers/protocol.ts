@@ -1,0 +1,151 @@
+/**
+ * Messages between the main thread and worker threads, and errors as data:
+ * structured clone keeps an Error's message and stack but not its class, so
+ * sparkling's errors travel as their class name and fields and are rebuilt
+ * as the same class on the other side.
+ */
+import type { ContextOptions } from '../context.js';
+import * as errors from '../errors.js';
+import type { FoldName } from '../exec/folds.js';
+import type { AccumulatorSpec, Arg, FnSpec, Step } from './lineage.js';
+
+/** What a worker computes: a partition's batches, a named fold of it, or a hash shuffle's map task. */
+export type TaskKind =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'fold'; readonly name: FoldName; readonly args: readonly Arg[] }
+  | { readonly kind: 'map'; readonly parentIndex: number; readonly n: number };
+
+export type ToWorker =
+  | {
+      readonly type: 'task';
+      readonly task: number;
+      readonly job: number;
+      /** The Context the job belongs to, and its options the first time a worker sees it. */
+      readonly context: number;
+      readonly options?: ContextOptions;
+      /** What this worker has not been sent yet for the job (tables are append-only). */
+      readonly steps: readonly Step[];
+      readonly fns: readonly FnSpec[];
+      readonly accumulators: readonly AccumulatorSpec[];
+      readonly broadcasts: readonly {
+        readonly id: number;
+        readonly value: unknown;
+        readonly destroyed: boolean;
+      }[];
+      /** Partition counts the main thread resolved (node id, count). */
+      readonly counts: readonly (readonly [number, number])[];
+      /** Nodes the task reads from the main thread (shuffle outputs, cached partitions, parallelize). */
+      readonly remote: readonly number[];
+      readonly node: number;
+      readonly partition: number;
+      readonly what: TaskKind;
+    }
+  | {
+      readonly type: 'pulled';
+      readonly req: number;
+      readonly batches?: unknown[][];
+      readonly error?: WireError;
+    }
+  | { readonly type: 'ack'; readonly task: number }
+  | { readonly type: 'cancel'; readonly task: number }
+  | { readonly type: 'end-job'; readonly job: number };
+
+export type FromWorker =
+  | { readonly type: 'batch'; readonly task: number; readonly batch: unknown[] }
+  | {
+      readonly type: 'done';
+      readonly task: number;
+      readonly result: unknown;
+      /** What the task added to each captured accumulator (id, value). */
+      readonly accumulators: readonly (readonly [number, unknown])[];
+      readonly io: IoDelta;
+    }
+  | { readonly type: 'failed'; readonly task: number; readonly error: WireError; readonly io: IoDelta }
+  | {
+      readonly type: 'pull';
+      readonly job: number;
+      readonly req: number;
+      readonly node: number;
+      readonly partition: number;
+    };
+
+/** Files a worker opened and closed, and bytes it read, since its last report (added to the main thread's counters). */
+export interface IoDelta {
+  readonly opened: number;
+  readonly closed: number;
+  readonly bytesRead: number;
+}
+
+/** An error as data. */
+export type WireError =
+  | {
+      readonly t: 'error';
+      readonly cls: string;
+      readonly name: string;
+      readonly message: string;
+      readonly stack: string | undefined;
+      readonly fields: Readonly<Record<string, unknown>>;
+      readonly cause?: WireError;
+    }
+  | { readonly t: 'value'; readonly value: unknown };
+
+const NATIVE: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+const OURS = errors as unknown as Record<string, new (...args: never[]) => Error>;
+
+function cloneable(v: unknown): boolean {
+  try {
+    structuredClone(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function toWire(e: unknown): WireError {
+  if (!(e instanceof Error)) return { t: 'value', value: cloneable(e) ? e : String(e) };
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) if (k !== 'cause' && cloneable(v)) fields[k] = v;
+  const cls = e.constructor?.name ?? 'Error';
+  return {
+    t: 'error',
+    cls: cls in OURS || cls in NATIVE ? cls : 'Error',
+    name: e.name,
+    message: e.message,
+    stack: e.stack,
+    fields,
+    ...('cause' in e && e.cause !== undefined ? { cause: toWire(e.cause) } : {}),
+  };
+}
+
+export function fromWire(w: WireError): unknown {
+  if (w.t === 'value') return w.value;
+  const cause = w.cause === undefined ? undefined : fromWire(w.cause);
+  let e: Error;
+  if (w.cls === 'TaskError') {
+    const f = w.fields as { operator: string; rddId: number; partition: number; attempts: number };
+    e = new errors.TaskError(f.operator, f.rddId, f.partition, cause, f.attempts);
+  } else {
+    const Ours = OURS[w.cls];
+    // A real Error object (stack, isNativeError) with the class's prototype, without running its constructor.
+    if (Ours !== undefined && Ours.prototype instanceof errors.SparklingError)
+      e = Reflect.construct(Error, [w.message], Ours) as Error;
+    else e = new (NATIVE[w.cls] ?? Error)(w.message);
+    Object.assign(e, w.fields);
+    if (cause !== undefined)
+      Object.defineProperty(e, 'cause', { value: cause, writable: true, configurable: true });
+  }
+  if (w.name !== e.name)
+    Object.defineProperty(e, 'name', { value: w.name, writable: true, configurable: true });
+  if (w.stack !== undefined)
+    Object.defineProperty(e, 'stack', { value: w.stack, writable: true, configurable: true });
+  return e;
+}
