@@ -24,6 +24,9 @@ export interface InputSplit {
   readonly size: number | null;
 }
 
+/** The most bytes decoded and split at a time (reads may be bigger): 64 KiB measured fastest here. */
+const PIECE = 64 * 1024;
+
 /** Hadoop's SPLIT_SLOP: the last split of a file may be up to 10% larger than the split size. */
 const SPLIT_SLOP = 1.1;
 
@@ -174,37 +177,41 @@ export async function* readTextSplit(
       const r = await it.next();
       if (r.done) break;
       signal?.throwIfAborted();
-      let chunk = r.value;
+      const chunk = r.value;
       if (chunk === null) {
         splitter.end(out);
         continue;
       }
-      if (phase === 'main') {
-        if (pos + chunk.length < limit) {
-          splitter.push(chunk, out);
-          pos += chunk.length;
-        } else {
-          const head = chunk.subarray(0, limit - pos);
-          splitter.push(head, out);
-          pos = limit;
-          chunk = chunk.subarray(head.length);
-          // The byte at `end` closed a line (or the dropped first line is still running): done.
-          phase = splitter.discarding || isTerminatorByte(head[head.length - 1]) ? 'done' : 'tail';
+      // Big reads are split up: decoding and splitting 64 KiB at a time keeps the text in cache.
+      for (let at = 0; at < chunk.length && phase !== 'done'; at += PIECE) {
+        let piece = chunk.length <= PIECE ? chunk : chunk.subarray(at, at + PIECE);
+        if (phase === 'main') {
+          if (pos + piece.length < limit) {
+            splitter.push(piece, out);
+            pos += piece.length;
+          } else {
+            const head = piece.subarray(0, limit - pos);
+            splitter.push(head, out);
+            pos = limit;
+            piece = piece.subarray(head.length);
+            // The byte at `end` closed a line (or the dropped first line is still running): done.
+            phase = splitter.discarding || isTerminatorByte(head[head.length - 1]) ? 'done' : 'tail';
+          }
         }
-      }
-      if (phase === 'tail' && chunk.length > 0) {
-        const t = indexOfTerminator(chunk);
-        if (t === -1) {
-          splitter.push(chunk, out);
-        } else {
-          splitter.push(chunk.subarray(0, t + 1), out);
-          phase = 'done';
+        if (phase === 'tail' && piece.length > 0) {
+          const t = indexOfTerminator(piece);
+          if (t === -1) {
+            splitter.push(piece, out);
+          } else {
+            splitter.push(piece.subarray(0, t + 1), out);
+            phase = 'done';
+          }
         }
-      }
-      if (out.length >= BATCH_SIZE) {
-        let i = 0;
-        for (; out.length - i >= BATCH_SIZE; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
-        out = out.slice(i);
+        if (out.length >= BATCH_SIZE) {
+          let i = 0;
+          for (; out.length - i >= BATCH_SIZE; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
+          out = out.slice(i);
+        }
       }
     }
     splitter.end(out);
