@@ -7,7 +7,7 @@ import { BATCH_SIZE } from '../ops/types.js';
 import { codecByName, codecForPath } from './codec/index.js';
 import type { DecodedChunk } from './codec/types.js';
 import { fileSystemFor } from './fs/index.js';
-import type { FileSystem } from './fs/types.js';
+import type { FileSystem, ReadHints } from './fs/types.js';
 import { expandPaths, splitExpressions } from './glob.js';
 import { indexOfTerminator, isTerminatorByte, LineSplitter } from './lines.js';
 import { DEFAULT_BLOCK_SIZE, type IoOptions } from './options.js';
@@ -118,12 +118,23 @@ async function* readFrom(
   opts: IoOptions,
   signal: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
-  yield* fs.read(split.path, split.start, softEnd, opts, signal);
+  yield* fs.read(split.path, split.start, softEnd, opts, signal, SCRATCH);
   if (split.size !== null && softEnd >= split.size) return;
-  yield* fs.read(split.path, softEnd, null, opts, signal);
+  yield* fs.read(split.path, softEnd, null, opts, signal, SCRATCH);
 }
 
-/** The bytes of a split's file (decompressed when the split has a codec), with zip entry ends as `null`. */
+/**
+ * Uncompressed bytes go straight to the line splitter, which copies them
+ * (decoding) before it asks for more, so the filesystem may reuse their memory.
+ * Never for a codec's input: a decompressor may still hold a chunk.
+ */
+const SCRATCH: ReadHints = { scratch: true };
+
+/**
+ * The bytes of a split's file (decompressed when the split has a codec), with
+ * zip entry ends as `null`. Uncompressed chunks are only valid until the next
+ * one is asked for (SCRATCH).
+ */
 function splitBytes(
   fs: FileSystem,
   split: InputSplit,
@@ -139,7 +150,7 @@ function splitBytes(
     return codec.decode(fs.read(split.path, 0, null, opts, signal), split.path);
   }
   if (split.size === 0) return (async function* () {})();
-  if (split.end === null) return fs.read(split.path, split.start, null, opts, signal);
+  if (split.end === null) return fs.read(split.path, split.start, null, opts, signal, SCRATCH);
   return readFrom(fs, split, split.end + 1 + LOOKAHEAD, opts, signal);
 }
 

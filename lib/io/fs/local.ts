@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
 import type { IoOptions } from '../options.js';
 import { anySignal, codeOf, InputGuard, ioCounters, mapLimit, messageOf, rethrowKnown } from '../util.js';
-import type { FileInfo, FileSystem, ListEntry, OutputTarget } from './types.js';
+import type { FileInfo, FileSystem, ListEntry, OutputTarget, ReadHints } from './types.js';
 
 /** The size of a file's first reads: what `first()` needs, of plain text or gzip. */
 const FIRST_BLOCK = 64 * 1024;
@@ -70,12 +70,17 @@ async function statNative(path: string, native: string): Promise<FileInfo | null
  * 140 ms of a 200 MB `textFile().count()` and the decoding waited for it;
  * 512 KiB reads cost about 50 ms and overlap with the decoding. (2 MiB reads
  * were slower again.) Memory: at most two blocks per open file.
+ *
+ * With `scratch` (see ReadHints) those two blocks are all it allocates:
+ * reading into fresh memory each time cost about as much again, in page
+ * faults, as reading into memory already mapped.
  */
 async function* readLocal(
   path: string,
   start: number,
   end: number | null,
   signal: AbortSignal | undefined,
+  scratch: boolean,
 ): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted();
   const native = toNative(path);
@@ -89,13 +94,22 @@ async function* readLocal(
   ioCounters.opened++;
   let block = FIRST_BLOCK;
   let reads = 0;
+  const spare: (Buffer | undefined)[] = [];
   let pos = start; // where the next read starts: after the bytes already read
   /** Starts the read at `pos` (null at `end`); the promise never rejects, it resolves to the error. */
   const issue = (): Promise<Uint8Array | Error> | null => {
     const want = end === null ? block : Math.min(block, end - pos);
     if (want <= 0) return null;
+    const slot = reads & 1;
     if (++reads >= SMALL_READS) block = Math.min(2 * block, MAX_BLOCK);
-    const buf = Buffer.allocUnsafe(want);
+    let buf: Buffer;
+    if (!scratch) buf = Buffer.allocUnsafe(want);
+    else {
+      // Two buffers in turn: the one being read into, and the chunk the consumer holds.
+      let mine = spare[slot];
+      if (mine === undefined || mine.length < want) spare[slot] = mine = Buffer.allocUnsafe(want);
+      buf = mine.length === want ? mine : mine.subarray(0, want);
+    }
     return fh.read(buf, 0, want, pos).then(
       ({ bytesRead }) => {
         ioCounters.bytesRead += bytesRead;
@@ -221,8 +235,15 @@ export const localFs: FileSystem = {
     return entries.filter((e): e is ListEntry => e !== null);
   },
 
-  read(path: string, start: number, end: number | null, _opts: IoOptions, signal?: AbortSignal) {
-    return readLocal(path, start, end, signal);
+  read(
+    path: string,
+    start: number,
+    end: number | null,
+    _opts: IoOptions,
+    signal?: AbortSignal,
+    hints?: ReadHints,
+  ) {
+    return readLocal(path, start, end, signal, hints?.scratch === true);
   },
 
   async createOutput(path: string, _opts: IoOptions): Promise<OutputTarget> {
