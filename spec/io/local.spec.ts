@@ -3,8 +3,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { ArgumentError, PathNotFoundError, UnsupportedSchemeError } from '../../lib/errors.js';
+import { localFs } from '../../lib/io/fs/local.js';
+import type { ReadHints } from '../../lib/io/fs/types.js';
 import { codecOfPaths, listFiles, planTextSplits, readTextSplit, readWholeFile } from '../../lib/io/index.js';
 import { splitLines } from '../../lib/io/lines.js';
+import { ioCounters } from '../../lib/io/util.js';
 import { BATCH_SIZE } from '../../lib/ops/types.js';
 import { randomLines, readAll, rejectsWith, splitLinesOf, tempDir } from './helpers.js';
 
@@ -242,4 +245,122 @@ test('codecOfPaths: pure suffix rule', (t) => {
   t.is(codecOfPaths('a.gz,b.bz2'), 'mixed');
   t.is(codecOfPaths('https://host/x.gz?sig=1'), 'gzip');
   t.is(codecOfPaths('s3a://b/{x,y}.gz'), 'gzip');
+});
+
+/** Deterministic bytes (a 32-bit LCG), for files bigger than the local reader's largest block. */
+function pseudoRandomBytes(n: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/**
+ * About `mb` MB of text whose lines end in `\n`, `\r\n` or a lone `\r` at random
+ * and hold multi-byte characters, so read blocks and 64 KiB decoding pieces
+ * start and end inside characters and terminators somewhere.
+ */
+function trickyText(mb: number, seed: number): string {
+  const parts: string[] = [];
+  const ends = ['\n', '\r\n', '\r', '\n'];
+  let size = 0;
+  let k = seed;
+  while (size < mb * 1e6) {
+    for (const line of randomLines(1000, k++)) {
+      parts.push(line, ends[(line.length + k) % ends.length] as string);
+      size += line.length * 2 + 1;
+    }
+  }
+  return parts.join('');
+}
+
+test.serial(
+  'local reads: growing blocks and read ahead give every byte of a range, with and without scratch',
+  async (t) => {
+    const file = path.join(dir, 'blocks.bin');
+    const bytes = pseudoRandomBytes(3 * 1024 * 1024 + 123, 11);
+    await fsp.writeFile(file, bytes);
+    const size = bytes.length;
+    const ranges: [number, number | null][] = [
+      [0, null],
+      [0, size],
+      [1, null],
+      [65_535, 65_537],
+      [100_000, 2_900_000],
+      [262_143, 262_144 + 1_048_577],
+      [size - 5, null],
+      [size, null],
+    ];
+    const before = { ...ioCounters };
+    for (const [start, end] of ranges) {
+      const want = bytes.subarray(start, end ?? size);
+      for (const hints of [undefined, { scratch: true }] as (ReadHints | undefined)[]) {
+        const kept: Uint8Array[] = [];
+        for await (const chunk of localFs.read(file, start, end, {}, undefined, hints)) {
+          t.true(chunk.length > 0 && chunk.length <= 512 * 1024);
+          // A scratch chunk is only good until the next is asked for: copy it. Others are kept as they are.
+          const copy = hints?.scratch ? Uint8Array.from(chunk) : chunk;
+          if (hints?.scratch && end === null && start === 0) {
+            // The read ahead lands in the other buffer: the chunk in hand stays as it was.
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            t.true(Buffer.from(chunk).equals(copy), 'the chunk in hand was not overwritten');
+          }
+          kept.push(copy);
+        }
+        t.true(Buffer.concat(kept).equals(want), `[${start}, ${end}) scratch=${hints?.scratch === true}`);
+      }
+    }
+    t.is(ioCounters.opened - before.opened, ranges.length * 2);
+    t.is(ioCounters.closed - before.closed, ranges.length * 2);
+  },
+);
+
+test('textFile over many read blocks: multi-byte characters and every terminator across block and piece boundaries', async (t) => {
+  const file = path.join(dir, 'tricky-big.txt');
+  const text = trickyText(2.5, 5);
+  await fsp.writeFile(file, text);
+  const want = splitLines(text);
+  t.deepEqual(await readAll(file), want);
+  for (const [minPartitions, blockSize] of [
+    [2, undefined],
+    [3, 777_777],
+    [5, 300_001],
+  ] as const) {
+    const opts = blockSize === undefined ? {} : { blockSize };
+    t.true((await planTextSplits(file, minPartitions, opts)).length >= minPartitions);
+    t.deepEqual(
+      await readAll(file, minPartitions, opts),
+      want,
+      `${minPartitions} partitions, blockSize ${blockSize}`,
+    );
+  }
+});
+
+test.serial('local reads: stopping or aborting with a read ahead in flight closes the file', async (t) => {
+  const file = path.join(dir, 'tricky-stop.txt');
+  await fsp.writeFile(file, trickyText(3, 9));
+  const [split] = await planTextSplits(file, 1, {});
+  const before = { ...ioCounters };
+  let lines = 0;
+  for await (const batch of readTextSplit(split!, {})) {
+    lines += batch.length;
+    // Past the first, small reads the next block is read ahead: stop then.
+    if (ioCounters.bytesRead - before.bytesRead > 400_000) break;
+  }
+  t.true(lines > 0);
+  t.is(ioCounters.opened - before.opened, 1);
+  t.is(ioCounters.closed - before.closed, 1, 'closed after the read in flight ended');
+  t.true(ioCounters.bytesRead - before.bytesRead < 2_000_000, 'read little beyond what was consumed');
+
+  const controller = new AbortController();
+  const aborted = (async () => {
+    for await (const _ of readTextSplit(split!, {}, controller.signal)) {
+      if (ioCounters.bytesRead - before.bytesRead > 1_000_000) controller.abort(new Error('enough'));
+    }
+  })();
+  await t.throwsAsync(aborted, { message: 'enough' });
+  t.is(ioCounters.opened, ioCounters.closed);
 });

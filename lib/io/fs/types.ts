@@ -48,6 +48,17 @@ export interface OutputTarget {
   abort(): Promise<void>;
 }
 
+/** What a reader promises a filesystem's `read` about how it uses the chunks. */
+export interface ReadHints {
+  /**
+   * The reader is done with each chunk when it asks for the next one (or
+   * stops): it copies what it keeps and never hands a chunk on. The
+   * filesystem may then read later bytes into that chunk's memory. Without
+   * it, every chunk is the reader's to keep.
+   */
+  readonly scratch?: boolean;
+}
+
 export interface FileSystem {
   /** URL schemes served, lower case, without `://` (`''` is a plain local path). */
   readonly schemes: readonly string[];
@@ -67,6 +78,7 @@ export interface FileSystem {
     end: number | null,
     opts: IoOptions,
     signal?: AbortSignal,
+    hints?: ReadHints,
   ): AsyncIterable<Uint8Array>;
   /** Starts an output directory at `path` (PathExistsError if anything is there). Absent: read-only filesystem. */
   createOutput?(path: string, opts: IoOptions): Promise<OutputTarget>;
