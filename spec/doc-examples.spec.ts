@@ -110,7 +110,7 @@ for (const ex of all) {
     const names = Object.keys(scope);
     const [prefix, last] = splitLast(ex.code);
     const run = new AsyncFunction('sc', ...names, `${prefix}\nreturn (${last});`);
-    const sc = new sparkling.Context({ defaultParallelism: 2 });
+    const sc = new sparkling.Context({ defaultParallelism: 2, workers: 0 });
     const actual = await run(sc, ...names.map((n) => scope[n]));
     const expected: unknown = new Function(`return (${ex.expected});`)();
     t.deepEqual(actual, expected, ex.code);

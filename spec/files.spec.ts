@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { Context, PathExistsError, PathNotFoundError, TaskError } from '../lib/index.js';
-import { PARTITIONS, range } from './helpers.js';
+import { layout, PARTITIONS, range } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sparkling-files-'));
 const lines = range(5000).map((i) => `line ${i} ${'x'.repeat(i % 50)}`);
@@ -36,7 +36,7 @@ test('textFile: lazy until an action, then PathNotFoundError naming the path', a
   const sc = small();
   const missing = join(dir, 'missing.txt');
   const rdd = sc.textFile(missing).map((l) => l.length);
-  t.is(rdd.explain(), `(?) map[1]\n |  textFile[0] paths=[${missing}]`);
+  t.is(layout(rdd.explain()), `(?) map[1]\n |  textFile[0] paths=[${missing}]`);
   const e = await t.throwsAsync(() => rdd.collect(), { instanceOf: PathNotFoundError });
   t.true(e?.message.includes(missing));
   writeFileSync(missing, 'now here\n');
@@ -52,7 +52,7 @@ test('textFile: directories skip _ and . names; globs and comma lists', async (t
     'a',
     'b',
   ]);
-  t.is(sc.textFile('logs/*.gz').explain(), '(?) textFile[3] paths=[logs/*.gz] codec=gzip');
+  t.is(layout(sc.textFile('logs/*.gz').explain()), '(?) textFile[3] paths=[logs/*.gz] codec=gzip');
 });
 
 test('textFile: first() reads the start of the first partition only', async (t) => {

@@ -22,3 +22,10 @@ export function sorted<T>(xs: readonly T[]): T[] {
 }
 
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * A plan's layout without the executor notes a Context with worker threads
+ * adds (`executor=workers`, `executor=main reason="..."`): for specs about the
+ * layout, which also run with SPARKLING_WORKERS set. spec/workers/ checks the notes.
+ */
+export const layout = (plan: string): string => plan.replace(/ executor=(workers|main reason="[^"]*")/g, '');

@@ -8,6 +8,7 @@
  * A worker that dies fails its tasks with a TaskError and is replaced on the
  * next task.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Context, ContextOptions } from '../context.js';
 import { ArgumentError, SparklingError, TaskError } from '../errors.js';
@@ -82,8 +83,8 @@ export function mapSideProblem(
   parent: PlanNode,
 ): string | undefined {
   encoder.add(shuffle);
-  if (shuffle.route.kind === 'range')
-    return `${shuffle.label}[${shuffle.id}] samples its range bounds on the main thread`;
+  // A sort's map side: the parent's pipeline runs on workers, its records come back for sampling and routing.
+  if (shuffle.route.kind === 'range') return placement(encoder, isPersisted, parent).problem;
   return encoder.problems.get(shuffle.id) ?? placement(encoder, isPersisted, parent).problem;
 }
 
@@ -110,9 +111,15 @@ export function describeStages(context: Context, root: PlanNode): Map<number, st
 }
 
 interface Task {
-  readonly id: number;
+  /** The id and worker of the current attempt (a task whose worker died is sent once more). */
+  id: number;
+  slot: Slot;
+  /** Attempts lost with a dead worker; batches handed on so far (a task that streamed some is not sent again). */
+  crashes: number;
+  batches: number;
+  /** Sends the task to its current worker. */
+  send: () => void;
   readonly state: JobState;
-  readonly slot: Slot;
   readonly node: PlanNode;
   readonly partition: number;
   readonly resolve: (result: unknown) => void;
@@ -131,6 +138,8 @@ interface Slot {
   /** Per job: how many steps, functions and accumulators it has. */
   readonly sent: Map<number, { steps: number; fns: number; accumulators: number }>;
   dead: boolean;
+  /** Ends the worker after it has been idle for IDLE_MS. */
+  idle: NodeJS.Timeout | undefined;
 }
 
 /** What the main thread holds for one job. */
@@ -142,6 +151,25 @@ interface JobState {
   readonly nodes: Map<number, PlanNode>;
   readonly placements: Map<string, Placement>;
   readonly unlink: () => void;
+}
+
+/**
+ * A worker's heap is its own, not bounded by the main thread's
+ * --max-old-space-size: under a small limit (below 1 GiB) each worker gets
+ * half of it and a small young generation (measured: 16 MiB semi-spaces
+ * cost about 30 MiB of RSS per worker on a streaming pipeline).
+ */
+function workerLimits(): {
+  resourceLimits?: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number };
+} {
+  const limitMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
+  if (limitMiB >= 1024) return {};
+  return {
+    resourceLimits: {
+      maxOldGenerationSizeMb: Math.max(32, Math.floor(limitMiB / 2)),
+      maxYoungGenerationSizeMb: 8,
+    },
+  };
 }
 
 /** Node flags a worker must keep (how tsx or a loader was registered); others may be refused by Worker. */
@@ -185,6 +213,9 @@ const slots: (Slot | undefined)[] = [];
 const users = new Set<WorkerExecutor>();
 let nextTask = 0;
 let nextContext = 0;
+
+/** How long a worker may stay idle before it ends (the next task starts a new one). */
+const IDLE_MS = 10_000;
 
 /** Running jobs of every Context, by job id (a worker's pull names only the job). */
 const states = new Map<number, JobState>();
@@ -419,8 +450,28 @@ export class WorkerExecutor implements Executor {
     counts: readonly (readonly [number, number])[],
     handlers: Pick<Task, 'resolve' | 'reject' | 'onBatch'>,
   ): Task {
-    const slot = this.pick();
-    const task: Task = { id: nextTask++, state: st, slot, node, partition, ...handlers };
+    const task: Task = {
+      id: nextTask++,
+      slot: this.pick(),
+      crashes: 0,
+      batches: 0,
+      send: () => this.send(task, what, p, counts),
+      state: st,
+      node,
+      partition,
+      ...handlers,
+    };
+    task.send();
+    return task;
+  }
+
+  private send(
+    task: Task,
+    what: TaskKind,
+    p: Placement,
+    counts: readonly (readonly [number, number])[],
+  ): void {
+    const { slot, state: st } = task;
     let sent = slot.sent.get(st.job.id);
     if (sent === undefined) slot.sent.set(st.job.id, (sent = { steps: 0, fns: 0, accumulators: 0 }));
     const enc = st.encoder;
@@ -442,8 +493,8 @@ export class WorkerExecutor implements Executor {
       broadcasts,
       counts,
       remote: p.remote.map((r) => r.id),
-      node: node.id,
-      partition,
+      node: task.node.id,
+      partition: task.partition,
       what,
     };
     sent.steps = enc.steps.length;
@@ -453,7 +504,6 @@ export class WorkerExecutor implements Executor {
     slot.tasks.set(task.id, task);
     this.holdIfBusy(slot);
     this.post(slot, message);
-    return task;
   }
 
   private post(slot: Slot, m: ToWorker): void {
@@ -486,7 +536,11 @@ export class WorkerExecutor implements Executor {
 
   private spawn(index: number): Slot {
     const { entry, eval: isEval } = workerEntry();
-    const worker = new Worker(entry, { eval: isEval, execArgv: loaderArgs(process.execArgv) });
+    const worker = new Worker(entry, {
+      eval: isEval,
+      execArgv: loaderArgs(process.execArgv),
+      ...workerLimits(),
+    });
     const slot: Slot = {
       index,
       worker,
@@ -495,35 +549,59 @@ export class WorkerExecutor implements Executor {
       contexts: new Set(),
       sent: new Map(),
       dead: false,
+      idle: undefined,
     };
-    worker.unref();
     worker.on('message', (m: FromWorker) => this.receive(slot, m));
     worker.on('error', (e) => this.retire(slot, e));
     worker.on('exit', (code) =>
       this.retire(slot, new Error(`worker thread ${index} exited with code ${code}`)),
     );
+    // After the listeners: adding a 'message' listener refs the worker again (measured on Node 20).
+    worker.unref();
     return slot;
   }
 
   /** A worker keeps the process alive only while it runs tasks. */
   private holdIfBusy(slot: Slot): void {
     if (slot.dead) return;
-    if (slot.tasks.size > 0) slot.worker.ref();
-    else slot.worker.unref();
+    clearTimeout(slot.idle);
+    slot.idle = undefined;
+    if (slot.tasks.size > 0) {
+      slot.worker.ref();
+      return;
+    }
+    slot.worker.unref();
+    // An idle worker gives back its memory and what its tasks kept open (keep-alive connections)
+    // after a while; the next task starts a new one. Unref'd: it never delays the process's exit.
+    slot.idle = setTimeout(() => {
+      if (slot.tasks.size === 0) this.retire(slot, new SparklingError('idle worker ended'));
+    }, IDLE_MS);
+    slot.idle.unref();
   }
 
   /** A dead (or stopped) worker: its tasks fail, and the next task starts a new one. */
   private retire(slot: Slot, cause: unknown): void {
     if (slot.dead) return;
     slot.dead = true;
+    clearTimeout(slot.idle);
     if (slots[slot.index] === slot) slots[slot.index] = undefined;
     void slot.worker.terminate();
-    for (const t of slot.tasks.values()) {
-      const e =
-        cause instanceof SparklingError ? cause : new TaskError(t.node.label, t.node.id, t.partition, cause);
-      t.reject(e);
-    }
+    const tasks = [...slot.tasks.values()];
     slot.tasks.clear();
+    for (const t of tasks) {
+      // Another task on the same worker may have killed it: send each once more to a new worker (as Spark
+      // resubmits the tasks of a lost executor); a task that dies twice, or has handed on batches, fails.
+      if (!this.closed && !(cause instanceof SparklingError) && t.crashes === 0 && t.batches === 0) {
+        t.crashes++;
+        t.id = nextTask++;
+        t.slot = this.pick();
+        t.send();
+        continue;
+      }
+      t.reject(
+        cause instanceof SparklingError ? cause : new TaskError(t.node.label, t.node.id, t.partition, cause),
+      );
+    }
   }
 
   /**
@@ -550,6 +628,7 @@ export class WorkerExecutor implements Executor {
     if (task === undefined) return;
     switch (m.type) {
       case 'batch':
+        task.batches++;
         task.onBatch?.(m.batch);
         return;
       case 'done':

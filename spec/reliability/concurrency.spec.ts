@@ -26,88 +26,91 @@ for (let f = 0; f < FILES; f++)
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
-test('50 concurrent actions over a shared cached RDD: exact results, each cached partition computed once', async (t) => {
-  const sc = new Context({ defaultParallelism: 2 });
-  let calls = 0;
-  const perPartition = new Map<number, number>();
-  const opened = ioCounters.opened;
-  const cached = sc
-    .textFile(join(dir, 'in-*.txt'))
-    .mapPartitionsWithIndex((i, it) => {
-      perPartition.set(i, (perPartition.get(i) ?? 0) + 1);
-      return it;
-    })
-    .map((l) => {
-      calls++;
-      return Number(l);
-    })
-    .cache();
-  const squares = numbers.map((x) => x * x);
-  const byMod = range(7).map((k) => [k, numbers.filter((x) => x % 7 === k).length]);
-  const actions: [string, () => Promise<unknown>, unknown][] = [
-    ['count', () => cached.count(), numbers.length],
-    ['sum', () => cached.sum(), sum(numbers)],
-    ['collect', () => cached.collect(), numbers],
-    ['take', () => cached.take(10), numbers.slice(0, 10)],
-    ['first', () => cached.first(), 0],
-    ['top', () => cached.top(3), numbers.slice(-3).reverse()],
-    ['max', () => cached.max(), numbers.length - 1],
-    ['reduce', () => cached.reduce((a, b) => a + b), sum(numbers)],
-    ['map+sum', () => cached.map((x) => x * x).sum(), sum(squares)],
-    ['filter+count', () => cached.filter((x) => x % 3 === 0).count(), Math.ceil(numbers.length / 3)],
-    [
-      'reduceByKey',
-      () =>
-        cached
-          .map((x): [number, number] => [x % 7, 1])
-          .reduceByKey((a, b) => a + b, 3)
-          .sortByKey()
-          .collect(),
-      byMod,
-    ],
-    ['sortBy', () => cached.sortBy((x) => -x, true, 4).take(5), numbers.slice(-5).reverse()],
-    [
-      'distinct',
-      () =>
-        cached
-          .map((x) => x % 100)
-          .distinct()
-          .count(),
-      100,
-    ],
-    [
-      'zipWithIndex',
-      () =>
-        cached
-          .zipWithIndex()
-          .filter(([x, i]) => x !== i)
-          .count(),
-      0,
-    ],
-    [
-      'self-join',
-      () =>
-        cached
-          .map((x): [number, number] => [x, x])
-          .join(cached.map((x): [number, number] => [x, -x]))
-          .count(),
-      numbers.length,
-    ],
-  ];
-  const runs = range(50).map((i) => actions[i % actions.length] as (typeof actions)[number]);
-  const results = await Promise.all(runs.map(([, run]) => run()));
-  runs.forEach(([name, , expected], i) => {
-    t.deepEqual(results[i], expected, `${name} (#${i})`);
-  });
-  t.is(calls, numbers.length, 'each element of the cached RDD was computed once');
-  t.deepEqual(
-    [...perPartition.entries()].sort((a, b) => a[0] - b[0]),
-    range(FILES).map((i) => [i, 1]),
-    'each cached partition was computed once',
-  );
-  t.is(ioCounters.opened - opened, FILES, 'each file was read once');
-  t.is(ioCounters.opened, ioCounters.closed);
-});
+test.serial(
+  '50 concurrent actions over a shared cached RDD: exact results, each cached partition computed once',
+  async (t) => {
+    const sc = new Context({ defaultParallelism: 2 });
+    let calls = 0;
+    const perPartition = new Map<number, number>();
+    const opened = ioCounters.opened;
+    const cached = sc
+      .textFile(join(dir, 'in-*.txt'))
+      .mapPartitionsWithIndex((i, it) => {
+        perPartition.set(i, (perPartition.get(i) ?? 0) + 1);
+        return it;
+      })
+      .map((l) => {
+        calls++;
+        return Number(l);
+      })
+      .cache();
+    const squares = numbers.map((x) => x * x);
+    const byMod = range(7).map((k) => [k, numbers.filter((x) => x % 7 === k).length]);
+    const actions: [string, () => Promise<unknown>, unknown][] = [
+      ['count', () => cached.count(), numbers.length],
+      ['sum', () => cached.sum(), sum(numbers)],
+      ['collect', () => cached.collect(), numbers],
+      ['take', () => cached.take(10), numbers.slice(0, 10)],
+      ['first', () => cached.first(), 0],
+      ['top', () => cached.top(3), numbers.slice(-3).reverse()],
+      ['max', () => cached.max(), numbers.length - 1],
+      ['reduce', () => cached.reduce((a, b) => a + b), sum(numbers)],
+      ['map+sum', () => cached.map((x) => x * x).sum(), sum(squares)],
+      ['filter+count', () => cached.filter((x) => x % 3 === 0).count(), Math.ceil(numbers.length / 3)],
+      [
+        'reduceByKey',
+        () =>
+          cached
+            .map((x): [number, number] => [x % 7, 1])
+            .reduceByKey((a, b) => a + b, 3)
+            .sortByKey()
+            .collect(),
+        byMod,
+      ],
+      ['sortBy', () => cached.sortBy((x) => -x, true, 4).take(5), numbers.slice(-5).reverse()],
+      [
+        'distinct',
+        () =>
+          cached
+            .map((x) => x % 100)
+            .distinct()
+            .count(),
+        100,
+      ],
+      [
+        'zipWithIndex',
+        () =>
+          cached
+            .zipWithIndex()
+            .filter(([x, i]) => x !== i)
+            .count(),
+        0,
+      ],
+      [
+        'self-join',
+        () =>
+          cached
+            .map((x): [number, number] => [x, x])
+            .join(cached.map((x): [number, number] => [x, -x]))
+            .count(),
+        numbers.length,
+      ],
+    ];
+    const runs = range(50).map((i) => actions[i % actions.length] as (typeof actions)[number]);
+    const results = await Promise.all(runs.map(([, run]) => run()));
+    runs.forEach(([name, , expected], i) => {
+      t.deepEqual(results[i], expected, `${name} (#${i})`);
+    });
+    t.is(calls, numbers.length, 'each element of the cached RDD was computed once');
+    t.deepEqual(
+      [...perPartition.entries()].sort((a, b) => a[0] - b[0]),
+      range(FILES).map((i) => [i, 1]),
+      'each cached partition was computed once',
+    );
+    t.is(ioCounters.opened - opened, FILES, 'each file was read once');
+    t.is(ioCounters.opened, ioCounters.closed);
+  },
+);
 
 test('a job that fails or is cancelled while computing a shared cached partition does not fail the others', async (t) => {
   const sc = new Context({ defaultParallelism: 2 });

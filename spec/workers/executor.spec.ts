@@ -1,0 +1,305 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { ArgumentError, Context, TaskError } from '../../lib/index.js';
+import { PARTITIONS, range, sorted } from '../helpers.js';
+
+const workers = (n = 2) => new Context({ defaultParallelism: 2, workers: n });
+
+const data = range(60).map((i) => (i * 7919) % 61);
+const words = ['a b c', 'b c', 'c', 'd a b', '', 'e e e'];
+
+/** Whether each partition ran on a worker thread (import() of a builtin is allowed in a shipped function). */
+const onWorker = async (sc: Context, n: number): Promise<boolean[]> =>
+  sc
+    .parallelize(range(n), n)
+    .mapPartitions(async function* (it) {
+      const { isMainThread } = await import('node:worker_threads');
+      for await (const _ of it) yield !isMainThread;
+    })
+    .collect();
+
+for (const n of PARTITIONS) {
+  test(`workers: 2 gives the single-threaded results, at ${n} partitions`, async (t) => {
+    const sc = workers();
+    const rdd = sc.parallelize(data, n);
+    t.deepEqual(
+      await rdd
+        .map((x) => x * 2)
+        .filter((x) => x % 3 !== 0)
+        .collect(),
+      data.map((x) => x * 2).filter((x) => x % 3 !== 0),
+    );
+    t.is(await rdd.count(), data.length);
+    t.is(
+      await rdd.sum(),
+      data.reduce((a, b) => a + b, 0),
+    );
+    t.is(await rdd.reduce((a, b) => Math.max(a, b)), Math.max(...data));
+    t.is(
+      await rdd.fold(0, (a, b) => a + b),
+      data.reduce((a, b) => a + b, 0),
+    );
+    t.deepEqual(
+      await rdd.aggregate(
+        [0, 0] as [number, number],
+        (acc, x): [number, number] => [acc[0] + x, acc[1] + 1],
+        (a, b): [number, number] => [a[0] + b[0], a[1] + b[1]],
+      ),
+      [data.reduce((a, b) => a + b, 0), data.length],
+    );
+    const counts = await sc
+      .parallelize(words, n)
+      .flatMap((l) => l.split(' '))
+      .filter((w) => w !== '')
+      .map((w): [string, number] => [w, 1])
+      .reduceByKey((a, b) => a + b)
+      .collect();
+    t.deepEqual(sorted(counts), [
+      ['a', 2],
+      ['b', 3],
+      ['c', 3],
+      ['d', 1],
+      ['e', 3],
+    ]);
+    const pairs = data.map((x): [number, number] => [x % 5, x]);
+    const left = sc.parallelize(pairs, n);
+    const right = sc.parallelize(
+      [
+        [0, 'zero'],
+        [1, 'one'],
+      ] as [number, string][],
+      n,
+    );
+    const joined = await left.join(right).collect();
+    t.deepEqual(
+      sorted(joined),
+      sorted(pairs.filter(([k]) => k < 2).map(([k, v]) => [k, [v, k === 0 ? 'zero' : 'one']])),
+    );
+    t.deepEqual(
+      await rdd.sortBy((x) => -x).collect(),
+      [...data].sort((a, b) => b - a),
+    );
+    t.deepEqual(
+      sorted(
+        await rdd
+          .map((x) => x % 7)
+          .distinct()
+          .collect(),
+      ),
+      range(7),
+    );
+    t.deepEqual(
+      await rdd
+        .zipWithIndex()
+        .map(([x, i]) => x * 1000 + i)
+        .collect(),
+      data.map((x, i) => x * 1000 + i),
+    );
+    const cached = rdd.map((x) => x + 1).cache();
+    t.is(await cached.count(), data.length);
+    t.deepEqual(await cached.map((x) => x - 1).collect(), data);
+    sc.stop();
+  });
+}
+
+test('shippable stages run on worker threads, and explain() says so per stage', async (t) => {
+  const sc = workers();
+  t.deepEqual(await onWorker(sc, 3), [true, true, true]);
+  const plan = sc
+    .parallelize(words, 2)
+    .flatMap((l) => l.split(' '))
+    .map((w): [string, number] => [w, 1])
+    .reduceByKey((a, b) => a + b)
+    .mapValues((n) => n * 10)
+    .explain();
+  t.is(
+    plan,
+    [
+      '(2) mapValues[6] executor=workers',
+      ' |  reduceByKey[5] numPartitions=2 partitioner=hash',
+      ' +-(2) map[4] executor=workers',
+      '    |  flatMap[3]',
+      '    |  parallelize[2]',
+    ].join('\n'),
+  );
+  sc.stop();
+});
+
+test('a function that captures a variable runs on the main thread; explain() names it', async (t) => {
+  const sc = workers();
+  const threshold = 30;
+  const rdd = sc.parallelize(data, 3).filter((x) => x > threshold);
+  t.is(
+    rdd.explain(),
+    `(3) filter[1] executor=main reason="filter[1] captures 'threshold'"\n |  parallelize[0]`,
+  );
+  t.deepEqual(
+    await rdd.collect(),
+    data.filter((x) => x > threshold),
+  );
+  // The stage after a shuffle still runs on workers when its own functions ship.
+  const after = rdd
+    .map((x): [number, number] => [x % 2, x])
+    .groupByKey()
+    .mapValues((vs) => vs.length);
+  t.regex(after.explain(), /^\(3\) mapValues\[4\] executor=workers/);
+  t.regex(after.explain(), /\+-\(3\) map\[2\] executor=main reason="filter\[1\] captures 'threshold'"/);
+  t.deepEqual(
+    sorted(await after.collect()),
+    sorted([0, 1].map((k) => [k, data.filter((x) => x > threshold && x % 2 === k).length])),
+  );
+  sc.stop();
+});
+
+test('strict mode: an unshippable function is an ArgumentError before anything runs', async (t) => {
+  const sc = new Context({ defaultParallelism: 2, workers: { n: 2, strict: true } });
+  let calls = 0;
+  const offset = 1;
+  const rdd = sc.parallelize(data, 2).map((x) => {
+    calls++;
+    return x + offset;
+  });
+  const e = await t.throwsAsync(() => rdd.collect(), { instanceOf: ArgumentError });
+  t.regex(e?.message ?? '', /map\[1\] captures 'calls', 'offset'/);
+  t.is(calls, 0);
+  t.deepEqual(
+    await sc
+      .parallelize(data, 2)
+      .map((x) => x + 1)
+      .collect(),
+    data.map((x) => x + 1),
+  );
+  t.throws(() => new Context({ workers: { n: 2, strict: 'yes' as unknown as boolean } }), {
+    instanceOf: ArgumentError,
+  });
+  t.throws(() => new Context({ workers: -1 }), { instanceOf: ArgumentError });
+  sc.stop();
+});
+
+test('broadcast values are read in workers as bc.value', async (t) => {
+  const sc = workers();
+  const names = sc.broadcast(
+    new Map([
+      [0, 'zero'],
+      [1, 'one'],
+    ]),
+  );
+  const rdd = sc.parallelize(data, 3).map((x) => names.value.get(x % 2));
+  t.regex(rdd.explain(), /executor=workers/);
+  t.deepEqual(
+    await rdd.collect(),
+    data.map((x) => (x % 2 === 0 ? 'zero' : 'one')),
+  );
+  t.deepEqual(await onWorker(sc, 2), [true, true]);
+  sc.stop();
+});
+
+test('accumulators updated in workers are merged into the driver value', async (t) => {
+  const sc = workers();
+  const total = sc.accumulator(0);
+  const seen = sc.accumulator<number[]>([], { zero: () => [], addInPlace: (a, b) => a.concat(b) });
+  const rdd = sc.parallelize(data, 4).map((x) => {
+    total.add(x);
+    seen.add([x]);
+    return x;
+  });
+  t.regex(rdd.explain(), /executor=workers/);
+  t.is(await rdd.count(), data.length);
+  t.is(
+    total.value,
+    data.reduce((a, b) => a + b, 0),
+  );
+  t.deepEqual(sorted(seen.value), sorted(data));
+  sc.stop();
+});
+
+test('async functions in mapPartitions run in workers', async (t) => {
+  const sc = workers();
+  const out = await sc
+    .parallelize(data, 3)
+    .mapPartitions(async (it) => {
+      const xs: number[] = [];
+      for await (const x of it) xs.push(x);
+      await new Promise((r) => setTimeout(r, 1));
+      return [xs.reduce((a, b) => a + b, 0)];
+    })
+    .collect();
+  t.is(out.length, 3);
+  t.is(
+    out.reduce((a, b) => a + b, 0),
+    data.reduce((a, b) => a + b, 0),
+  );
+  sc.stop();
+});
+
+test('an error thrown in a worker is a TaskError with the original message and stack', async (t) => {
+  const sc = workers();
+  const rdd = sc.parallelize(data, 3).map((x) => {
+    // 5 is data[55], in partition 2.
+    if (x === 5) throw new TypeError(`bad ${x}`);
+    return x;
+  });
+  const e = await t.throwsAsync(() => rdd.collect(), { instanceOf: TaskError });
+  t.is(e?.operator, 'map');
+  t.is(e?.rddId, rdd.id());
+  t.is(e?.partition, 2);
+  t.true(e?.cause instanceof TypeError);
+  t.is((e?.cause as Error).message, 'bad 5');
+  t.regex((e?.cause as Error).stack ?? '', /TypeError: bad/);
+  t.deepEqual(
+    await sc
+      .parallelize([1, 2], 2)
+      .map((x) => x * 3)
+      .collect(),
+    [3, 6],
+  );
+  sc.stop();
+});
+
+test.serial(
+  'a worker that dies fails the job with a TaskError and is replaced (serial: it kills workers other tests share)',
+  async (t) => {
+    const sc = workers();
+    const rdd = sc.parallelize(data, 3).map((x) => {
+      if (x === 5) process.exit(3);
+      return x;
+    });
+    // Never on the main thread: it would end the test process.
+    t.regex(rdd.explain(), /^\(3\) map\[1\] executor=workers/);
+    const e = await t.throwsAsync(() => rdd.collect(), { instanceOf: TaskError });
+    t.regex(e?.message ?? '', /worker thread \d exited with code 3/);
+    t.deepEqual(
+      await sc
+        .parallelize(data, 3)
+        .map((x) => x + 1)
+        .collect(),
+      data.map((x) => x + 1),
+    );
+    t.deepEqual(await onWorker(sc, 2), [true, true]);
+    sc.stop();
+  },
+);
+
+test('workers end with the process: a script that never calls stop() exits by itself', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkling-workers-'));
+  try {
+    const script = join(dir, 'job.mts');
+    const lib = join(process.cwd(), 'lib/index.ts');
+    writeFileSync(
+      script,
+      `import { Context } from ${JSON.stringify(lib)};
+const sc = new Context({ workers: 2 });
+console.log(await sc.range(0, 1000, 1, 4).map((x) => x * 2).sum());`,
+    );
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ['--import=tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    t.is(r.status, 0, r.stderr);
+    t.is(r.stdout.trim(), '999000');
+    t.log(`the process exited after ${Date.now() - started} ms (start-up included)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
