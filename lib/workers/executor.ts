@@ -12,16 +12,25 @@ import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Context, ContextOptions } from '../context.js';
 import { ArgumentError, SparklingError, TaskError } from '../errors.js';
-import { openPartition } from '../exec/compute.js';
+import { drainPartition, openPartition } from '../exec/compute.js';
 import type { Executor } from '../exec/executor.js';
 import { abortError } from '../exec/failures.js';
-import type { NamedFold } from '../exec/folds.js';
+import { type NamedFold, startFold } from '../exec/folds.js';
 import type { Job } from '../exec/job.js';
+import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
 import { isShuffleEdge } from '../plan/explain.js';
 import { type PlanNode, parentsOf, type ShuffleNode } from '../plan/nodes.js';
 import { Encoder, Unshippable } from './lineage.js';
-import { type FromWorker, fromWire, type TaskKind, type ToWorker, toWire } from './protocol.js';
+import {
+  cloneError,
+  clonesFaithfully,
+  type FromWorker,
+  fromWire,
+  type TaskKind,
+  type ToWorker,
+  toWire,
+} from './protocol.js';
 
 /** Where a stage runs: on workers (reading `remote` nodes from the main thread), or here and why. */
 export interface Placement {
@@ -315,7 +324,14 @@ export class WorkerExecutor implements Executor {
       if (e instanceof Unshippable) return undefined;
       throw e;
     }
-    return this.run(st, node, partition, args, p);
+    return this.run(st, node, partition, args, p).catch((e: unknown) => {
+      if (!this.cannotClone(st, node, e)) throw e;
+      return (async () => {
+        const acc = startFold(fold);
+        await drainPartition(node, partition, job, acc.add);
+        return acc.result();
+      })();
+    });
   }
 
   mapTask(
@@ -330,9 +346,29 @@ export class WorkerExecutor implements Executor {
     const parent = node.parents[parentIndex] as PlanNode;
     if (mapSideProblem(st.encoder, this.isPersisted, node, parent) !== undefined) return undefined;
     const p = this.place(st, parent, false);
-    return this.run(st, node, mapPartition, { kind: 'map', parentIndex, n }, p) as Promise<
-      [unknown, unknown][][]
-    >;
+    return this.run(st, node, mapPartition, { kind: 'map', parentIndex, n }, p).then(
+      (buckets) => buckets as [unknown, unknown][][],
+      (e: unknown) => {
+        if (!this.cannotClone(st, parent, e)) throw e;
+        return mapTask(node, parentIndex, parent, mapPartition, job, n, directRouter(node, n) ?? (() => 0));
+      },
+    );
+  }
+
+  /**
+   * Whether a task failed because its output cannot cross threads (a class
+   * instance a shipped function made, such as a URL): the task then runs
+   * here, and so does the rest of the stage in this job.
+   */
+  private cannotClone(st: JobState, node: PlanNode, e: unknown): boolean {
+    if (!(e instanceof Error && e.name === 'DataCloneError')) return false;
+    const problem = `${node.label}[${node.id}] makes values structured clone cannot copy (${e.message})`;
+    for (const computeCached of [false, true]) {
+      const key = `${node.id}:${computeCached}`;
+      const p = st.placements.get(key);
+      if (p !== undefined) st.placements.set(key, { ...p, problem });
+    }
+    return true;
   }
 
   /** Ends every worker; tasks still running fail. */
@@ -393,6 +429,7 @@ export class WorkerExecutor implements Executor {
     const queue: unknown[][] = [];
     let settled = false;
     let failure: unknown;
+    let delivered = 0;
     let wake: (() => void) | undefined;
     const poke = () => {
       wake?.();
@@ -417,12 +454,24 @@ export class WorkerExecutor implements Executor {
       for (;;) {
         const batch = queue.shift();
         if (batch !== undefined) {
+          delivered += batch.length;
           if (!task.slot.dead) this.post(task.slot, { type: 'ack', task: task.id });
           yield batch;
           continue;
         }
         if (settled) {
-          if (failure !== undefined) throw failure;
+          if (failure === undefined) return;
+          if (!this.cannotClone(st, node, failure)) throw failure;
+          // Computed here instead, past the elements the worker already handed on.
+          let skip = delivered;
+          for await (const b of openPartition(node, partition, st.job)) {
+            if (skip >= b.length) {
+              skip -= b.length;
+              continue;
+            }
+            yield skip > 0 ? b.slice(skip) : b;
+            skip = 0;
+          }
           return;
         }
         await new Promise<void>((resolve) => {
@@ -662,7 +711,12 @@ export class WorkerExecutor implements Executor {
     try {
       if (st === undefined || node === undefined) throw new SparklingError(`job ${jobId} has ended`);
       const batches: unknown[][] = [];
-      for await (const b of openPartition(node, partition, st.job)) batches.push(b);
+      for await (const b of openPartition(node, partition, st.job)) {
+        for (let i = 0; i < b.length; i++)
+          if (!clonesFaithfully(b[i]))
+            throw cloneError(`${node.label}[${node.id}] partition ${partition}`, b[i]);
+        batches.push(b);
+      }
       reply = { type: 'pulled', req, batches };
     } catch (e) {
       reply = { type: 'pulled', req, error: toWire(e) };

@@ -15,6 +15,7 @@ import { knownPartitions, type PlanNode, parentsOf } from '../plan/nodes.js';
 import type { Partitioner } from '../plan/partitioner.js';
 import { RDD } from '../rdd.js';
 import { shipping } from './closure.js';
+import { clonesFaithfully } from './protocol.js';
 import { type Recipe, recipeOf } from './recipes.js';
 
 /** An argument as sent: a cloned value, a shipped function, an RDD by id, or a container of those. */
@@ -74,21 +75,7 @@ export type Step =
 /** Why a function or argument cannot go to a worker. */
 export class Unshippable extends Error {}
 
-/** Whether structured clone gives back an equal value of the same kind (plain data, Map, Set, Date ...). */
-function faithful(v: unknown, seen = new Set<unknown>()): boolean {
-  if (v === null || typeof v !== 'object') return typeof v !== 'function' && typeof v !== 'symbol';
-  if (seen.has(v)) return true;
-  seen.add(v);
-  if (Array.isArray(v)) return v.every((x) => faithful(x, seen));
-  if (v instanceof Map) return [...v].every(([k, x]) => faithful(k, seen) && faithful(x, seen));
-  if (v instanceof Set) return [...v].every((x) => faithful(x, seen));
-  if (v instanceof Date || v instanceof RegExp) return true;
-  // A Buffer would come back as a plain Uint8Array.
-  if (ArrayBuffer.isView(v)) return !Buffer.isBuffer(v);
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return false;
-  return Object.values(v).every((x) => faithful(x, seen));
-}
+const faithful = (v: unknown): boolean => clonesFaithfully(v);
 
 function kindOf(v: unknown): string {
   if (typeof v === 'function') return 'a function';

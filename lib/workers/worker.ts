@@ -21,7 +21,15 @@ import type { Partitioner } from '../plan/partitioner.js';
 import { RDD } from '../rdd.js';
 import { rebuild } from './closure.js';
 import type { AccumulatorSpec, Arg, FnSpec, PartitionerSpec, Step } from './lineage.js';
-import { type FromWorker, fromWire, type IoDelta, type ToWorker, toWire } from './protocol.js';
+import {
+  cloneError,
+  clonesFaithfully,
+  type FromWorker,
+  fromWire,
+  type IoDelta,
+  type ToWorker,
+  toWire,
+} from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new InternalError('lib/workers/worker.ts runs in a worker thread');
@@ -253,12 +261,15 @@ async function runTask(m: ToWorker & { type: 'task' }): Promise<void> {
           });
         if (stream.cancelled) break;
         stream.credit--;
+        for (let i = 0; i < batch.length; i++)
+          if (!clonesFaithfully(batch[i])) throw cloneError(`partition ${m.partition}`, batch[i]);
         post({ type: 'batch', task: m.task, batch });
       }
     } finally {
       streams.delete(m.task);
     }
   }
+  if (!clonesFaithfully(result)) throw cloneError(`the result of partition ${m.partition}`, result);
   post({ type: 'done', task: m.task, result, accumulators: state.takeAccumulators(), io: ioDelta() });
 }
 

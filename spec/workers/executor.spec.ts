@@ -303,3 +303,48 @@ console.log(await sc.range(0, 1000, 1, 4).map((x) => x * 2).sum());`,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('values structured clone cannot copy (a URL) are computed on the main thread instead', async (t) => {
+  const sc = workers();
+  const paths = ['a', 'b', 'c', 'd', 'e'];
+  const urls = sc.parallelize(paths, 2).map((p) => new URL(`http://example.com/${p}`));
+  t.regex(urls.explain(), /executor=workers/);
+  const got = await urls.collect();
+  t.true(got.every((u) => u instanceof URL));
+  t.deepEqual(
+    got.map((u) => u.pathname),
+    paths.map((p) => `/${p}`),
+  );
+  const streamed = await urls.glom().collect();
+  t.deepEqual(
+    streamed.map((part) => part.map((u) => u.href)),
+    [
+      ['http://example.com/a', 'http://example.com/b'],
+      ['http://example.com/c', 'http://example.com/d', 'http://example.com/e'],
+    ],
+  );
+  const keyed = await urls
+    .map((u): [string, URL] => [u.pathname, u])
+    .groupByKey()
+    .mapValues((us) => us.length)
+    .collect();
+  t.deepEqual(
+    sorted(keyed),
+    paths.map((p) => [`/${p}`, 1]),
+  );
+  sc.stop();
+});
+
+test('parallelized class instances are not sent to workers: the stage runs on the main thread', async (t) => {
+  const sc = workers();
+  const urls = ['a', 'b', 'c'].map((p) => new URL(`http://example.com/${p}`));
+  const hrefs = await sc
+    .parallelize(urls, 2)
+    .map((u) => u.href)
+    .collect();
+  t.deepEqual(
+    hrefs,
+    urls.map((u) => u.href),
+  );
+  sc.stop();
+});
