@@ -5,9 +5,9 @@
  *
  *   npx tsx bench/run.ts [name ...] [--size MB] [--repeat n] [--no-memory] [--no-python] [--out file.md]
  *
- * Names: narrow, wordcount, reduce-by-key, group-join, sort, textfile
- * (default: all). `--size` sets the text file of wordcount and textfile
- * (default: 50 MB and 200 MB respectively).
+ * Names: narrow, wordcount, reduce-by-key, group-join, sort, textfile,
+ * workers (default: all). `--size` sets the text file of wordcount, textfile
+ * and workers' word count (default: 50 MB, 200 MB and 200 MB respectively).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, string[]> = {
   'group-join': ['--repeat', '--no-memory'],
   sort: ['--repeat', '--no-memory'],
   textfile: ['--size', '--repeat', '--no-memory'],
+  workers: ['--size', '--repeat', '--no-memory'],
 };
 
 const { values, positionals } = parseArgs({
