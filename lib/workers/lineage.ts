@@ -75,8 +75,6 @@ export type Step =
 /** Why a function or argument cannot go to a worker. */
 export class Unshippable extends Error {}
 
-const faithful = (v: unknown): boolean => clonesFaithfully(v);
-
 function kindOf(v: unknown): string {
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'symbol') return 'a symbol';
@@ -123,7 +121,7 @@ export class Encoder {
     const captures: CaptureSpec[] = [];
     for (const c of s.captures) {
       if (c.value instanceof Broadcast) {
-        if (!c.value.isDestroyed && !faithful(c.value.value))
+        if (!c.value.isDestroyed && !clonesFaithfully(c.value.value))
           throw new Unshippable(`${what} captures broadcast '${c.name}' holding ${kindOf(c.value.value)}`);
         this.broadcasts.set(c.value._id, c.value);
         captures.push({ name: c.name, kind: 'broadcast', id: c.value._id });
@@ -153,7 +151,7 @@ export class Encoder {
     } catch {
       throw unshippable('whose zero() failed');
     }
-    if (!faithful(start)) throw unshippable(`holding ${kindOf(start)}`);
+    if (!clonesFaithfully(start)) throw unshippable(`holding ${kindOf(start)}`);
     try {
       return {
         id: acc._id,
@@ -181,7 +179,7 @@ export class Encoder {
       for (const [k, x] of Object.entries(v)) o[k] = this.encodeArg(x, what);
       return { t: 'obj', o };
     }
-    if (!faithful(v))
+    if (!clonesFaithfully(v))
       throw new Unshippable(`${what} gets ${kindOf(v)}, which structured clone would not keep`);
     return { t: 'v', v };
   }
