@@ -377,7 +377,7 @@ export class Context {
   stop(): void {
     this.stopped = true;
     this._runtime.clear();
-    (this._runtime.executor as WorkerExecutor | undefined)?.close();
+    this._runtime.executor?.close();
   }
 
   /**

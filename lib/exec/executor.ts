@@ -14,6 +14,8 @@ export interface Executor {
   begin(job: Job, root: PlanNode): void;
   /** At the end of a job: releases what workers hold for it. */
   end(job: Job): void;
+  /** When the Context stops: its running tasks fail, and the workers end once no Context uses them. */
+  close(): void;
   /** One partition of `node`, computed elsewhere (`computeCached`: compute a persisted node's partition for its cache). */
   open(
     job: Job,

@@ -371,7 +371,7 @@ export class WorkerExecutor implements Executor {
     return true;
   }
 
-  /** Ends every worker; tasks still running fail. */
+  /** This Context's running tasks fail; the workers end once no Context uses them. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
