@@ -730,6 +730,17 @@ for (const n of PARTITIONS) {
     await t.throwsAsync(bad.reduceByKey(add).collect(), { instanceOf: TaskError, message: /pairs/ });
     await t.throwsAsync(bad.groupByKey().collect(), { instanceOf: TaskError, message: /pairs/ });
     await t.throwsAsync(bad.join(bad).collect(), { instanceOf: TaskError, message: /pairs/ });
+    // The same through a fused chain ending in the map side's combining loop, from memory and from a generated source.
+    for (const fused of [
+      bad.map((x) => x),
+      sc.range(0, 10, 1, n).map((x) => (x === 5 ? 'oops' : [x % 2, x]) as unknown as [number, number]),
+    ]) {
+      const f = await t.throwsAsync(fused.reduceByKey(add).collect(), {
+        instanceOf: TaskError,
+        message: /reduceByKey expects \[key, value\] pairs, got "oops"/,
+      });
+      t.is(f?.operator, 'reduceByKey');
+    }
     const boom = sc.parallelize<[number, number]>(
       [
         [1, 1],

@@ -10,7 +10,16 @@ import { BATCH_SIZE } from '../ops/types.js';
 import { assertNever, defaultShufflePartitions, type NarrowNode, type PlanNode } from '../plan/nodes.js';
 import { TURN_EVERY, turn } from '../util/turn.js';
 import { abortError, taskFailure } from './failures.js';
-import { compileBatch, compileSink, type KernelBatchStep, KernelFailure, type KernelStep } from './fuse.js';
+import {
+  type CombineTarget,
+  compileBatch,
+  compileCombine,
+  compileSink,
+  type KernelBatchStep,
+  type KernelCombineStep,
+  KernelFailure,
+  type KernelStep,
+} from './fuse.js';
 import { chunks } from './iter.js';
 import type { Job } from './job.js';
 import { asTaskCode } from './nesting.js';
@@ -196,6 +205,7 @@ function segmentsOf(chain: readonly NarrowNode[]): Segment[] {
 /** Compiled loops, kept with the chain they were compiled for (the last node and the chain length identify it). */
 const compiledBatch = new WeakMap<NarrowNode, Map<number, KernelBatchStep>>();
 const compiledSink = new WeakMap<NarrowNode, Map<number, KernelStep>>();
+const compiledCombine = new WeakMap<NarrowNode, Map<number, KernelCombineStep>>();
 
 function cached<F>(
   store: WeakMap<NarrowNode, Map<number, F>>,
@@ -302,22 +312,33 @@ function computeNarrow(node: NarrowNode, partition: number, job: Job): AsyncIter
 }
 
 /**
- * Feeds every element of one partition to `sink`. When the partition ends in
- * a run of kernels, they are compiled with the sink as their last step, so
- * the final batch is never materialised (the fast path of sum, count,
- * collect, foreach, reduce ...).
+ * Feeds every element of one partition to `sink`, or folds it into `combine`
+ * when given (`sink` then being that same fold as a function). When the
+ * partition ends in a run of kernels, they are compiled with the sink as
+ * their last step, so the final batch is never materialised (the fast path
+ * of sum, count, collect, foreach, reduce, and of reduceByKey's map side).
  */
 export async function drainPartition(
   node: PlanNode,
   partition: number,
   job: Job,
   sink: (x: unknown) => void,
+  combine?: CombineTarget,
 ): Promise<void> {
   if (node.kind === 'narrow' && node.op.type === 'kernel' && !readElsewhere(node, job)) {
     const { feed, chain } = fusibleChain(node, job);
     const segments = segmentsOf(chain);
     const last = segments.pop() as Segment & { kind: 'kernels' };
-    const step = cached(compiledSink, last, () => compileSink(last.kernels));
+    const run: (batch: readonly unknown[], from?: number, to?: number) => void =
+      combine === undefined
+        ? bindStep(
+            cached(compiledSink, last, () => compileSink(last.kernels)),
+            sink,
+          )
+        : bindStep(
+            cached(compiledCombine, last, () => compileCombine(last.kernels)),
+            combine,
+          );
     if (
       segments.length === 0 &&
       feed.kind === 'source' &&
@@ -329,7 +350,7 @@ export async function drainPartition(
       for (const [array, from, to] of feed.source.ranges(partition)) {
         if (job.signal.aborted) throw abortError(job.signal);
         try {
-          asTaskCode(() => step(array, sink, from, to));
+          asTaskCode(() => run(array, from, to));
         } catch (e) {
           throw kernelFailure(last, partition, e);
         }
@@ -344,7 +365,7 @@ export async function drainPartition(
     for await (const batch of input) {
       if (job.signal.aborted) throw abortError(job.signal);
       try {
-        asTaskCode(() => step(batch, sink));
+        asTaskCode(() => run(batch));
       } catch (e) {
         throw kernelFailure(last, partition, e);
       }
@@ -357,6 +378,14 @@ export async function drainPartition(
       for (let i = 0; i < batch.length; i++) sink(batch[i]);
     });
   }
+}
+
+/** A compiled step with its second argument (sink or combine target) fixed. */
+function bindStep<T>(
+  step: (batch: readonly unknown[], to: T, from?: number, end?: number) => void,
+  target: T,
+): (batch: readonly unknown[], from?: number, to?: number) => void {
+  return (batch, from, to) => step(batch, target, from, to);
 }
 
 async function* guardPartitionOp(node: NarrowNode, partition: number, job: Job): AsyncGenerator<unknown[]> {

@@ -43,7 +43,15 @@ export type KernelStep = (
 /** The same chain appending its results to `out`. */
 export type KernelBatchStep = (batch: readonly unknown[], out: unknown[]) => void;
 
+/**
+ * Chains with at most this many flatMaps read an array result by index, and
+ * any other iterable with `for...of`: each flatMap doubles the code after it,
+ * so longer chains use `for...of` alone.
+ */
+const INDEXED_FLATMAPS = 2;
+
 function body(kernels: readonly Kernel[], emit: (v: string) => string): string {
+  const indexed = kernels.filter((k) => k.kind === 'flatMap').length <= INDEXED_FLATMAPS;
   let inner = (v: string) => emit(v);
   for (let i = kernels.length - 1; i >= 0; i--) {
     const next = inner;
@@ -57,7 +65,20 @@ function body(kernels: readonly Kernel[], emit: (v: string) => string): string {
         inner = (v) => `at = ${i}; if (f${i}(${v})) {\n${next(v)}\n}`;
         break;
       case 'flatMap':
-        inner = (v) => `at = ${i}; for (const ${out} of f${i}(${v})) {\n${next(out)}\nat = ${i};\n}`;
+        inner = indexed
+          ? (v) => {
+              // A plain array by index (what for...of would read, without an iterator object per element).
+              const [r, j, rest] = [`r${i}`, `j${i}`, next(out)];
+              return `at = ${i}; const ${r} = f${i}(${v});
+if (Array.isArray(${r}) && ${r}[Symbol.iterator] === arrayValues) {
+  for (let ${j} = 0; ${j} < ${r}.length; ${j}++) {
+    const ${out} = ${r}[${j}];\n${rest}\nat = ${i};
+  }
+} else {
+  for (const ${out} of ${r}) {\n${rest}\nat = ${i};\n}
+}`;
+            }
+          : (v) => `at = ${i}; for (const ${out} of f${i}(${v})) {\n${next(out)}\nat = ${i};\n}`;
         break;
     }
   }
@@ -67,18 +88,30 @@ function body(kernels: readonly Kernel[], emit: (v: string) => string): string {
 /** Numbers each compiled chain: V8 caches code by source text, so identical text would share one function's feedback. */
 let chains = 0;
 
-function compile(kernels: readonly Kernel[], emit: (v: string) => string, arg: string): unknown {
-  return generate(kernels, emit, arg)(KernelFailure, ...kernels.map((k) => k.fn));
+function compile(
+  kernels: readonly Kernel[],
+  emit: (v: string) => string,
+  arg: string,
+  prologue = '',
+): unknown {
+  return generate(
+    kernels,
+    emit,
+    arg,
+    prologue,
+  )(KernelFailure, Array.prototype[Symbol.iterator], ...kernels.map((k) => k.fn));
 }
 
 function generate(
   kernels: readonly Kernel[],
   emit: (v: string) => string,
   arg: string,
+  prologue: string,
 ): (...args: unknown[]) => unknown {
   const params = kernels.map((_, i) => `f${i}`);
   const source = `// fused chain ${++chains}
 return function fusedStep(batch, ${arg}, from = 0, to = batch.length) {
+  ${prologue}
   let at = -1;
   try {
     for (let i = from; i < to; i++) {
@@ -89,12 +122,70 @@ return function fusedStep(batch, ${arg}, from = 0, to = batch.length) {
     throw new KernelFailure(at, e);
   }
 };`;
-  return new Function('KernelFailure', ...params, source) as (...args: unknown[]) => unknown;
+  return new Function('KernelFailure', 'arrayValues', ...params, source) as (...args: unknown[]) => unknown;
 }
 
 /** Compiles a kernel chain whose results go to an `emit` callback. */
 export function compileSink(kernels: readonly Kernel[]): KernelStep {
   return compile(kernels, (v) => `at = ${kernels.length}; emit(${v});`, 'emit') as KernelStep;
+}
+
+/**
+ * What a combining shuffle's map side folds a partition into: one
+ * `[key, accumulator]` entry per distinct key, by `keyOf`.
+ */
+export interface CombineTarget {
+  readonly byKey: Map<unknown, [unknown, unknown]>;
+  /** Turns an element into a pair; when absent, elements must be `[key, value]` pairs already. */
+  readonly prepare: ((x: unknown) => [unknown, unknown]) | undefined;
+  /** Throws the operator's error for an element that is not a pair. */
+  readonly notPair: (x: unknown) => never;
+  readonly keyOf: (k: unknown) => unknown;
+  readonly create: (v: unknown) => unknown;
+  readonly merge: (acc: unknown, v: unknown) => unknown;
+}
+
+/** A compiled chain that folds its results into a `CombineTarget`. */
+export type KernelCombineStep = (
+  batch: readonly unknown[],
+  target: CombineTarget,
+  from?: number,
+  to?: number,
+) => void;
+
+/**
+ * The fold of one element into a `CombineTarget` whose parts are locals of
+ * the same names: the code of `combineSink` and of each compiled combining
+ * chain, so V8 sees the map lookup and the user's `merge` in the loop itself.
+ */
+function combineCode(v: string): string {
+  return `const kv = prepare === undefined ? ${v} : prepare(${v});
+if (prepare === undefined && (!Array.isArray(kv) || kv.length !== 2)) notPair(kv);
+const k = kv[0];
+const id = keyOf(k);
+const entry = byKey.get(id);
+if (entry === undefined) byKey.set(id, [k, create(kv[1])]);
+else entry[1] = merge(entry[1], kv[1]);`;
+}
+
+const TARGET_LOCALS = 'const { byKey, prepare, notPair, keyOf, create, merge } = target;';
+
+/** The same fold as a plain function, for elements that do not come from a compiled chain. */
+export function combineSink(target: CombineTarget): (x: unknown) => void {
+  return new Function(
+    'target',
+    `${TARGET_LOCALS}\nreturn function combineSink(x) {\n${combineCode('x')}\n};`,
+  )(target) as (x: unknown) => void;
+}
+
+/**
+ * Compiles a kernel chain that folds its results straight into a
+ * `CombineTarget` (reduceByKey's map side and its kin): no call to a sink per
+ * element, and the map lookup and `merge` call sites belong to this chain.
+ */
+export function compileCombine(kernels: readonly Kernel[]): KernelCombineStep {
+  const emit = (v: string) => `at = ${kernels.length};\n${combineCode(v)}`;
+  return compile(kernels, emit, 'target', TARGET_LOCALS) as KernelCombineStep;
 }
 
 /** Compiles a kernel chain whose results are appended to an array. */

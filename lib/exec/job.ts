@@ -12,6 +12,7 @@ import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import type { Executor } from './executor.js';
 import { abortError, markCancellation } from './failures.js';
 import { type NamedFold, startFold } from './folds.js';
+import type { CombineTarget } from './fuse.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
 export interface RetryPolicy {
@@ -107,10 +108,21 @@ export class Job implements TaskEnv {
     return (elsewhere ?? openPartition(node, partition, this)) as AsyncIterable<T[]>;
   }
 
-  /** Feeds every element of one partition to `sink` (fused into the partition's last loop when it can be). */
-  drain(node: PlanNode, partition: number, sink: (x: unknown) => void): Promise<void> {
+  /**
+   * Feeds every element of one partition to `sink` (fused into the
+   * partition's last loop when it can be), or folds it into `combine`, whose
+   * fold `sink` is then.
+   */
+  drain(
+    node: PlanNode,
+    partition: number,
+    sink: (x: unknown) => void,
+    combine?: CombineTarget,
+  ): Promise<void> {
     const elsewhere = this.runtime.executor?.open(this, node, partition);
-    return elsewhere === undefined ? drainPartition(node, partition, this, sink) : feed(elsewhere, sink);
+    return elsewhere === undefined
+      ? drainPartition(node, partition, this, sink, combine)
+      : feed(elsewhere, sink);
   }
 
   /** Folds one partition with a named fold (on a worker thread when the executor takes it). */

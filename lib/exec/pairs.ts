@@ -9,9 +9,13 @@ export function describe(x: unknown): string {
   }
 }
 
+/** The error for an element `x` that is not the `[key, value]` pair `operator` needed. */
+export function notPairError(x: unknown, operator: string): TypeError {
+  return new TypeError(`${operator} expects [key, value] pairs, got ${describe(x)}`);
+}
+
 /** `x` as a pair, or a TypeError naming the operator that needed one. */
 export function asPair(x: unknown, operator: string): [unknown, unknown] {
-  if (!Array.isArray(x) || x.length !== 2)
-    throw new TypeError(`${operator} expects [key, value] pairs, got ${describe(x)}`);
+  if (!Array.isArray(x) || x.length !== 2) throw notPairError(x, operator);
   return x as [unknown, unknown];
 }

@@ -14,9 +14,10 @@ import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
+import { type CombineTarget, combineSink } from './fuse.js';
 import { type Job, runBounded, withRetries } from './job.js';
 import { taskCode } from './nesting.js';
-import { asPair, describe } from './pairs.js';
+import { asPair, describe, notPairError } from './pairs.js';
 import { sortedPartition } from './sort-shuffle.js';
 
 type Pair = [unknown, unknown];
@@ -50,20 +51,22 @@ export async function mapTask(
 ): Promise<Pair[][]> {
   const buckets: Pair[][] = Array.from({ length: n }, () => []);
   try {
-    const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
     const combine = node.spec.combine;
     if (combine?.mapSide) {
-      const { create, merge } = combine;
-      const byKey = new Map<unknown, Pair>();
-      await job.drain(parent, mapPartition, (x) => {
-        const kv = prepare(x);
-        const id = keyOf(kv[0]);
-        const entry = byKey.get(id);
-        if (entry === undefined) byKey.set(id, [kv[0], create(kv[1])]);
-        else entry[1] = merge(entry[1], kv[1]);
-      });
-      for (const entry of byKey.values()) (buckets[route(entry[0])] as Pair[]).push(entry);
+      const target: CombineTarget = {
+        byKey: new Map<unknown, Pair>(),
+        prepare: node.spec.prepare?.(parentIndex, mapPartition),
+        notPair: (x) => {
+          throw notPairError(x, node.label);
+        },
+        keyOf,
+        create: combine.create,
+        merge: combine.merge,
+      };
+      await job.drain(parent, mapPartition, combineSink(target), target);
+      for (const entry of target.byKey.values()) (buckets[route(entry[0])] as Pair[]).push(entry);
     } else {
+      const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
       await job.drain(parent, mapPartition, (x) => {
         const kv = prepare(x);
         (buckets[route(kv[0])] as Pair[]).push(kv);

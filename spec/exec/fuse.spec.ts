@@ -1,6 +1,14 @@
 import test from 'ava';
-import { compileBatch, compileSink, KernelFailure } from '../../lib/exec/fuse.js';
+import {
+  type CombineTarget,
+  combineSink,
+  compileBatch,
+  compileCombine,
+  compileSink,
+  KernelFailure,
+} from '../../lib/exec/fuse.js';
 import { TaskError } from '../../lib/index.js';
+import { keyOf } from '../../lib/values/key.js';
 import { context, PARTITIONS, range } from '../helpers.js';
 
 test('compiled kernels: map, filter and flatMap in one loop equal the array reference', (t) => {
@@ -48,6 +56,106 @@ test('compiled kernels: a failure names the kernel that threw, past the last one
     }),
   );
   t.is((sinkError as unknown as KernelFailure).index, 3);
+});
+
+test('compiled flatMap: arrays, other iterables and an array with its own iterator read as for...of reads them', (t) => {
+  class Reversed<T> extends Array<T> {
+    override *[Symbol.iterator](): ArrayIterator<T> {
+      for (let i = this.length - 1; i >= 0; i--) yield this[i] as T;
+      return undefined;
+    }
+  }
+  const results: Record<string, (x: number) => Iterable<unknown>> = {
+    array: (x) => [x, x * 10],
+    holes: (x) => {
+      const a: number[] = [];
+      a[1] = x;
+      return x === 1 ? a : [];
+    },
+    set: (x) => new Set([x, x, -x]),
+    string: (x) => String(x * 11),
+    generator: function* (x) {
+      yield x;
+      yield x + 0.5;
+    },
+    reversed: (x) => Reversed.from([x, x + 100]) as Reversed<number>,
+  };
+  const input = [1, 2, 3];
+  for (const [name, fn] of Object.entries(results)) {
+    const reference: unknown[] = [];
+    for (const x of input) for (const y of fn(x)) reference.push(y);
+    const out: unknown[] = [];
+    compileBatch([{ kind: 'flatMap', fn }])(input, out);
+    t.deepEqual(out, reference, name);
+    // Past the chains read by index: for...of only, same results.
+    const deep: unknown[] = [];
+    const one = { kind: 'flatMap' as const, fn: (x: unknown) => [x] };
+    compileBatch([one, one, { kind: 'flatMap', fn }, one])(input, deep);
+    t.deepEqual(deep, reference, `${name}, four flatMaps`);
+  }
+  // An array that grows while it is read is read to its new end, as for...of does.
+  const shared = [1, 2];
+  const seen: unknown[] = [];
+  compileSink([{ kind: 'flatMap', fn: () => shared }])([0], (v) => {
+    seen.push(v);
+    if (seen.length === 1) shared.push(3);
+  });
+  t.deepEqual(seen, [1, 2, 3]);
+});
+
+function target(prepare?: (x: unknown) => [unknown, unknown]): CombineTarget {
+  return {
+    byKey: new Map(),
+    prepare,
+    notPair: (x) => {
+      throw new TypeError(`not a pair: ${JSON.stringify(x)}`);
+    },
+    keyOf,
+    create: (v) => [v],
+    merge: (acc, v) => [...(acc as unknown[]), v],
+  };
+}
+
+test('compiled combining chains fold into one entry per key by value, as their plain-function twin does', (t) => {
+  const words = ['a b a', 'c', '', 'b a'];
+  const kernels = [
+    { kind: 'flatMap' as const, fn: (line: string) => line.split(' ') },
+    { kind: 'map' as const, fn: (w: string) => [[w], w.length] },
+  ];
+  const compiled = target();
+  compileCombine(kernels)(words, compiled);
+  const plain = target();
+  const add = combineSink(plain);
+  for (const line of words) for (const w of line.split(' ')) add([[w], w.length]);
+  const expected = [
+    [['a'], [1, 1, 1]],
+    [['b'], [1, 1]],
+    [['c'], [1]],
+    [[''], [0]],
+  ];
+  t.deepEqual([...compiled.byKey.values()], expected);
+  t.deepEqual([...plain.byKey.values()], expected);
+  // A prepare function keys each element; a slice of the batch is folded alone.
+  const keyed = target((x) => [(x as number) % 3, x]);
+  compileCombine([{ kind: 'map', fn: (x: number) => x * 2 }])([1, 2, 3, 4, 5, 6], keyed, 1, 5);
+  t.deepEqual(
+    [...keyed.byKey.values()],
+    [
+      [1, [4, 10]],
+      [0, [6]],
+      [2, [8]],
+    ],
+  );
+});
+
+test('compiled combining chains: an element that is not a pair fails in the sink, past the last kernel', (t) => {
+  const step = compileCombine([{ kind: 'map', fn: (x: unknown) => x }]);
+  for (const bad of [[1, 2, 3], 'ab', { 0: 1, 1: 2, length: 2 }]) {
+    const e = t.throws(() => step([['k', 1], bad], target()));
+    t.true(e instanceof KernelFailure);
+    t.is((e as unknown as KernelFailure).index, 1);
+    t.true(((e as unknown as KernelFailure).error as Error).message.startsWith('not a pair'));
+  }
 });
 
 for (const n of PARTITIONS) {
