@@ -14,7 +14,7 @@ import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
-import { type CombineTarget, combineSink } from './fuse.js';
+import { type CombineTarget, combined, combineSink } from './fuse.js';
 import { type Job, runBounded, withRetries } from './job.js';
 import { taskCode } from './nesting.js';
 import { asPair, describe, notPairError } from './pairs.js';
@@ -54,7 +54,8 @@ export async function mapTask(
     const combine = node.spec.combine;
     if (combine?.mapSide) {
       const target: CombineTarget = {
-        byKey: new Map<unknown, Pair>(),
+        accs: new Map(),
+        keys: new Map(),
         prepare: node.spec.prepare?.(parentIndex, mapPartition),
         notPair: (x) => {
           throw notPairError(x, node.label);
@@ -64,7 +65,7 @@ export async function mapTask(
         merge: combine.merge,
       };
       await job.drain(parent, mapPartition, combineSink(target), target);
-      for (const entry of target.byKey.values()) (buckets[route(entry[0])] as Pair[]).push(entry);
+      for (const entry of combined(target)) (buckets[route(entry[0])] as Pair[]).push(entry);
     } else {
       const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
       await job.drain(parent, mapPartition, (x) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import {
   type CombineTarget,
+  combined,
   combineSink,
   compileBatch,
   compileCombine,
@@ -105,7 +106,8 @@ test('compiled flatMap: arrays, other iterables and an array with its own iterat
 
 function target(prepare?: (x: unknown) => [unknown, unknown]): CombineTarget {
   return {
-    byKey: new Map(),
+    accs: new Map(),
+    keys: new Map(),
     prepare,
     notPair: (x) => {
       throw new TypeError(`not a pair: ${JSON.stringify(x)}`);
@@ -133,19 +135,56 @@ test('compiled combining chains fold into one entry per key by value, as their p
     [['c'], [1]],
     [[''], [0]],
   ];
-  t.deepEqual([...compiled.byKey.values()], expected);
-  t.deepEqual([...plain.byKey.values()], expected);
+  t.deepEqual([...combined(compiled)], expected);
+  t.deepEqual([...combined(plain)], expected);
   // A prepare function keys each element; a slice of the batch is folded alone.
   const keyed = target((x) => [(x as number) % 3, x]);
   compileCombine([{ kind: 'map', fn: (x: number) => x * 2 }])([1, 2, 3, 4, 5, 6], keyed, 1, 5);
   t.deepEqual(
-    [...keyed.byKey.values()],
+    [...combined(keyed)],
     [
       [1, [4, 10]],
       [0, [6]],
       [2, [8]],
     ],
   );
+});
+
+test('compiled combining chains: undefined accumulators, NaN, escaped strings and object keys keep their first key', (t) => {
+  const first = { a: 1 };
+  const input = [
+    [first, 1],
+    [NaN, 2],
+    ['\u0000x', 3],
+    [{ a: 1 }, 4],
+    [NaN, 5],
+    ['\u0000x', 6],
+    ['u', 7],
+    ['u', 8],
+  ];
+  const calls: string[] = [];
+  const t1: CombineTarget = {
+    ...target(),
+    // An accumulator may be undefined: the next value still merges into it.
+    create: (v) => {
+      calls.push(`create ${v}`);
+      return v === 7 ? undefined : [v];
+    },
+    merge: (acc, v) => {
+      calls.push(`merge ${JSON.stringify(acc)} ${v}`);
+      return [...((acc as unknown[] | undefined) ?? ['none']), v];
+    },
+  };
+  compileCombine([{ kind: 'map', fn: (x: unknown) => x }])(input, t1);
+  const out = [...combined(t1)];
+  t.deepEqual(out, [
+    [{ a: 1 }, [1, 4]],
+    [NaN, [2, 5]],
+    ['\u0000x', [3, 6]],
+    ['u', ['none', 8]],
+  ]);
+  t.is(out[0]?.[0], first);
+  t.deepEqual(calls.slice(-2), ['create 7', 'merge undefined 8']);
 });
 
 test('compiled combining chains: an element that is not a pair fails in the sink, past the last kernel', (t) => {
