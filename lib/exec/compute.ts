@@ -362,21 +362,61 @@ export async function drainPartition(
       segments.length === 0
         ? openPartition(feed, partition, job)
         : pipeline(openPartition(feed, partition, job), segments, partition, job.signal);
-    for await (const batch of input) {
-      if (job.signal.aborted) throw abortError(job.signal);
+    await drainInTurns(job, input, (batch) => {
       try {
         asTaskCode(() => run(batch));
       } catch (e) {
         throw kernelFailure(last, partition, e);
       }
-    }
+    });
     return;
   }
-  for await (const batch of openPartition(node, partition, job)) {
-    if (job.signal.aborted) throw abortError(job.signal);
+  await drainInTurns(job, openPartition(node, partition, job), (batch) =>
     asTaskCode(() => {
       for (let i = 0; i < batch.length; i++) sink(batch[i]);
-    });
+    }),
+  );
+}
+
+/**
+ * `for await (const batch of input) work(batch)`, with the job's CPU turn
+ * taken for each batch (see turns.ts): a task whose batches are ready works
+ * through them without the job's other tasks cutting in at every batch.
+ */
+async function drainInTurns(
+  job: Job,
+  input: AsyncIterable<unknown[]>,
+  work: (batch: unknown[]) => void,
+): Promise<void> {
+  const me = {};
+  const it = input[Symbol.asyncIterator]();
+  // As for await: the iterator is closed when the loop exits early, not when it ended or threw itself.
+  let closed = false;
+  try {
+    for (;;) {
+      job.turns.waitingFor(me);
+      let r: IteratorResult<unknown[]>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        closed = true;
+        throw e;
+      }
+      if (r.done === true) {
+        closed = true;
+        return;
+      }
+      if (job.signal.aborted) throw abortError(job.signal);
+      const wait = job.turns.take(me);
+      if (wait !== undefined) {
+        await wait;
+        if (job.signal.aborted) throw abortError(job.signal);
+      }
+      work(r.value);
+    }
+  } finally {
+    job.turns.release(me);
+    if (!closed) await it.return?.();
   }
 }
 

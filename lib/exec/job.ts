@@ -13,6 +13,7 @@ import type { Executor } from './executor.js';
 import { abortError, markCancellation } from './failures.js';
 import { type NamedFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
+import { CpuTurns } from './turns.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
 export interface RetryPolicy {
@@ -73,6 +74,8 @@ export class Job implements TaskEnv {
   remote:
     | { has(id: number): boolean; open(node: PlanNode, partition: number): AsyncIterable<unknown[]> }
     | undefined;
+  /** Turns at the main thread's CPU for the partitions this job drains at once. */
+  readonly turns = new CpuTurns();
   private readonly controller = new AbortController();
   private readonly memos = new Map<object, Promise<unknown>>();
   private readonly unlink: () => void;
