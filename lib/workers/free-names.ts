@@ -106,7 +106,7 @@ class Analysis implements FreeNames {
     this.own ??= params;
     for (const p of node.params) declare(p, params);
     const inner: Where = { scope: params, home: arrow ? where.home : method };
-    for (const p of node.params) this.patternValues(p, inner);
+    for (const p of node.params) this.pattern(p, inner, false);
     if (node.body.type === 'BlockStatement') this.body(node.body.body, inner);
     else this.visit(node.body, inner);
   }
@@ -141,60 +141,34 @@ class Analysis implements FreeNames {
     }
   }
 
-  /** The expressions inside a binding pattern: computed keys and defaults. */
-  private patternValues(p: acorn.Pattern, where: Where): void {
+  /**
+   * A pattern: the expressions inside it (computed keys, defaults, member
+   * targets) are read; its names are written when it is an assignment's
+   * target (`assigns`), and left alone when it declares them.
+   */
+  private pattern(p: acorn.Pattern, where: Where, assigns: boolean): void {
     switch (p.type) {
+      case 'Identifier':
+        if (assigns) this.refer(p.name, where, true);
+        return;
       case 'ObjectPattern':
         for (const prop of p.properties) {
-          if (prop.type === 'RestElement') this.patternValues(prop.argument, where);
+          if (prop.type === 'RestElement') this.pattern(prop.argument, where, assigns);
           else {
             if (prop.computed) this.visit(prop.key, where);
-            this.patternValues(prop.value, where);
+            this.pattern(prop.value, where, assigns);
           }
         }
         return;
       case 'ArrayPattern':
-        for (const element of p.elements) if (element) this.patternValues(element, where);
+        for (const element of p.elements) if (element) this.pattern(element, where, assigns);
         return;
       case 'AssignmentPattern':
-        this.patternValues(p.left, where);
+        this.pattern(p.left, where, assigns);
         this.visit(p.right, where);
         return;
       case 'RestElement':
-        this.patternValues(p.argument, where);
-        return;
-      case 'MemberExpression':
-        this.visit(p, where);
-        return;
-      case 'Identifier':
-        return;
-    }
-  }
-
-  /** The target of an assignment: its names are written, its members and defaults read. */
-  private target(p: acorn.Pattern, where: Where): void {
-    switch (p.type) {
-      case 'Identifier':
-        this.refer(p.name, where, true);
-        return;
-      case 'ObjectPattern':
-        for (const prop of p.properties) {
-          if (prop.type === 'RestElement') this.target(prop.argument, where);
-          else {
-            if (prop.computed) this.visit(prop.key, where);
-            this.target(prop.value, where);
-          }
-        }
-        return;
-      case 'ArrayPattern':
-        for (const element of p.elements) if (element) this.target(element, where);
-        return;
-      case 'AssignmentPattern':
-        this.target(p.left, where);
-        this.visit(p.right, where);
-        return;
-      case 'RestElement':
-        this.target(p.argument, where);
+        this.pattern(p.argument, where, assigns);
         return;
       case 'MemberExpression':
         this.visit(p, where);
@@ -270,7 +244,7 @@ class Analysis implements FreeNames {
         return;
       case 'VariableDeclaration':
         for (const d of node.declarations) {
-          this.patternValues(d.id, where);
+          this.pattern(d.id, where, false);
           if (d.init) this.visit(d.init, where);
         }
         return;
@@ -294,7 +268,7 @@ class Analysis implements FreeNames {
         if (node.left.type === 'VariableDeclaration') {
           declareLexical(node.left, scope);
           this.visit(node.left, inner);
-        } else this.target(node.left, where);
+        } else this.pattern(node.left, where, true);
         this.visit(node.right, inner);
         this.visit(node.body, inner);
         return;
@@ -304,7 +278,7 @@ class Analysis implements FreeNames {
         const inner: Where = { scope, home: where.home };
         if (node.param) {
           declare(node.param, scope);
-          this.patternValues(node.param, inner);
+          this.pattern(node.param, inner, false);
         }
         this.visit(node.body, inner);
         return;
@@ -321,11 +295,11 @@ class Analysis implements FreeNames {
         return;
       }
       case 'AssignmentExpression':
-        this.target(node.left, where);
+        this.pattern(node.left, where, true);
         this.visit(node.right, where);
         return;
       case 'UpdateExpression':
-        this.target(node.argument as acorn.Pattern, where);
+        this.pattern(node.argument as acorn.Pattern, where, true);
         return;
     }
     // Everything else holds expressions and statements only: acorn-walk knows their children, in source order.
