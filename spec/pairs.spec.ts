@@ -7,6 +7,7 @@
  */
 import test from 'ava';
 import { ArgumentError, Context, portableHash, type RDD, TaskError, ValueMap } from '../lib/index.js';
+import { compare } from '../lib/values/compare.js';
 import { context, PARTITIONS, range } from './helpers.js';
 import {
   bag,
@@ -434,6 +435,43 @@ for (const n of PARTITIONS) {
         .sortBy((x) => x, false, 3)
         .collect(),
       [],
+    );
+  });
+
+  test(`sortBy gives back each element as it is when its key is the element, at ${n} partitions`, async (t) => {
+    const sc = context();
+    // -0 next to 0, NaN and infinities: a numeric key column that is also the value column.
+    const xs = range(60).map(
+      (i) => [3, -0, 0, Number.NaN, -1.5, Number.POSITIVE_INFINITY, 0, -0, 2][i % 9] as number,
+    );
+    const shown = (a: readonly unknown[]) => a.map((x) => (Object.is(x, -0) ? '-0' : x));
+    for (const ascending of [true, false]) {
+      const expected = [...xs].sort((a, b) => (ascending ? compare(a, b) : compare(b, a)));
+      t.deepEqual(
+        shown(
+          await sc
+            .parallelize(xs, n)
+            .sortBy((x) => x, ascending)
+            .collect(),
+        ),
+        shown(expected),
+      );
+    }
+    // The key is the element for some elements only: the values column starts part-way.
+    const ys = range(50).map((i) => (i * 13) % 50);
+    const keyOf = (y: number) => (y % 2 === 0 ? y : -y);
+    t.deepEqual(
+      await sc.parallelize(ys, n).sortBy(keyOf).collect(),
+      [...ys].sort((a, b) => keyOf(a) - keyOf(b)),
+    );
+    // Numbers and strings: not a numeric sort.
+    const mixed = [3, 'b', 1, 'a', 2, 'c', 0.5];
+    t.deepEqual(
+      await sc
+        .parallelize(mixed, n)
+        .sortBy((x) => x)
+        .collect(),
+      [...mixed].sort(compare),
     );
   });
 

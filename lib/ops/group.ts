@@ -4,7 +4,7 @@
  */
 import { compare } from '../values/compare.js';
 import { keyOf } from '../values/key.js';
-import { numericOrder } from './radix.js';
+import { numericOrder, numericSort, sortedNumbers } from './radix.js';
 
 type Pair = [unknown, unknown];
 
@@ -57,16 +57,16 @@ export function joinGroups(
   return out;
 }
 
-/**
- * The permutation that sorts `keys` (stable), natural order: a radix sort when
- * every key is a number, a comparator sort of indices otherwise.
- */
-function sortOrder(keys: readonly unknown[], ascending: boolean): ArrayLike<number> {
-  const numeric = numericOrder(keys, ascending);
-  if (numeric !== null) return numeric;
+/** The permutation that sorts `keys` (stable), natural order, by comparator. */
+function comparatorOrder(keys: readonly unknown[], ascending: boolean): number[] {
   const order = Array.from(keys, (_, i) => i);
   order.sort(ascending ? (a, b) => compare(keys[a], keys[b]) : (a, b) => compare(keys[b], keys[a]));
   return order;
+}
+
+/** The permutation that sorts `keys` (stable), natural order: a radix sort when every key is a number. */
+function sortOrder(keys: readonly unknown[], ascending: boolean): ArrayLike<number> {
+  return numericOrder(keys, ascending) ?? comparatorOrder(keys, ascending);
 }
 
 /** Keys and values sorted by key (or by `keyfunc(key)`), stable, as pairs: for sortByKey. */
@@ -85,13 +85,22 @@ export function sortPairs(
   return out;
 }
 
-/** The values sorted by their keys, stable: for sortBy. */
+/**
+ * The values sorted by their keys, stable: for sortBy. When the values are
+ * the keys (the same array) and all numbers, they are read back from the
+ * sorted patterns, in order, rather than gathered through the permutation.
+ */
 export function sortedValues(
   keys: readonly unknown[],
   values: readonly unknown[],
   ascending: boolean,
 ): unknown[] {
-  const order = sortOrder(keys, ascending);
+  const numeric = numericSort(keys, ascending);
+  if (numeric !== null && values === keys) {
+    const numbers = sortedNumbers(numeric);
+    if (numbers !== null) return numbers;
+  }
+  const order = numeric?.order ?? comparatorOrder(keys, ascending);
   const out: unknown[] = new Array(keys.length);
   for (let i = 0; i < out.length; i++) out[i] = values[order[i] as number];
   return out;
