@@ -3,6 +3,9 @@
  * `Float64Array.prototype.sort` (copying the array into the typed array is
  * part of its time) in the same process; also `Array.prototype.sort` with a
  * numeric comparator, for scale. Target: within 2x of the typed-array sort.
+ * `sortBy(x => x)` keeps one column (each key is its element) and reads the
+ * sorted numbers back from the radix sort's patterns; a second sparkling row
+ * sorts by a key that is not the element, the general path.
  *
  *   npx tsx bench/sort.ts [--n 5000000] [--repeat n] [--no-memory]
  */
@@ -53,6 +56,17 @@ await runCases(import.meta.url, [
               await sc
                 .parallelize(numbers)
                 .sortBy((x) => x)
+                .collect(),
+            ),
+        },
+        {
+          // A key that is not the element: keys and values travel as two columns and the values are gathered.
+          name: 'sparkling, sortBy(x => -x, false)',
+          run: async () =>
+            summary(
+              await sc
+                .parallelize(numbers)
+                .sortBy((x) => -x, false)
                 .collect(),
             ),
         },
