@@ -6,6 +6,12 @@ import { SparklingError } from './errors.js';
 
 let broadcasts = 0;
 
+/**
+ * @internal Set by the worker executor: drops the copies worker threads hold
+ * of a broadcast (after `unpersist` or `destroy`).
+ */
+export const broadcastCopies: { release?: (id: number) => void } = {};
+
 export class Broadcast<T> {
   /** @internal Names the value in messages to worker threads (sent once per worker). */
   readonly _id = ++broadcasts;
@@ -30,12 +36,14 @@ export class Broadcast<T> {
   }
 
   /**
-   * Releases copies held by executors; the value stays usable (there are none in one process).
+   * Releases the copies worker threads hold (a task that reads the value
+   * later gets it again); the value stays usable.
    * @example
    * sc.broadcast(1).unpersist().value;
    * // => 1
    */
   unpersist(_blocking?: boolean): this {
+    broadcastCopies.release?.(this._id);
     return this;
   }
 
@@ -48,6 +56,7 @@ export class Broadcast<T> {
   destroy(_blocking?: boolean): void {
     this.destroyed = true;
     this._value = undefined as T;
+    broadcastCopies.release?.(this._id);
   }
 
   /** Whether `destroy()` was called. */

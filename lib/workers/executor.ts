@@ -10,6 +10,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { broadcastCopies } from '../broadcast.js';
 import type { Context, ContextOptions } from '../context.js';
 import { ArgumentError, SparklingError, TaskError } from '../errors.js';
 import { drainPartition, openPartition } from '../exec/compute.js';
@@ -226,6 +227,13 @@ let nextContext = 0;
 /** How long a worker may stay idle before it ends (the next task starts a new one). */
 const IDLE_MS = 10_000;
 
+// A broadcast unpersisted or destroyed: workers drop their copy, and get it again (or its destruction) with the next task that reads it.
+broadcastCopies.release = (id) => {
+  for (const slot of slots)
+    if (slot !== undefined && !slot.dead && slot.broadcasts.delete(id))
+      slot.worker.postMessage({ type: 'drop-broadcast', id } satisfies ToWorker);
+};
+
 /** Running jobs of every Context, by job id (a worker's pull names only the job). */
 const states = new Map<number, JobState>();
 
@@ -379,6 +387,8 @@ export class WorkerExecutor implements Executor {
     const stopped = new SparklingError('the Context was stopped');
     for (const slot of slots) {
       if (slot === undefined) continue;
+      if (slot.contexts.delete(this.id) && !slot.dead)
+        this.post(slot, { type: 'end-context', context: this.id });
       for (const t of [...slot.tasks.values()])
         if (t.state.executor === this) {
           slot.tasks.delete(t.id);

@@ -48,7 +48,11 @@ export type ToWorker =
     }
   | { readonly type: 'ack'; readonly task: number }
   | { readonly type: 'cancel'; readonly task: number }
-  | { readonly type: 'end-job'; readonly job: number };
+  | { readonly type: 'end-job'; readonly job: number }
+  /** The Context stopped: its twin goes. */
+  | { readonly type: 'end-context'; readonly context: number }
+  /** The broadcast was unpersisted or destroyed: the worker's copy goes (sent again if a task needs it). */
+  | { readonly type: 'drop-broadcast'; readonly id: number };
 
 export type FromWorker =
   | { readonly type: 'batch'; readonly task: number; readonly batch: unknown[] }

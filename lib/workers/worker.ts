@@ -311,6 +311,12 @@ port.on('message', (m: ToWorker) => {
       s.wake?.();
       return;
     }
+    case 'end-context':
+      contexts.delete(m.context);
+      return;
+    case 'drop-broadcast':
+      broadcasts.delete(m.id);
+      return;
     case 'end-job': {
       const state = jobs.get(m.job);
       if (state === undefined) return;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { ArgumentError, Context, TaskError } from '../../lib/index.js';
+import { ArgumentError, Context, SparklingError, TaskError } from '../../lib/index.js';
 import { PARTITIONS, range, sorted } from '../helpers.js';
 
 const workers = (n = 2) => new Context({ defaultParallelism: 2, workers: n });
@@ -193,6 +193,38 @@ test('broadcast values are read in workers as bc.value', async (t) => {
     await rdd.collect(),
     data.map((x) => (x % 2 === 0 ? 'zero' : 'one')),
   );
+  t.deepEqual(await onWorker(sc, 2), [true, true]);
+  sc.stop();
+});
+
+test('a broadcast destroyed after workers read it fails there as on the main thread', async (t) => {
+  for (const n of [0, 2]) {
+    const sc = workers(n);
+    const offset = sc.broadcast(10);
+    const rdd = sc.parallelize(data, 2).map((x) => x + offset.value);
+    t.deepEqual(
+      await rdd.collect(),
+      data.map((x) => x + 10),
+      `workers: ${n}`,
+    );
+    offset.destroy();
+    // As on the main thread: the library's own error, not a TaskError around it.
+    await t.throwsAsync(
+      rdd.collect(),
+      { instanceOf: SparklingError, message: /broadcast variable after it was destroyed/ },
+      `workers: ${n}`,
+    );
+    sc.stop();
+  }
+});
+
+test('an unpersisted broadcast is sent to workers again when a task reads it', async (t) => {
+  const sc = workers();
+  const table = sc.broadcast(['a', 'b']);
+  const rdd = sc.parallelize(range(6), 2).map((i) => table.value[i % 2]);
+  t.deepEqual(await rdd.collect(), ['a', 'b', 'a', 'b', 'a', 'b']);
+  table.unpersist();
+  t.deepEqual(await rdd.collect(), ['a', 'b', 'a', 'b', 'a', 'b']);
   t.deepEqual(await onWorker(sc, 2), [true, true]);
   sc.stop();
 });
