@@ -8,7 +8,7 @@ import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
 import type { NamedFold, PartitionFold } from './exec/folds.js';
 import { elements } from './exec/iter.js';
-import { type ActionOptions, Job, pullInOrder, runJob, signalOf, withRetries } from './exec/job.js';
+import { type ActionOptions, Job, pullInOrder, runFold, runJob, signalOf, withRetries } from './exec/job.js';
 import { asTaskCode, taskCode } from './exec/nesting.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
@@ -197,32 +197,14 @@ function each<T, R>(
   );
 }
 
-/**
- * Runs one accumulator per partition, fed element by element from the
- * partition's fused loop; a user function's failure is reported for
- * `operator`. A named fold may run on a worker thread.
- */
+/** `runFold` over the RDD, failures reported for `operator`. */
 function fold<R>(
   rdd: RDD<unknown>,
   operator: string,
   start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
 ): Promise<R[]> {
-  return runJob(
-    rdd.context._runtime,
-    rdd._node,
-    async (p, job) => {
-      try {
-        if (typeof start !== 'function') return (await job.fold(rdd._node, p, start)) as R;
-        const acc = start(p);
-        await job.drain(rdd._node, p, acc.add);
-        return acc.result();
-      } catch (e) {
-        throw taskFailure(operator, rdd._node.id, p, e);
-      }
-    },
-    options,
-  );
+  return runFold(rdd.context._runtime, rdd._node, start, options, operator);
 }
 
 /** Folds each partition from its own copy of `zeroValue`. */

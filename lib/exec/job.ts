@@ -10,8 +10,8 @@ import { ArgumentError, IOError, SparklingError, TaskError } from '../errors.js'
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import type { Executor } from './executor.js';
-import { abortError, markCancellation } from './failures.js';
-import { type NamedFold, startFold } from './folds.js';
+import { abortError, markCancellation, taskFailure } from './failures.js';
+import { type NamedFold, type PartitionFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
 import { CpuTurns } from './turns.js';
 
@@ -260,21 +260,28 @@ export async function runBounded<R>(
  * Runs one accumulator per partition over its elements, with bounded
  * concurrency; results in partition order. The accumulator's `add` is the
  * sink of the partition's fused loop. A named fold may run on a worker thread.
+ * With `operator`, a failure (of the accumulator's own user function
+ * included) is reported as that operator's, with the partition.
  */
 export function runFold<R>(
   runtime: Runtime,
   node: PlanNode,
-  start: ((partition: number) => { add: (x: unknown) => void; result: () => R }) | NamedFold,
+  start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
+  operator?: string,
 ): Promise<R[]> {
   return runJob(
     runtime,
     node,
     async (p, job) => {
-      if (typeof start !== 'function') return (await job.fold(node, p, start)) as R;
-      const acc = start(p);
-      await job.drain(node, p, acc.add);
-      return acc.result();
+      try {
+        if (typeof start !== 'function') return (await job.fold(node, p, start)) as R;
+        const acc = start(p);
+        await job.drain(node, p, acc.add);
+        return acc.result();
+      } catch (e) {
+        throw operator === undefined ? e : taskFailure(operator, node.id, p, e);
+      }
     },
     options,
   );
