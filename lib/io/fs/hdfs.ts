@@ -38,13 +38,14 @@
  * and refuses if the target exists. `abort` deletes the temporary directory.
  */
 import { randomBytes } from 'node:crypto';
-import { once, setMaxListeners } from 'node:events';
+import { once } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { userInfo } from 'node:os';
-import { ArgumentError, IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
+import { ArgumentError, IOError, PathExistsError, PathNotFoundError, SparklingError } from '../../errors.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
-import { anySignal, InputGuard, rethrowKnown } from '../util.js';
+import { anySignal, InputGuard, isAbortError } from '../util.js';
+import { StagedOutput } from './staged.js';
 import { StallGuard } from './stall.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget } from './types.js';
 
@@ -527,78 +528,44 @@ const EMPTY: AsyncIterable<Uint8Array> = {
   async *[Symbol.asyncIterator]() {},
 };
 
-class HdfsOutput implements OutputTarget {
-  private state: 'open' | 'committed' | 'aborted' = 'open';
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly stop = new AbortController();
-
+class HdfsOutput extends StagedOutput {
   constructor(
-    private readonly path: string,
+    path: string,
     private readonly target: HdfsLocation,
     private readonly tmp: HdfsLocation,
     private readonly opts: IoOptions,
   ) {
-    setMaxListeners(0, this.stop.signal); // one listener per part being written
+    super(path);
   }
 
-  async writeFile(name: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    if (this.state !== 'open')
-      throw new IOError(this.path, `cannot write ${name}: output already ${this.state}`);
-    const done = createFile(
-      childOf(this.tmp, name),
-      data,
+  protected write(name: string, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<void> {
+    return createFile(childOf(this.tmp, name), data, this.opts, signal, `${this.path}/${name}`);
+  }
+
+  protected async publish(): Promise<void> {
+    await createFile(childOf(this.tmp, '_SUCCESS'), EMPTY, this.opts, undefined, `${this.path}/_SUCCESS`);
+    // renameoptions=NONE: HDFS's rename2, atomic, and refused (FileAlreadyExistsException) if the
+    // target exists, where the plain rename would move the directory into an existing one.
+    await nameNodeJson(
+      this.tmp,
+      'PUT',
+      'RENAME',
+      { destination: this.target.path, renameoptions: 'NONE' },
       this.opts,
-      anySignal(signal, this.stop.signal),
-      `${this.path}/${name}`,
+      undefined,
+      this.path,
     );
-    this.inflight.add(done);
-    try {
-      await done;
-    } catch (e) {
-      if (signal?.aborted) throw signal.reason;
-      if (this.stop.signal.aborted) {
-        throw new IOError(`${this.path}/${name}`, 'output aborted while this part was being written', {
-          cause: e,
-        });
-      }
-      throw e;
-    } finally {
-      this.inflight.delete(done);
-    }
   }
 
-  async commit(): Promise<void> {
-    if (this.state !== 'open') throw new IOError(this.path, `cannot commit: output already ${this.state}`);
-    try {
-      await Promise.all(this.inflight);
-      await createFile(childOf(this.tmp, '_SUCCESS'), EMPTY, this.opts, undefined, `${this.path}/_SUCCESS`);
-      // renameoptions=NONE: HDFS's rename2, atomic, and refused (FileAlreadyExistsException) if the
-      // target exists, where the plain rename would move the directory into an existing one.
-      await nameNodeJson(
-        this.tmp,
-        'PUT',
-        'RENAME',
-        { destination: this.target.path, renameoptions: 'NONE' },
-        this.opts,
-        undefined,
-        this.path,
-      );
-      this.state = 'committed';
-    } catch (e) {
-      await this.abort();
-      rethrowKnown(e);
-      throw new IOError(this.path, `commit failed: ${e instanceof Error ? e.message : String(e)}`, {
-        cause: e,
-      });
-    }
-  }
-
-  async abort(): Promise<void> {
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    this.stop.abort();
-    await Promise.allSettled([...this.inflight]);
+  protected async discard(): Promise<void> {
     await nameNodeJson(this.tmp, 'DELETE', 'DELETE', { recursive: 'true' }, this.opts).catch(() => undefined);
+  }
+
+  protected commitError(e: unknown): unknown {
+    if (e instanceof SparklingError || isAbortError(e)) return e;
+    return new IOError(this.path, `commit failed: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 }
 

@@ -6,14 +6,14 @@
  * renamed to the target at commit, after `_SUCCESS` has been written into it;
  * so the target appears complete or not at all.
  */
-import { setMaxListeners } from 'node:events';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
+import { IOError, PathExistsError, PathNotFoundError, SparklingError } from '../../errors.js';
 import type { IoOptions } from '../options.js';
-import { anySignal, codeOf, InputGuard, ioCounters, mapLimit, messageOf, rethrowKnown } from '../util.js';
+import { codeOf, ioCounters, isAbortError, mapLimit, messageOf, rethrowKnown } from '../util.js';
+import { StagedOutput } from './staged.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget, ReadHints } from './types.js';
 
 /** The size of a file's first reads: what `first()` needs, of plain text or gzip. */
@@ -144,67 +144,39 @@ async function* readLocal(
   }
 }
 
-class LocalOutput implements OutputTarget {
-  private state: 'open' | 'committed' | 'aborted' = 'open';
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly stop = new AbortController();
-
+class LocalOutput extends StagedOutput {
   constructor(
-    private readonly path: string,
+    path: string,
     private readonly target: string,
     private readonly tmp: string,
   ) {
-    setMaxListeners(0, this.stop.signal); // one listener per part being written
+    super(path);
   }
 
-  async writeFile(name: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    if (this.state !== 'open')
-      throw new IOError(this.path, `cannot write ${name}: output already ${this.state}`);
-    const file = nodePath.join(this.tmp, name);
-    const sig = anySignal(signal, this.stop.signal);
-    const input = new InputGuard(data);
-    const done = pipeline(input, createWriteStream(file), { signal: sig });
-    this.inflight.add(done);
+  protected async write(name: string, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<void> {
     try {
-      await done;
+      await pipeline(data, createWriteStream(nodePath.join(this.tmp, name)), { signal });
     } catch (e) {
-      if (input.failed) throw input.error;
-      if (signal?.aborted) throw signal.reason;
-      if (this.stop.signal.aborted) {
-        throw new IOError(`${this.path}/${name}`, 'output aborted while this part was being written', {
-          cause: e,
-        });
-      }
       rethrowKnown(e);
       throw ioError(`${this.path}/${name}`, e);
-    } finally {
-      this.inflight.delete(done);
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.state !== 'open') throw new IOError(this.path, `cannot commit: output already ${this.state}`);
-    try {
-      await Promise.all(this.inflight);
-      await fsp.writeFile(nodePath.join(this.tmp, '_SUCCESS'), '');
-      if ((await statNative(this.path, this.target)) !== null) throw new PathExistsError(this.path);
-      await fsp.rename(this.tmp, this.target);
-      this.state = 'committed';
-    } catch (e) {
-      await this.abort();
-      rethrowKnown(e);
-      // Another writer created the target between the check and the rename.
-      if (codeOf(e) === 'ENOTEMPTY' || codeOf(e) === 'EEXIST') throw new PathExistsError(this.path);
-      throw ioError(this.path, e);
-    }
+  protected async publish(): Promise<void> {
+    await fsp.writeFile(nodePath.join(this.tmp, '_SUCCESS'), '');
+    if ((await statNative(this.path, this.target)) !== null) throw new PathExistsError(this.path);
+    await fsp.rename(this.tmp, this.target);
   }
 
-  async abort(): Promise<void> {
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    this.stop.abort();
-    await Promise.allSettled([...this.inflight]);
+  protected async discard(): Promise<void> {
     await fsp.rm(this.tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  protected commitError(e: unknown): unknown {
+    if (e instanceof SparklingError || isAbortError(e)) return e;
+    // Another writer created the target between the check and the rename.
+    if (codeOf(e) === 'ENOTEMPTY' || codeOf(e) === 'EEXIST') return new PathExistsError(this.path);
+    return ioError(this.path, e);
   }
 }
 

@@ -27,11 +27,11 @@
  * leaves only invisible incomplete uploads, which a bucket lifecycle rule
  * (AbortIncompleteMultipartUpload) reclaims.
  */
-import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ArgumentError, IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
-import { anySignal, concatBytes, InputGuard, messageOf, rethrowKnown } from '../util.js';
+import { anySignal, concatBytes, messageOf, rethrowKnown } from '../util.js';
+import { StagedOutput } from './staged.js';
 import { StallGuard } from './stall.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget, TreeEntry } from './types.js';
 
@@ -333,44 +333,24 @@ interface PendingFile {
   readonly parts: { ETag: string | undefined; PartNumber: number }[];
 }
 
-class S3Output implements OutputTarget {
-  private state: 'open' | 'committed' | 'aborted' = 'open';
+class S3Output extends StagedOutput {
   private readonly pending = new Map<string, PendingFile>();
   private readonly started = new Set<{ key: string; uploadId: string }>();
   private readonly completed: string[] = [];
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly stop = new AbortController();
 
   constructor(
-    private readonly path: string,
+    path: string,
     private readonly loc: S3Location,
     private readonly client: S3Client,
   ) {
-    setMaxListeners(0, this.stop.signal); // one listener per part being written
+    super(path);
   }
 
   private keyOf(name: string): string {
     return `${this.loc.key.replace(/\/+$/, '')}/${name}`;
   }
 
-  async writeFile(name: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    if (this.state !== 'open')
-      throw new IOError(this.path, `cannot write ${name}: output already ${this.state}`);
-    const done = this.upload(name, data, anySignal(signal, this.stop.signal), signal);
-    this.inflight.add(done);
-    try {
-      await done;
-    } finally {
-      this.inflight.delete(done);
-    }
-  }
-
-  private async upload(
-    name: string,
-    data: AsyncIterable<Uint8Array>,
-    signal: AbortSignal,
-    userSignal: AbortSignal | undefined,
-  ): Promise<void> {
+  protected async write(name: string, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<void> {
     const { CreateMultipartUploadCommand, UploadPartCommand } = await sdk();
     const key = this.keyOf(name);
     const filePath = pathOf(this.loc, key);
@@ -381,7 +361,6 @@ class S3Output implements OutputTarget {
     }
     let upload: { key: string; uploadId: string } | undefined;
     const parts: PendingFile['parts'] = [];
-    const input = new InputGuard(data);
     let buffered: Uint8Array[] = [];
     let size = 0;
     const flush = async (): Promise<void> => {
@@ -413,7 +392,7 @@ class S3Output implements OutputTarget {
       parts.push({ ETag: r.ETag, PartNumber });
     };
     try {
-      for await (const chunk of input) {
+      for await (const chunk of data) {
         signal.throwIfAborted();
         buffered.push(chunk);
         size += chunk.length;
@@ -423,10 +402,6 @@ class S3Output implements OutputTarget {
       this.pending.set(name, { key, uploadId: upload?.uploadId, parts });
     } catch (e) {
       if (upload) await this.abortUpload({ key, uploadId: upload.uploadId, parts });
-      if (input.failed) throw input.error;
-      if (this.stop.signal.aborted && !userSignal?.aborted) {
-        throw new IOError(filePath, 'output aborted while this part was being written', { cause: e });
-      }
       throw s3Error(filePath, e, signal);
     } finally {
       if (upload) this.started.delete(upload);
@@ -442,58 +417,49 @@ class S3Output implements OutputTarget {
       .catch(() => undefined);
   }
 
-  async commit(): Promise<void> {
-    if (this.state !== 'open') throw new IOError(this.path, `cannot commit: output already ${this.state}`);
+  protected async publish(): Promise<void> {
     const { CompleteMultipartUploadCommand, PutObjectCommand } = await sdk();
-    try {
-      await Promise.all(this.inflight);
-      const files = [...this.pending.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
-      for (const f of files) {
-        if (f.uploadId === undefined) {
-          await this.client.send(
-            new PutObjectCommand({
-              Bucket: this.loc.bucket,
-              Key: f.key,
-              Body: new Uint8Array(0),
-              ContentLength: 0,
-            }),
-          );
-        } else {
-          await this.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: this.loc.bucket,
-              Key: f.key,
-              UploadId: f.uploadId,
-              MultipartUpload: { Parts: f.parts },
-            }),
-          );
-        }
-        this.pending.delete(f.key.slice(f.key.lastIndexOf('/') + 1));
-        this.completed.push(f.key);
+    const files = [...this.pending.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+    for (const f of files) {
+      if (f.uploadId === undefined) {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.loc.bucket,
+            Key: f.key,
+            Body: new Uint8Array(0),
+            ContentLength: 0,
+          }),
+        );
+      } else {
+        await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.loc.bucket,
+            Key: f.key,
+            UploadId: f.uploadId,
+            MultipartUpload: { Parts: f.parts },
+          }),
+        );
       }
-      const success = this.keyOf('_SUCCESS');
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.loc.bucket,
-          Key: success,
-          Body: new Uint8Array(0),
-          ContentLength: 0,
-        }),
-      );
-      this.completed.push(success);
-      this.state = 'committed';
-    } catch (e) {
-      const err = s3Error(this.path, e);
-      await this.abort();
-      throw err;
+      this.pending.delete(f.key.slice(f.key.lastIndexOf('/') + 1));
+      this.completed.push(f.key);
     }
+    const success = this.keyOf('_SUCCESS');
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.loc.bucket,
+        Key: success,
+        Body: new Uint8Array(0),
+        ContentLength: 0,
+      }),
+    );
+    this.completed.push(success);
   }
 
-  async abort(): Promise<void> {
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    this.stop.abort();
-    await Promise.allSettled([...this.inflight]);
+  protected commitError(e: unknown): unknown {
+    return s3Error(this.path, e);
+  }
+
+  protected async discard(): Promise<void> {
     await Promise.all([...this.pending.values()].map((f) => this.abortUpload(f)));
     await Promise.all([...this.started].map((u) => this.abortUpload({ ...u, parts: [] })));
     this.pending.clear();
