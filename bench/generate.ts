@@ -7,11 +7,21 @@
  * give byte-identical files on every machine.
  *
  * In memory: `[intKey, 1]` pairs, two pair inputs for groupByKey/join, and
- * random numbers.
+ * random numbers; the same data can also be written once to binary files in
+ * `bench/data/` (little-endian Float64 numbers, Int32 keys; the values that
+ * follow from the record index are left out), for the Python systems to read.
  *
  *   npx tsx bench/generate.ts [--size MB] [--seed n]    (default 200 MB, seed 42)
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -132,8 +142,13 @@ async function writeWordFile(path: string, targetBytes: number, seed: number): P
   renameSync(tmp, path);
 }
 
+/** The generators' default seeds, shared with the binary files' writers. */
+const KEY_ONE_SEED = 1;
+const JOIN_SEED = 2;
+const NUMBERS_SEED = 3;
+
 /** `n` pairs `[key, 1]` with keys drawn uniformly from `k` distinct integers 0..k-1. */
-export function keyOnePairs(n: number, k: number, seed = 1): [number, number][] {
+export function keyOnePairs(n: number, k: number, seed = KEY_ONE_SEED): [number, number][] {
   const rng = new Rng(seed);
   const out = new Array<[number, number]>(n);
   for (let i = 0; i < n; i++) out[i] = [rng.int(k), 1];
@@ -145,7 +160,7 @@ export function keyOnePairs(n: number, k: number, seed = 1): [number, number][] 
  * uniformly from `k` distinct integers, values the record's index (left)
  * and index + 0.5 (right), so every joined record is identifiable.
  */
-export function joinInputs(n: number, k: number, seed = 2): [[number, number][], [number, number][]] {
+export function joinInputs(n: number, k: number, seed = JOIN_SEED): [[number, number][], [number, number][]] {
   const rng = new Rng(seed);
   const left = new Array<[number, number]>(n);
   const right = new Array<[number, number]>(n);
@@ -155,11 +170,72 @@ export function joinInputs(n: number, k: number, seed = 2): [[number, number][],
 }
 
 /** `n` numbers uniform in [0, 1). */
-export function randomNumbers(n: number, seed = 3): number[] {
+export function randomNumbers(n: number, seed = NUMBERS_SEED): number[] {
   const rng = new Rng(seed);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = rng.next();
   return out;
+}
+
+/** Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees half a file. */
+function writeAtomically(path: string, bytes: DataView): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+/** The keys of `pairs`, as little-endian Int32s. */
+function keyColumn(pairs: readonly (readonly [number, number])[]): DataView {
+  const view = new DataView(new ArrayBuffer(4 * pairs.length));
+  pairs.forEach(([key], i) => {
+    view.setInt32(4 * i, key, true);
+  });
+  return view;
+}
+
+/**
+ * The numbers of `randomNumbers(n, seed)` as `n` little-endian Float64s in
+ * `bench/data/numbers-n{n}-seed{seed}.f64`: written once, then reused.
+ * Returns the path.
+ */
+export function ensureNumbersFile(n: number, seed = NUMBERS_SEED): string {
+  const path = join(DATA_DIR, `numbers-n${n}-seed${seed}.f64`);
+  if (existsSync(path)) return path;
+  const view = new DataView(new ArrayBuffer(8 * n));
+  randomNumbers(n, seed).forEach((x, i) => {
+    view.setFloat64(8 * i, x, true);
+  });
+  writeAtomically(path, view);
+  return path;
+}
+
+/**
+ * The keys of `keyOnePairs(n, k, seed)` (every value is 1) as `n`
+ * little-endian Int32s in `bench/data/keyone-n{n}-k{k}-seed{seed}.i32`:
+ * written once, then reused. Returns the path.
+ */
+export function ensureKeyOneFile(n: number, k: number, seed = KEY_ONE_SEED): string {
+  const path = join(DATA_DIR, `keyone-n${n}-k${k}-seed${seed}.i32`);
+  if (existsSync(path)) return path;
+  writeAtomically(path, keyColumn(keyOnePairs(n, k, seed)));
+  return path;
+}
+
+/**
+ * The keys of `joinInputs(n, k, seed)` as two files of `n` little-endian
+ * Int32s, `bench/data/join-{left,right}-n{n}-k{k}-seed{seed}.i32` (record
+ * i's value is i on the left, i + 0.5 on the right): written once, then
+ * reused. Returns their paths.
+ */
+export function ensureJoinFiles(n: number, k: number, seed = JOIN_SEED): { left: string; right: string } {
+  const name = (side: string) => join(DATA_DIR, `join-${side}-n${n}-k${k}-seed${seed}.i32`);
+  const paths = { left: name('left'), right: name('right') };
+  if (existsSync(paths.left) && existsSync(paths.right)) return paths;
+  const [left, right] = joinInputs(n, k, seed);
+  writeAtomically(paths.left, keyColumn(left));
+  writeAtomically(paths.right, keyColumn(right));
+  return paths;
 }
 
 // Run as a script (not imported, nor bundled into a profiled benchmark).

@@ -3,19 +3,24 @@
  * against a hand-written `Map`-based group and hash join in the same process.
  * Keys are drawn uniformly from 500 k integers, so a key has about 2 values
  * per side and the join gives about 2 M records. Every system materialises
- * its full result (`collect()`, an array for the baselines).
+ * its full result (`collect()`, an array for the baselines; pysparkling and
+ * PySpark turn each group into a list). pysparkling and PySpark `local[2]`,
+ * when installed, run on the same records (their keys read from binary files
+ * written once in `bench/data/`), each timing itself with its
+ * interpreter/JVM start-up left out (given in the note).
  *
- *   npx tsx bench/group-join.ts [--n 1000000] [--keys 500000] [--repeat n] [--no-memory]
+ *   npx tsx bench/group-join.ts [--n 1000000] [--keys 500000] [--no-python] [--repeat n] [--no-memory]
  */
 import { parseArgs } from 'node:util';
 import { Context } from 'sparkling';
-import { joinInputs } from './generate.js';
-import { type Check, runCases } from './harness.js';
+import { ensureJoinFiles, joinInputs } from './generate.js';
+import { type Check, pythonSystems, runCases } from './harness.js';
 
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '1000000' },
     keys: { type: 'string', default: '500000' },
+    'no-python': { type: 'boolean', default: false },
     repeat: { type: 'string' },
     'no-memory': { type: 'boolean' },
     child: { type: 'string' },
@@ -88,6 +93,11 @@ await runCases(import.meta.url, [
           name: 'sparkling',
           run: async () => groupSummary(await sc.parallelize(left).groupByKey().collect()),
         },
+        ...pythonSystems(values['no-python'], 'shuffles.py', (system) => [
+          'group',
+          system,
+          ensureJoinFiles(n, k).left,
+        ]),
       ];
     },
   },
@@ -106,6 +116,10 @@ await runCases(import.meta.url, [
           name: 'sparkling',
           run: async () => joinSummary(await sc.parallelize(left).join(sc.parallelize(right)).collect()),
         },
+        ...pythonSystems(values['no-python'], 'shuffles.py', (system) => {
+          const { left, right } = ensureJoinFiles(n, k);
+          return ['join', system, left, right];
+        }),
       ];
     },
   },

@@ -401,7 +401,7 @@ function fmt(x: number): string {
 }
 
 /** Whether a Python module imports (and, for PySpark, Java runs). Returns why not, or undefined. */
-export function pythonMissing(module: string, needsJava = false): string | undefined {
+function pythonMissing(module: string, needsJava = false): string | undefined {
   const py = spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore' });
   if (py.error !== undefined || py.status !== 0) return `skipped: python3 module ${module} not installed`;
   if (needsJava) {
@@ -409,4 +409,30 @@ export function pythonMissing(module: string, needsJava = false): string | undef
     if (java.error !== undefined || java.status !== 0) return 'skipped: java not found';
   }
   return undefined;
+}
+
+export type PythonSystem = 'pysparkling' | 'pyspark';
+
+/**
+ * The pysparkling and PySpark `local[2]` rows of a table: each runs
+ * `python3 bench/py/<script> <args(system)> <repeat>` (pysparkling once,
+ * PySpark twice: its first run warms the JVM), or is skipped, and says why,
+ * under `--no-python` (`off`) or when the module or Java is missing. `args`
+ * runs only for a row that will be measured (it may write input files).
+ */
+export function pythonSystems(
+  off: boolean,
+  script: string,
+  args: (system: PythonSystem) => string[],
+): System[] {
+  const rows: [string, PythonSystem, number][] = [
+    ['pysparkling 0.6.2', 'pysparkling', 1],
+    ['PySpark local[2]', 'pyspark', 2],
+  ];
+  return rows.map(([name, system, repeat]): System => {
+    const missing = off ? 'skipped: --no-python' : pythonMissing(system, system === 'pyspark');
+    if (missing !== undefined) return { name, skip: missing };
+    const path = fileURLToPath(new URL(`py/${script}`, import.meta.url));
+    return { name, external: { command: 'python3', args: [path, ...args(system), String(repeat)] } };
+  });
 }

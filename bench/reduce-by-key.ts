@@ -1,19 +1,23 @@
 /**
  * `reduceByKey` over `[int key, 1]` pairs (issue 3): 10 M pairs with 100 k
  * distinct keys by default, held in an array, against a hand-written `Map`
- * loop in the same process.
+ * loop in the same process; also pysparkling and PySpark `local[2]`, when
+ * installed, on the same pairs (their keys read from a binary file written
+ * once in `bench/data/`), each timing itself with its interpreter/JVM
+ * start-up left out (given in the note).
  *
- *   npx tsx bench/reduce-by-key.ts [--n 10000000] [--keys 100000] [--repeat n] [--no-memory]
+ *   npx tsx bench/reduce-by-key.ts [--n 10000000] [--keys 100000] [--no-python] [--repeat n] [--no-memory]
  */
 import { parseArgs } from 'node:util';
 import { Context } from 'sparkling';
-import { keyOnePairs } from './generate.js';
-import { type Check, runCases } from './harness.js';
+import { ensureKeyOneFile, keyOnePairs } from './generate.js';
+import { type Check, pythonSystems, runCases } from './harness.js';
 
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '10000000' },
     keys: { type: 'string', default: '100000' },
+    'no-python': { type: 'boolean', default: false },
     repeat: { type: 'string' },
     'no-memory': { type: 'boolean' },
     child: { type: 'string' },
@@ -63,6 +67,11 @@ await runCases(import.meta.url, [
                 .collect(),
             ),
         },
+        ...pythonSystems(values['no-python'], 'shuffles.py', (system) => [
+          'rbk',
+          system,
+          ensureKeyOneFile(n, k),
+        ]),
       ];
     },
   },

@@ -20,9 +20,9 @@ import { Context } from 'sparkling';
 const BENCHMARKS: Record<string, string[]> = {
   narrow: [],
   wordcount: ['--size', '--repeat', '--no-memory', '--no-python'],
-  'reduce-by-key': ['--repeat', '--no-memory'],
-  'group-join': ['--repeat', '--no-memory'],
-  sort: ['--repeat', '--no-memory'],
+  'reduce-by-key': ['--repeat', '--no-memory', '--no-python'],
+  'group-join': ['--repeat', '--no-memory', '--no-python'],
+  sort: ['--repeat', '--no-memory', '--no-python'],
   textfile: ['--size', '--repeat', '--no-memory'],
   workers: ['--size', '--repeat', '--no-memory'],
 };

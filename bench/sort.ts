@@ -5,18 +5,22 @@
  * numeric comparator, for scale. Target: within 2x of the typed-array sort.
  * `sortBy(x => x)` keeps one column (each key is its element) and reads the
  * sorted numbers back from the radix sort's patterns; a second sparkling row
- * sorts by a key that is not the element, the general path.
+ * sorts by a key that is not the element, the general path. Then pysparkling
+ * and PySpark `local[2]`, when installed, sort the same numbers (read from a
+ * binary file written once in `bench/data/`), each timing itself with its
+ * interpreter/JVM start-up left out (given in the note).
  *
- *   npx tsx bench/sort.ts [--n 5000000] [--repeat n] [--no-memory]
+ *   npx tsx bench/sort.ts [--n 5000000] [--no-python] [--repeat n] [--no-memory]
  */
 import { parseArgs } from 'node:util';
 import { Context } from 'sparkling';
-import { randomNumbers } from './generate.js';
-import { type Check, runCases } from './harness.js';
+import { ensureNumbersFile, randomNumbers } from './generate.js';
+import { type Check, pythonSystems, runCases } from './harness.js';
 
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '5000000' },
+    'no-python': { type: 'boolean', default: false },
     repeat: { type: 'string' },
     'no-memory': { type: 'boolean' },
     child: { type: 'string' },
@@ -70,6 +74,11 @@ await runCases(import.meta.url, [
                 .collect(),
             ),
         },
+        ...pythonSystems(values['no-python'], 'shuffles.py', (system) => [
+          'sort',
+          system,
+          ensureNumbersFile(n),
+        ]),
       ];
     },
   },

@@ -14,13 +14,11 @@
  *   npx tsx bench/wordcount.ts [--size MB (default 50)] [--no-python] [--repeat n] [--no-memory]
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Context } from 'sparkling';
 import { forEachLine, NO_TEXTFILE, textFileOf } from './baselines.js';
 import { ensureWordFile } from './generate.js';
-import { type Case, type Check, log, pythonMissing, runCases, type System } from './harness.js';
+import { type Case, type Check, log, pythonSystems, runCases } from './harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,13 +67,6 @@ const units = [
 ];
 const params = `${MB.toFixed(1)} MB file, ${totalWords.toLocaleString('en')} words, Zipf over a 100k-word vocabulary (\`${file.path.replace(/.*\/bench\//, 'bench/')}\`); Context defaults (${new Context().defaultParallelism} partitions).`;
 const targets = (system: string) => [{ system, time: 1.3, memory: 2 }];
-
-const pyScript = join(dirname(fileURLToPath(import.meta.url)), 'py', 'wordcount.py');
-function python(name: string, module: string, system: string, repeat: number, needsJava: boolean): System {
-  const missing = values['no-python'] ? 'skipped: --no-python' : pythonMissing(module, needsJava);
-  if (missing !== undefined) return { name, skip: missing };
-  return { name, external: { command: 'python3', args: [pyScript, system, file.path, String(repeat)] } };
-}
 
 const cases: Case[] = [
   {
@@ -140,8 +131,7 @@ const cases: Case[] = [
                     .collect(),
                 ),
             },
-        python('pysparkling 0.6.2', 'pysparkling', 'pysparkling', 1, false),
-        python('PySpark local[2]', 'pyspark', 'pyspark', 2, true),
+        ...pythonSystems(values['no-python'], 'wordcount.py', (system) => [system, file.path]),
       ];
     },
   },

@@ -13,28 +13,12 @@ import sys
 import time
 from operator import add
 
+from contexts import start
+
 system, path, repeat = sys.argv[1], os.path.abspath(sys.argv[2]), int(sys.argv[3])
 
-t0 = time.perf_counter()
-if system == 'pysparkling':
-    import pysparkling
-
-    sc = pysparkling.Context()
-    uri = path
-else:
-    from pyspark import SparkConf, SparkContext
-
-    conf = (
-        SparkConf()
-        .setMaster('local[2]')
-        .setAppName('sparkling-bench')
-        .set('spark.ui.enabled', 'false')
-        .set('spark.driver.memory', '2g')
-    )
-    sc = SparkContext(conf=conf)
-    sc.setLogLevel('ERROR')
-    uri = 'file://' + path
-startup = time.perf_counter() - t0
+sc, startup = start(system)
+uri = path if system == 'pysparkling' else 'file://' + path
 
 times = []
 counts = []
