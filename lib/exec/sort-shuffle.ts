@@ -2,12 +2,13 @@
  * The shuffle of sortBy / sortByKey: range-partitioned, and columnar. A map
  * task drains its partition into two parallel arrays, keys and values (for
  * sortBy the element is the value and its key is computed: no pair is ever
- * built, and when every key is its element, as in `sortBy(x => x)`, the
- * one column is both); bounds are sampled from the keys (PySpark's sortByKey: about 20 per
- * output partition); each map output is routed into per-partition columns;
- * a reduce task concatenates its columns in map order and sorts them (a radix
- * sort when every key is a number). Measured on 5 M numbers: pairs made
- * sortBy 4x a Float64Array sort, a quarter of it garbage collection.
+ * built, and when every key is its element, as in `sortBy(x => x)`, one
+ * array is both); bounds are sampled from the keys (PySpark's sortByKey:
+ * about 20 per output partition); each map output is routed into
+ * per-partition columns; a reduce task concatenates its columns in map order
+ * and sorts them (a radix sort when every key is a number). Measured on 5 M
+ * numbers: pairs made sortBy 4x a Float64Array sort, a quarter of it garbage
+ * collection.
  */
 import { InternalError } from '../errors.js';
 import type { PlanNode, ShuffleNode, SortSpec } from '../plan/nodes.js';
