@@ -475,6 +475,31 @@ for (const n of PARTITIONS) {
     );
   });
 
+  test(`sortBy and sortByKey over strings: code point order, stable, surrogates included, at ${n} partitions`, async (t) => {
+    const sc = context();
+    // Plain strings take JavaScript's own order; one with a surrogate ('\u{1F600}' after '\uFFFF' by
+    // code point, before it by UTF-16 unit) makes the whole partition use code point order.
+    const plain = range(80).map(
+      (i) => ['pear', 'Fig', 'apple', 'fig', '', 'apple pie', 'Ω', 'z'][(i * 7) % 8] as string,
+    );
+    const withSurrogate = [...plain, '\u{1F600}', '\uFFFF', 'a\u{10000}', 'a\uFFFF'];
+    for (const words of [plain, withSurrogate])
+      for (const ascending of [true, false]) {
+        const expected = [...words].sort((a, b) => (ascending ? compare(a, b) : compare(b, a)));
+        t.deepEqual(
+          await sc
+            .parallelize(words, n)
+            .sortBy((w) => w, ascending)
+            .collect(),
+          expected,
+        );
+        // Equal keys keep their order: values tell them apart.
+        const pairs = words.map((w, i): [string, number] => [w, i]);
+        const byKey = [...pairs].sort((a, b) => (ascending ? compare(a[0], b[0]) : compare(b[0], a[0])));
+        t.deepEqual(await sc.parallelize(pairs, n).sortByKey(ascending).collect(), byKey);
+      }
+  });
+
   test(`repartitionAndSortWithinPartitions lays out by partition function and sorts each partition, at ${n} partitions`, async (t) => {
     const sc = context();
     const ints = datasets()[1]?.[1] as Pair[];

@@ -2,7 +2,7 @@
  * Reduce-side bodies of the wide operators: what a reduce task makes of the
  * pairs routed to it (already combined by key when the operator combines).
  */
-import { compare } from '../values/compare.js';
+import { allPlainStrings, compare } from '../values/compare.js';
 import { keyOf } from '../values/key.js';
 import { numericOrder, numericSort, sortedNumbers } from './radix.js';
 
@@ -57,10 +57,22 @@ export function joinGroups(
   return out;
 }
 
-/** The permutation that sorts `keys` (stable), natural order, by comparator. */
+/**
+ * The permutation that sorts `keys` (stable), natural order, by comparator:
+ * JavaScript's `<` when every key is a string without a surrogate (a third
+ * faster than `compare` on 500 k words).
+ */
 function comparatorOrder(keys: readonly unknown[], ascending: boolean): number[] {
   const order = Array.from(keys, (_, i) => i);
-  order.sort(ascending ? (a, b) => compare(keys[a], keys[b]) : (a, b) => compare(keys[b], keys[a]));
+  if (allPlainStrings(keys)) {
+    const ks = keys as readonly string[];
+    const up = (a: number, b: number): number => {
+      const x = ks[a] as string;
+      const y = ks[b] as string;
+      return x < y ? -1 : x > y ? 1 : 0;
+    };
+    order.sort(ascending ? up : (a, b) => up(b, a));
+  } else order.sort(ascending ? (a, b) => compare(keys[a], keys[b]) : (a, b) => compare(keys[b], keys[a]));
   return order;
 }
 
@@ -87,14 +99,20 @@ export function sortPairs(
 
 /**
  * The values sorted by their keys, stable: for sortBy. When the values are
- * the keys (the same array) and all numbers, they are read back from the
- * sorted patterns, in order, rather than gathered through the permutation.
+ * the keys (the same array): numbers are read back from the sorted patterns,
+ * in order, rather than gathered through the permutation; plain strings are
+ * sorted by the native sort without a comparator (half the time of an index
+ * sort), reversed for descending order (equal strings are interchangeable).
  */
 export function sortedValues(
   keys: readonly unknown[],
   values: readonly unknown[],
   ascending: boolean,
 ): unknown[] {
+  if (values === keys && allPlainStrings(keys)) {
+    const out = keys.slice().sort();
+    return ascending ? out : out.reverse();
+  }
   const numeric = numericSort(keys, ascending);
   if (numeric !== null && values === keys) {
     const numbers = sortedNumbers(numeric);

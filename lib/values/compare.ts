@@ -118,6 +118,19 @@ function isLow(c: number): boolean {
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
+ * Whether every value is a string without a surrogate: then JavaScript's
+ * `<`, and `Array.prototype.sort()` without a comparator, order them in
+ * natural order.
+ */
+export function allPlainStrings(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'string' || SURROGATE.test(v)) return false;
+  }
+  return true;
+}
+
+/**
  * Strings by Unicode code point, without allocating. UTF-16 code unit order
  * (JS `<`) differs from code point order only where a surrogate meets a unit
  * at or above U+E000, so JavaScript's native comparison is used when neither
