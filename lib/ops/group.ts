@@ -25,19 +25,29 @@ export function* keysOut(records: readonly (readonly Pair[])[]): Generator<unkno
 export function cogroupPairs(records: readonly (readonly Pair[])[]): [unknown, unknown[][]][] {
   const n = records.length;
   const byKey = new Map<unknown, [unknown, unknown[][]]>();
-  records.forEach((pairs, p) => {
+  for (let p = 0; p < n; p++) {
+    const pairs = records[p] as readonly Pair[];
     for (let i = 0; i < pairs.length; i++) {
-      const [k, v] = pairs[i] as Pair;
+      const kv = pairs[i] as Pair;
+      const k = kv[0];
       const id = keyOf(k);
       let entry = byKey.get(id);
       if (entry === undefined) {
-        entry = [k, Array.from({ length: n }, () => [])];
+        entry = [k, emptyGroups(n)];
         byKey.set(id, entry);
       }
-      (entry[1][p] as unknown[]).push(v);
+      (entry[1][p] as unknown[]).push(kv[1]);
     }
-  });
+  }
   return [...byKey.values()];
+}
+
+/** `n` empty arrays (a literal for two parents, the join family's case). */
+function emptyGroups(n: number): unknown[][] {
+  if (n === 2) return [[], []];
+  const groups: unknown[][] = [];
+  for (let p = 0; p < n; p++) groups.push([]);
+  return groups;
 }
 
 /** PySpark's join family over two cogrouped sides; `undefined` stands for a missing side. */
@@ -47,12 +57,17 @@ export function joinGroups(
   keepRightOnly: boolean,
 ): [unknown, [unknown, unknown]][] {
   const out: [unknown, [unknown, unknown]][] = [];
-  for (const [k, [vs = [], ws = []]] of groups) {
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as [unknown, unknown[][]];
+    const k = group[0];
+    const sides = group[1];
+    const vs = sides[0] ?? [];
+    const ws = sides[1] ?? [];
     if (vs.length > 0 && ws.length > 0) {
-      for (const v of vs) for (const w of ws) out.push([k, [v, w]]);
+      for (let i = 0; i < vs.length; i++) for (let j = 0; j < ws.length; j++) out.push([k, [vs[i], ws[j]]]);
     } else if (vs.length > 0) {
-      if (keepLeftOnly) for (const v of vs) out.push([k, [v, undefined]]);
-    } else if (keepRightOnly) for (const w of ws) out.push([k, [undefined, w]]);
+      if (keepLeftOnly) for (let i = 0; i < vs.length; i++) out.push([k, [vs[i], undefined]]);
+    } else if (keepRightOnly) for (let j = 0; j < ws.length; j++) out.push([k, [undefined, ws[j]]]);
   }
   return out;
 }
