@@ -553,7 +553,11 @@ proto.groupWith = function (this: AnyPairs, ...others: AnyPairs[]) {
 proto.subtractByKey = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
   return cogroupShuffle([this, other], 'subtractByKey', numPartitions, (groups) => {
     const out: unknown[] = [];
-    for (const [k, [vs = [], ws = []]] of groups) if (ws.length === 0) for (const v of vs) out.push([k, v]);
+    for (let g = 0; g < groups.length; g++) {
+      const [k, sides] = groups[g] as [unknown, unknown[][]];
+      const vs = sides[0] ?? [];
+      if ((sides[1] ?? []).length === 0) for (let i = 0; i < vs.length; i++) out.push([k, vs[i]]);
+    }
     return out;
   });
 };
@@ -567,8 +571,10 @@ proto.subtract = function (this: Any, other: Any, numPartitions?: number) {
     numPartitions,
     (groups) => {
       const out: unknown[] = [];
-      for (const [k, [vs = [], ws = []]] of groups)
-        if (ws.length === 0) for (let i = 0; i < vs.length; i++) out.push(k);
+      for (let g = 0; g < groups.length; g++) {
+        const [k, sides] = groups[g] as [unknown, unknown[][]];
+        if ((sides[1] ?? []).length === 0) for (let i = 0; i < (sides[0] ?? []).length; i++) out.push(k);
+      }
       return out;
     },
     asKeys,
