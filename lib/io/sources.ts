@@ -9,31 +9,39 @@ import type { SourceImpl } from '../plan/nodes.js';
 import type { IoOptions } from './options.js';
 import { type InputSplit, listFiles, planTextSplits, readTextSplit, readWholeFile } from './read.js';
 
-/** Memoises an async resolution, forgetting failures. */
-function once<T>(resolve: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => {
-    if (p === undefined) {
-      const attempt = resolve();
-      p = attempt;
+/** An async resolution, memoised (failures forgotten), or adopted from elsewhere (a worker's listing from the main thread). */
+class Resolution<T> {
+  private p: Promise<T> | undefined;
+
+  constructor(private readonly resolve: () => Promise<T>) {}
+
+  readonly get = (): Promise<T> => {
+    if (this.p === undefined) {
+      const attempt = this.resolve();
+      this.p = attempt;
       attempt.catch(() => {
-        if (p === attempt) p = undefined;
+        if (this.p === attempt) this.p = undefined;
       });
     }
-    return p;
+    return this.p;
+  };
+
+  readonly adopt = (value: unknown): void => {
+    this.p = Promise.resolve(value as T);
   };
 }
 
 /** Lines of text files: one partition per split (byte ranges of big plain files, whole compressed files). */
 export function textFileSource(paths: string, minPartitions: number, io: IoOptions): SourceImpl {
-  const splits = once(() => planTextSplits(paths, minPartitions, io));
+  const splits = new Resolution(() => planTextSplits(paths, minPartitions, io));
   return {
     knownPartitions: undefined,
-    partitions: async () => (await splits()).length,
+    partitions: async () => (await splits.get()).length,
     async *open(partition, env) {
-      const split = (await splits())[partition] as InputSplit;
+      const split = (await splits.get())[partition] as InputSplit;
       yield* readTextSplit(split, io, env.signal);
     },
+    listing: splits,
   };
 }
 
@@ -45,13 +53,14 @@ export function wholeFileSource(
   read: (bytes: Uint8Array) => unknown,
   decompress: boolean,
 ): SourceImpl {
-  const files = once(() => listFiles(paths, io));
-  const count = async () => Math.max(1, Math.min(minPartitions, (await files()).length));
+  const files = new Resolution(() => listFiles(paths, io));
+  const count = async () => Math.max(1, Math.min(minPartitions, (await files.get()).length));
   return {
     knownPartitions: undefined,
     partitions: count,
+    listing: files,
     async *open(partition, env) {
-      const all = await files();
+      const all = await files.get();
       const [from, to] = sliceBounds(all.length, await count(), partition);
       for (const f of all.slice(from, to)) {
         const bytes = await readWholeFile(f.path, io, decompress, env.signal);

@@ -33,6 +33,16 @@ export interface SourceImpl {
    * array is only valid until the next range is asked for.
    */
   ranges?(partition: number): Iterable<readonly [readonly unknown[], number, number]>;
+  /**
+   * For a file source: what its listing resolved (its splits or files), as
+   * plain data. The main thread sends it to worker threads, which adopt it
+   * rather than list again: every thread reads the partitions planned once
+   * for the RDD, even if files appear or go in between.
+   */
+  readonly listing?: {
+    get(): Promise<unknown>;
+    adopt(listing: unknown): void;
+  };
 }
 
 /**

@@ -146,10 +146,16 @@ interface Slot {
   /** Contexts whose options it has. */
   readonly contexts: Set<number>;
   /** Per job: how many steps, functions and accumulators it has. */
-  readonly sent: Map<number, { steps: number; fns: number; accumulators: number }>;
+  readonly sent: Map<number, { steps: number; fns: number; accumulators: number; listings: Set<number> }>;
   dead: boolean;
   /** Ends the worker after it has been idle for IDLE_MS. */
   idle: NodeJS.Timeout | undefined;
+}
+
+/** What a task's stage needs resolved before it is sent: partition counts and file listings, by node id. */
+interface Resolved {
+  readonly counts: readonly (readonly [number, number])[];
+  readonly listings: readonly (readonly [number, unknown])[];
 }
 
 /** What the main thread holds for one job. */
@@ -408,33 +414,38 @@ export class WorkerExecutor implements Executor {
     what: TaskKind,
     p: Placement,
   ): Promise<unknown> {
-    const counts = await this.counts(st, node, p);
+    const resolved = await this.resolved(st, node, p);
     if (st.job.signal.aborted) throw abortError(st.job.signal);
     return new Promise((resolve, reject) => {
-      this.dispatch(st, node, partition, what, p, counts, { resolve, reject });
+      this.dispatch(st, node, partition, what, p, resolved, { resolve, reject });
     });
   }
 
-  /** Partition counts of the stage's nodes and inputs, resolved here so a worker needs no I/O for them. */
-  private async counts(st: JobState, node: PlanNode, p: Placement): Promise<[number, number][]> {
-    const all = [node, ...p.nodes, ...p.remote];
-    const counts = await Promise.all(
-      all.map(async (n): Promise<[number, number] | undefined> => {
-        // A source's count may need listing: the worker lists for itself when it opens it.
-        if (n.kind === 'source' && n.source.knownPartitions === undefined) return undefined;
-        return [n.id, await st.job.numPartitions(n)];
+  /**
+   * Partition counts of the stage's nodes and inputs, and its file sources'
+   * listings, resolved here: a worker needs no I/O for them, and reads the
+   * partitions planned here.
+   */
+  private async resolved(st: JobState, node: PlanNode, p: Placement): Promise<Resolved> {
+    const counts: [number, number][] = [];
+    const listings: [number, unknown][] = [];
+    const remote = new Set(p.remote);
+    await Promise.all(
+      [node, ...p.nodes, ...p.remote].map(async (n) => {
+        if (n.kind === 'source' && n.source.listing !== undefined && !remote.has(n))
+          listings.push([n.id, await n.source.listing.get()]);
+        counts.push([n.id, await st.job.numPartitions(n)]);
       }),
     );
-    return counts.filter((c): c is [number, number] => c !== undefined);
+    return { counts, listings };
   }
-
   private async *stream(
     st: JobState,
     node: PlanNode,
     partition: number,
     p: Placement,
   ): AsyncGenerator<unknown[]> {
-    const counts = await this.counts(st, node, p);
+    const resolved = await this.resolved(st, node, p);
     if (st.job.signal.aborted) throw abortError(st.job.signal);
     const queue: unknown[][] = [];
     let settled = false;
@@ -445,7 +456,7 @@ export class WorkerExecutor implements Executor {
       wake?.();
       wake = undefined;
     };
-    const task = this.dispatch(st, node, partition, { kind: 'open' }, p, counts, {
+    const task = this.dispatch(st, node, partition, { kind: 'open' }, p, resolved, {
       resolve: () => {
         settled = true;
         poke();
@@ -506,7 +517,7 @@ export class WorkerExecutor implements Executor {
     partition: number,
     what: TaskKind,
     p: Placement,
-    counts: readonly (readonly [number, number])[],
+    resolved: Resolved,
     handlers: Pick<Task, 'resolve' | 'reject' | 'onBatch'>,
   ): Task {
     const task: Task = {
@@ -514,7 +525,7 @@ export class WorkerExecutor implements Executor {
       slot: this.pick(),
       crashes: 0,
       batches: 0,
-      send: () => this.send(task, what, p, counts),
+      send: () => this.send(task, what, p, resolved),
       state: st,
       node,
       partition,
@@ -524,15 +535,11 @@ export class WorkerExecutor implements Executor {
     return task;
   }
 
-  private send(
-    task: Task,
-    what: TaskKind,
-    p: Placement,
-    counts: readonly (readonly [number, number])[],
-  ): void {
+  private send(task: Task, what: TaskKind, p: Placement, resolved: Resolved): void {
     const { slot, state: st } = task;
     let sent = slot.sent.get(st.job.id);
-    if (sent === undefined) slot.sent.set(st.job.id, (sent = { steps: 0, fns: 0, accumulators: 0 }));
+    if (sent === undefined)
+      slot.sent.set(st.job.id, (sent = { steps: 0, fns: 0, accumulators: 0, listings: new Set() }));
     const enc = st.encoder;
     const broadcasts = [];
     for (const [id, bc] of enc.broadcasts)
@@ -550,7 +557,8 @@ export class WorkerExecutor implements Executor {
       fns: enc.fns.slice(sent.fns),
       accumulators: enc.accumulatorSpecs.slice(sent.accumulators),
       broadcasts,
-      counts,
+      counts: resolved.counts,
+      listings: resolved.listings.filter(([id]) => !sent.listings.has(id)),
       remote: p.remote.map((r) => r.id),
       node: task.node.id,
       partition: task.partition,
@@ -559,6 +567,7 @@ export class WorkerExecutor implements Executor {
     sent.steps = enc.steps.length;
     sent.fns = enc.fns.length;
     sent.accumulators = enc.accumulatorSpecs.length;
+    for (const [id] of message.listings) sent.listings.add(id);
     slot.contexts.add(this.id);
     slot.tasks.set(task.id, task);
     this.holdIfBusy(slot);

@@ -34,6 +34,8 @@ export type ToWorker =
       }[];
       /** Partition counts the main thread resolved (node id, count). */
       readonly counts: readonly (readonly [number, number])[];
+      /** File sources' listings the main thread resolved (node id, listing), each sent once per job. */
+      readonly listings: readonly (readonly [number, unknown])[];
       /** Nodes the task reads from the main thread (shuffle outputs, cached partitions, parallelize). */
       readonly remote: readonly number[];
       readonly node: number;

@@ -235,6 +235,12 @@ async function runTask(m: ToWorker & { type: 'task' }): Promise<void> {
     if (node !== undefined && !context._runtime.partitionCounts.has(node))
       context._runtime.partitionCounts.set(node, Promise.resolve(n));
   }
+  for (const [id, listing] of m.listings) {
+    const source = state.nodes.get(id);
+    if (source?.kind !== 'source' || source.source.listing === undefined)
+      throw new InternalError(`node ${id} has no listing to adopt`);
+    source.source.listing.adopt(listing);
+  }
   const node = state.node(m.node);
   const job = state.job;
   const what = m.what;

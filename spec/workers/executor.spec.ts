@@ -229,6 +229,29 @@ test('an unpersisted broadcast is sent to workers again when a task reads it', a
   sc.stop();
 });
 
+test('workers read the files the main thread listed: a file added after the first action is not read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkling-listing-'));
+  try {
+    writeFileSync(join(dir, 'b.txt'), 'b1\nb2\n');
+    writeFileSync(join(dir, 'c.txt'), 'c1\n');
+    for (const n of [0, 2]) {
+      const sc = workers(n);
+      const lines = sc.textFile(dir).map((l) => l.toUpperCase());
+      t.deepEqual(await lines.collect(), ['B1', 'B2', 'C1'], `workers: ${n}`);
+      const partitions = await lines.getNumPartitions();
+      // As in Spark, an RDD's partitions are fixed at its first action: a new file (listed first) is not
+      // read, and no partition of a worker's own listing stands in for another.
+      writeFileSync(join(dir, 'a.txt'), 'a1\n');
+      t.deepEqual(await lines.collect(), ['B1', 'B2', 'C1'], `workers: ${n}`);
+      t.is(await lines.getNumPartitions(), partitions, `workers: ${n}`);
+      rmSync(join(dir, 'a.txt'));
+      sc.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('accumulators updated in workers are merged into the driver value', async (t) => {
   const sc = workers();
   const total = sc.accumulator(0);
