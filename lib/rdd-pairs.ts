@@ -598,7 +598,13 @@ proto.distinct = function (this: Any, numPartitions?: number) {
     numPartitions,
     {
       prepare: asKeys,
-      combine: { create: identity, merge: (c) => c, mergeCombiners: (a) => a, mapSide: true },
+      combine: {
+        create: identity,
+        merge: (c) => c,
+        mergeCombiners: (a) => a,
+        mapSide: true,
+        keepsFirst: true,
+      },
       reduce: ({ records }) => keysOut(records),
     },
     // Laid out by the hash of whole elements, not of their first item: a later join must shuffle it.

@@ -710,6 +710,30 @@ for (const n of PARTITIONS) {
     }
   });
 
+  test(`distinct and reduceByKey keep the first of equal keys, -0 included (as PySpark's dicts do), at ${n} partitions`, async (t) => {
+    const sc = context();
+    const shown = (xs: readonly unknown[]) => xs.map((x) => (Object.is(x, -0) ? '-0' : x));
+    t.deepEqual(shown(await sc.parallelize([-0, 0, 5, -0, 0], n).distinct(1).collect()), ['-0', 5]);
+    const sums = await sc
+      .parallelize<[number, number]>(
+        [
+          [-0, 1],
+          [0, 2],
+          [5, 3],
+        ],
+        n,
+      )
+      .reduceByKey((a, b) => a + b, 1)
+      .collect();
+    t.deepEqual(
+      sums.map(([k, v]) => [shown([k])[0], v]),
+      [
+        ['-0', 3],
+        [5, 3],
+      ],
+    );
+  });
+
   test(`value equality of keys: -0/0, NaN, arrays, objects and Dates are one key each, at ${n} partitions`, async (t) => {
     const sc = context();
     const data: Pair[] = [

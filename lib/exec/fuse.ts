@@ -149,7 +149,8 @@ export interface CombineTarget {
   readonly notPair: (x: unknown) => never;
   readonly keyOf: (k: unknown) => unknown;
   readonly create: (v: unknown) => unknown;
-  readonly merge: (acc: unknown, v: unknown) => unknown;
+  /** Undefined when an accumulator never changes once created (distinct): one `has` per element. */
+  readonly merge: ((acc: unknown, v: unknown) => unknown) | undefined;
 }
 
 /** A compiled chain that folds its results into a `CombineTarget`. */
@@ -170,13 +171,25 @@ function combineCode(v: string): string {
 if (prepare === undefined && (!Array.isArray(kv) || kv.length !== 2)) notPair(kv);
 const k = kv[0];
 const id = keyOf(k);
-const acc = accs.get(id);
-if (acc !== undefined || accs.has(id)) accs.set(id, merge(acc, kv[1]));
-else {
-  accs.set(id, create(kv[1]));
-  if (id !== k) keys.set(id, k);
+if (merge === undefined) {
+  if (!accs.has(id)) {
+    ${FIRST}
+  }
+} else {
+  const acc = accs.get(id);
+  if (acc !== undefined || accs.has(id)) accs.set(id, merge(acc, kv[1]));
+  else {
+    ${FIRST}
+  }
 }`;
 }
+
+/**
+ * A key's first element: its accumulator, and the key itself when it is not
+ * its own `keyOf` (or is -0, which a Map would give back as 0).
+ */
+const FIRST = `accs.set(id, create(kv[1]));
+    if (id !== k || Object.is(k, -0)) keys.set(id, k);`;
 
 const TARGET_LOCALS = 'const { accs, keys, prepare, notPair, keyOf, create, merge } = target;';
 

@@ -62,7 +62,7 @@ export async function mapTask(
         },
         keyOf,
         create: combine.create,
-        merge: combine.merge,
+        merge: combine.keepsFirst === true ? undefined : combine.merge,
       };
       await job.drain(parent, mapPartition, combineSink(target), target);
       for (const entry of combined(target)) (buckets[route(entry[0])] as Pair[]).push(entry);

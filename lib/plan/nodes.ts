@@ -144,6 +144,8 @@ export interface ShuffleSpec {
     readonly merge: (c: unknown, v: unknown) => unknown;
     readonly mergeCombiners: (a: unknown, b: unknown) => unknown;
     readonly mapSide: boolean;
+    /** `merge` keeps the accumulator as it is (distinct): the map side then only looks each key up once. */
+    readonly keepsFirst?: boolean;
   };
   /** A range-partitioned, sorted shuffle (sortBy, sortByKey) instead of `combine`/`reduce`. */
   readonly sort?: SortSpec;

@@ -187,6 +187,36 @@ test('compiled combining chains: undefined accumulators, NaN, escaped strings an
   t.deepEqual(calls.slice(-2), ['create 7', 'merge undefined 8']);
 });
 
+test('a combine without merge keeps the first accumulator and the first key of each key, compiled and plain', (t) => {
+  const first = [1, 'a'];
+  const input = [first, 2, [1, 'a'], NaN, 2, NaN, -0, 0];
+  const creates: unknown[] = [];
+  const keepFirst = (): CombineTarget => ({
+    ...target((x) => [x, x]),
+    create: (v) => {
+      creates.push(v);
+      return 'first';
+    },
+    merge: undefined,
+  });
+  const compiled = keepFirst();
+  compileCombine([{ kind: 'map', fn: (x: unknown) => x }])(input, compiled);
+  const plain = keepFirst();
+  const add = combineSink(plain);
+  for (const x of input) add(x);
+  for (const result of [compiled, plain]) {
+    const out = [...combined(result)];
+    t.deepEqual(out, [
+      [[1, 'a'], 'first'],
+      [2, 'first'],
+      [NaN, 'first'],
+      [-0, 'first'],
+    ]);
+    t.is(out[0]?.[0], first);
+  }
+  t.deepEqual(creates, [[1, 'a'], 2, NaN, -0, [1, 'a'], 2, NaN, -0]);
+});
+
 test('compiled combining chains: an element that is not a pair fails in the sink, past the last kernel', (t) => {
   const step = compileCombine([{ kind: 'map', fn: (x: unknown) => x }]);
   for (const bad of [[1, 2, 3], 'ab', { 0: 1, 1: 2, length: 2 }]) {
