@@ -12,11 +12,11 @@ import { splitExpressions } from './io/glob.js';
 import { codecOfPaths, type IoOptions } from './io/index.js';
 import { textFileSource, wholeFileSource } from './io/sources.js';
 import {
+  listSliceBounds,
   rangeBatches,
   rangeLength,
   rangeRanges,
   sliceBatches,
-  sliceBounds,
   sliceRanges,
 } from './ops/parallelize.js';
 import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
@@ -196,10 +196,12 @@ export class Context {
 
   /**
    * Distributes a collection into `numSlices` partitions (default
-   * `defaultParallelism`), slicing like PySpark: partition i holds the
-   * elements at indexes floor(i·len/n) up to floor((i+1)·len/n). An array
-   * is read when an action runs (as Scala Spark does): do not change it while
-   * jobs use it; any other Iterable is read at once.
+   * `defaultParallelism`), sliced as PySpark slices a list: in batches of
+   * max(1, min(floor(len/n), 1024)) elements, batch j going to partition i
+   * for floor(i·b/n) <= j < floor((i+1)·b/n) of b batches (`range` slices
+   * elements, as PySpark's `parallelize(range(...))` does). An array is read
+   * when an action runs (as Scala Spark does): do not change it while jobs
+   * use it; any other Iterable is read at once.
    * @example
    * await sc.parallelize([1, 2, 3, 4, 5, 6, 7, 8], 5).glom().collect();
    * // => [[1], [2, 3], [4], [5, 6], [7, 8]]
@@ -216,8 +218,8 @@ export class Context {
     return this._source<T>('parallelize', {
       knownPartitions: n,
       partitions: async () => n,
-      open: (split) => sliceBatches(items, ...sliceBounds(items.length, n, split)),
-      ranges: (split) => sliceRanges(items, ...sliceBounds(items.length, n, split)),
+      open: (split) => sliceBatches(items, ...listSliceBounds(items.length, n, split)),
+      ranges: (split) => sliceRanges(items, ...listSliceBounds(items.length, n, split)),
     });
   }
 

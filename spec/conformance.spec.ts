@@ -104,7 +104,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
   // ------------------------------------------------------------ narrow
   map: (sc) =>
     sc
-      .parallelize(range(10), 3)
+      .range(0, 10, 1, 3)
       .map((x) => x * x)
       .collect(),
   flatMap: (sc) =>
@@ -114,30 +114,29 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
       .collect(),
   filter: (sc) =>
     sc
-      .parallelize(range(10), 4)
+      .range(0, 10, 1, 4)
       .filter((x) => x % 3 === 0)
       .collect(),
-  mapPartitions: (sc) => sc.parallelize(range(10), 4).mapPartitions(sumOf).collect(),
+  mapPartitions: (sc) => sc.range(0, 10, 1, 4).mapPartitions(sumOf).collect(),
   mapPartitionsWithIndex: (sc) =>
     sc
-      .parallelize(range(5), 3)
+      .range(0, 5, 1, 3)
       .mapPartitionsWithIndex(async (i, it) => [[i, await listOf(it)]])
       .collect(),
-  'glom parallelize 8 into 5': (sc) => sc.parallelize(range(8), 5).glom().collect(),
-  'glom parallelize 3 into 5 (empty partitions)': (sc) => sc.parallelize(range(3), 5).glom().collect(),
+  'glom parallelize 8 into 5': (sc) => sc.range(0, 8, 1, 5).glom().collect(),
+  'glom parallelize 3 into 5 (empty partitions)': (sc) => sc.range(0, 3, 1, 5).glom().collect(),
   'glom parallelize empty into 3': (sc) => sc.parallelize([], 3).glom().collect(),
   'glom range(0, 10, 3, 2)': (sc) => sc.range(0, 10, 3, 2).glom().collect(),
-  'glom coalesce 10 into 4': (sc) => sc.parallelize(range(10), 10).coalesce(4).glom().collect(),
-  'glom coalesce 5 into 2': (sc) => sc.parallelize(range(10), 5).coalesce(2).glom().collect(),
-  'glom coalesce 7 into 3': (sc) => sc.parallelize(range(7), 7).coalesce(3).glom().collect(),
-  'coalesce to more partitions keeps the count': (sc) =>
-    sc.parallelize(range(4), 2).coalesce(5).getNumPartitions(),
+  'glom coalesce 10 into 4': (sc) => sc.range(0, 10, 1, 10).coalesce(4).glom().collect(),
+  'glom coalesce 5 into 2': (sc) => sc.range(0, 10, 1, 5).coalesce(2).glom().collect(),
+  'glom coalesce 7 into 3': (sc) => sc.range(0, 7, 1, 7).coalesce(3).glom().collect(),
+  'coalesce to more partitions keeps the count': (sc) => sc.range(0, 4, 1, 2).coalesce(5).getNumPartitions(),
   'repartition: count and contents': async (sc) => {
-    const r = sc.parallelize(range(20), 3).repartition(5);
+    const r = sc.range(0, 20, 1, 3).repartition(5);
     return [await r.getNumPartitions(), sorted(await r.collect())];
   },
   'coalesce with shuffle: count and contents': async (sc) => {
-    const r = sc.parallelize(range(20), 3).coalesce(5, true);
+    const r = sc.range(0, 20, 1, 3).coalesce(5, true);
     return [await r.getNumPartitions(), sorted(await r.collect())];
   },
   'glom range with a negative step': async (sc) => [
@@ -146,20 +145,31 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
     await sc.range(5, 5, 1, 2).glom().collect(),
   ],
   'glom coalesce 20 into 7, 9 into 4, 3 into 2': async (sc) => [
-    await sc.parallelize(range(20), 20).coalesce(7).glom().collect(),
-    await sc.parallelize(range(9), 9).coalesce(4).glom().collect(),
-    await sc.parallelize(range(3), 3).coalesce(2).glom().collect(),
+    await sc.range(0, 20, 1, 20).coalesce(7).glom().collect(),
+    await sc.range(0, 9, 1, 9).coalesce(4).glom().collect(),
+    await sc.range(0, 3, 1, 3).coalesce(2).glom().collect(),
   ],
   'glom coalesce of a union': (sc) =>
     sc
-      .parallelize(range(4), 2)
-      .union(sc.parallelize(range(10).slice(4), 3))
+      .range(0, 4, 1, 2)
+      .union(sc.range(4, 10, 1, 3))
       .coalesce(2)
       .glom()
       .collect(),
-  'zipWithUniqueId of 7 in 3': (sc) => sc.parallelize(range(7), 3).zipWithUniqueId().collect(),
+  'parallelize a list: PySpark slices it in batches of len // numSlices (at most 1024)': async (sc) => [
+    await sc.parallelize(range(20), 7).glom().collect(),
+    await sc.parallelize(range(10), 4).glom().collect(),
+    await sc.parallelize(range(11), 4).mapPartitions(sumOf).collect(),
+    await sc
+      .parallelize(range(3000), 2)
+      .glom()
+      .map((p) => p.length)
+      .collect(),
+    await sc.parallelize(range(11), 4).zipWithUniqueId().collect(),
+  ],
+  'zipWithUniqueId of 7 in 3': (sc) => sc.range(0, 7, 1, 3).zipWithUniqueId().collect(),
   'keyBy, keys, values': async (sc) => {
-    const r = sc.parallelize(range(4), 2).keyBy((x) => x % 2);
+    const r = sc.range(0, 4, 1, 2).keyBy((x) => x % 2);
     return [await r.collect(), await r.keys().collect(), await r.values().collect()];
   },
   'mapValues and flatMapValues': async (sc) => {
@@ -175,18 +185,18 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
   },
   zip: (sc) =>
     sc
-      .parallelize(range(5), 2)
+      .range(0, 5, 1, 2)
       .zip(sc.parallelize([...'abcde'], 2))
       .collect(),
   'zip with different partition counts': (sc) =>
     sc
-      .parallelize(range(4), 2)
-      .zip(sc.parallelize(range(4), 3))
+      .range(0, 4, 1, 2)
+      .zip(sc.range(0, 4, 1, 3))
       .collect(),
   'zip with different element counts': (sc) =>
     sc
-      .parallelize(range(4), 2)
-      .zip(sc.parallelize(range(5), 2))
+      .range(0, 4, 1, 2)
+      .zip(sc.range(0, 5, 1, 2))
       .collect(),
   zipWithIndex: (sc) =>
     sc
@@ -195,7 +205,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
       .collect(),
   'zipWithIndex after a filter that empties partitions': (sc) =>
     sc
-      .parallelize(range(10), 4)
+      .range(0, 10, 1, 4)
       .filter((x) => x < 2 || x > 8)
       .zipWithIndex()
       .collect(),
@@ -225,9 +235,9 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
   'treeReduce on an empty RDD': (sc) => sc.parallelize<number>([], 2).treeReduce(add),
   'takeSample with a negative size': (sc) => sc.parallelize([1, 2], 2).takeSample(false, -1),
   'takeSample without replacement, more than the count': async (sc) =>
-    sorted(await sc.parallelize(range(10), 3).takeSample(false, 100, 7)),
+    sorted(await sc.range(0, 10, 1, 3).takeSample(false, 100, 7)),
   'takeSample sizes': async (sc) => {
-    const r = sc.parallelize(range(10), 3);
+    const r = sc.range(0, 10, 1, 3);
     return [
       (await r.takeSample(false, 4, 1)).length,
       (await r.takeSample(true, 25, 1)).length,
@@ -281,7 +291,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
     return [
       await r.reduce(add),
       await r.treeReduce(add),
-      await sc.parallelize(range(21).slice(1), 7).treeReduce(add, 3),
+      await sc.range(1, 21, 1, 7).treeReduce(add, 3),
       await r.max(),
       await r.min(),
       await r.max((x) => -x),
@@ -305,7 +315,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
       await sc.parallelize<number>([], 2).aggregate(5, add, add),
       await sc.parallelize([1, 2, 3, 4], 2).treeAggregate(1, add, add),
       await sc.parallelize<number>([], 2).treeAggregate(5, add, add),
-      await sc.parallelize(range(20), 7).treeAggregate(0, add, add, 3),
+      await sc.range(0, 20, 1, 7).treeAggregate(0, add, add, 3),
     ];
   },
   'sum, count, mean, variance, stdev': async (sc) => {
@@ -332,7 +342,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
     await sc.parallelize([1, 2, 3, 4], 2).histogram(3),
     await sc.parallelize([0, 0.5, 1, 1, 10], 2).histogram(4),
     await sc.parallelize([5, 5, 5], 2).histogram(3),
-    await sc.parallelize(range(51), 3).histogram(10),
+    await sc.range(0, 51, 1, 3).histogram(10),
     await sc.parallelize([1.0, Number.NaN, 3.0], 2).histogram(2),
   ],
   'histogram with explicit buckets': async (sc) => {
@@ -372,7 +382,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
     await sc.parallelize([1], 3).isEmpty(),
     await sc.emptyRDD().isEmpty(),
     await sc
-      .parallelize(range(5), 3)
+      .range(0, 5, 1, 3)
       .filter((x) => x > 3)
       .isEmpty(),
   ],
@@ -473,7 +483,7 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
   groupByKey: (sc) => sc.parallelize(pairs, 3).groupByKey().mapValues(sorted).collect(),
   groupBy: (sc) =>
     sc
-      .parallelize(range(10), 3)
+      .range(0, 10, 1, 3)
       .groupBy((x) => x % 3)
       .mapValues(sorted)
       .collect(),

@@ -3,9 +3,26 @@
 import { TURN_EVERY, turn } from '../util/turn.js';
 import { BATCH_SIZE } from './types.js';
 
-/** PySpark's slicing: partition i of n holds indexes floor(i·len/n) up to floor((i+1)·len/n). */
+/** Spark's slicing of a sequence: partition i of n holds indexes floor(i·len/n) up to floor((i+1)·len/n). */
 export function sliceBounds(length: number, numSlices: number, i: number): [number, number] {
   return [Math.floor((i * length) / numSlices), Math.floor(((i + 1) * length) / numSlices)];
+}
+
+/** PySpark's largest batch when it sends a list to the JVM (its `batchSize` default). */
+const PYSPARK_BATCH = 1024;
+
+/**
+ * PySpark's slicing of a list: `parallelize` sends it to the JVM in batches
+ * of max(1, min(floor(len/n), 1024)) elements, and Spark slices the batches,
+ * not the elements (batch j to partition i for floor(i·b/n) <= j <
+ * floor((i+1)·b/n), b batches). 20 elements into 7 partitions: 2, 2, 4, 2,
+ * 4, 2, 4 (where slicing elements gives 2, 3, 3, 3, 3, 3, 3). With fewer
+ * than two elements per partition, a batch is one element and both agree.
+ */
+export function listSliceBounds(length: number, numSlices: number, i: number): [number, number] {
+  const batch = Math.max(1, Math.min(Math.floor(length / numSlices), PYSPARK_BATCH));
+  const [from, to] = sliceBounds(Math.ceil(length / batch), numSlices, i);
+  return [Math.min(length, from * batch), Math.min(length, to * batch)];
 }
 
 /** Elements `from` up to `to` of an array, as freshly copied batches. */

@@ -31,7 +31,7 @@ function parentDir(name: string): { parent: string; listing: () => string[]; bef
 
 /** 8 partitions of 10 000 lines; the element `bad` throws. */
 const failingAt = (bad: number) =>
-  sc.parallelize(range(80_000), 8).map((x) => {
+  sc.range(0, 80_000, 1, 8).map((x) => {
     if (x === bad) throw new Error(`boom at ${x}`);
     return `line ${x} ${'z'.repeat(x % 40)}`;
   });
