@@ -145,7 +145,7 @@ interface Slot {
   readonly broadcasts: Set<number>;
   /** Contexts whose options it has. */
   readonly contexts: Set<number>;
-  /** Per job: how many steps, functions and accumulators it has. */
+  /** Per job: how many steps, functions and accumulators it has, and the sources whose listings it has. */
   readonly sent: Map<number, { steps: number; fns: number; accumulators: number; listings: Set<number> }>;
   dead: boolean;
   /** Ends the worker after it has been idle for IDLE_MS. */
@@ -439,6 +439,7 @@ export class WorkerExecutor implements Executor {
     );
     return { counts, listings };
   }
+
   private async *stream(
     st: JobState,
     node: PlanNode,
