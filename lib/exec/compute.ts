@@ -82,6 +82,16 @@ export function openPartition(node: PlanNode, partition: number, job: Job): Asyn
   return job.runtime.isPersisted(node.id) ? openCached(node, partition, job) : compute(node, partition, job);
 }
 
+/**
+ * One partition of a node computed from its parents, never read from a cache
+ * or from the main thread: what a worker does when the main thread asks it
+ * to compute a cached partition (the main thread keeps it). Opening the node
+ * instead would ask the main thread for it, which waits for this very task.
+ */
+export function computePartition(node: PlanNode, partition: number, job: Job): AsyncIterable<unknown[]> {
+  return compute(node, partition, job);
+}
+
 function compute(node: PlanNode, partition: number, job: Job): AsyncIterable<unknown[]> {
   switch (node.kind) {
     case 'source':

@@ -10,7 +10,7 @@ import { Accumulator, type AccumulatorParam } from '../accumulator.js';
 import { Broadcast } from '../broadcast.js';
 import { Context } from '../context.js';
 import { InternalError } from '../errors.js';
-import { drainPartition, openPartition } from '../exec/compute.js';
+import { computePartition, drainPartition, openPartition } from '../exec/compute.js';
 import { startFold } from '../exec/folds.js';
 import { Job } from '../exec/job.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
@@ -259,7 +259,11 @@ async function runTask(m: ToWorker & { type: 'task' }): Promise<void> {
     const stream = { credit: WINDOW, wake: undefined as (() => void) | undefined, cancelled: false };
     streams.set(m.task, stream);
     try {
-      for await (const batch of openPartition(node, m.partition, job)) {
+      // A node the main thread holds, sent here as a task: the main thread wants it computed for its cache.
+      const batches = state.remote.has(node.id)
+        ? computePartition(node, m.partition, job)
+        : openPartition(node, m.partition, job);
+      for await (const batch of batches) {
         if (stream.cancelled) break;
         while (stream.credit === 0 && !stream.cancelled)
           await new Promise<void>((resolve) => {

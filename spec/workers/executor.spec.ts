@@ -252,6 +252,30 @@ test('workers read the files the main thread listed: a file added after the firs
   }
 });
 
+for (const n of PARTITIONS)
+  test(`a cached RDD between two stages on workers is computed once, not waited on by its own task, at ${n} partitions`, async (t) => {
+    // The next stage's task pulls the cached partition; the main thread has a worker compute it, and that
+    // task used to pull the same partition again and wait on itself: the job hung.
+    const sc = workers();
+    const calls = sc.accumulator(0);
+    const cached = sc
+      .parallelize(data, n)
+      .map((x) => {
+        calls.add(1);
+        return x * 2;
+      })
+      .cache();
+    const next = cached.map((x) => x + 1);
+    t.regex(next.explain(), /executor=workers/);
+    t.deepEqual(
+      await next.collect(),
+      data.map((x) => x * 2 + 1),
+    );
+    t.deepEqual(await next.filter((x) => x > 60).count(), data.filter((x) => x * 2 + 1 > 60).length);
+    t.is(calls.value, data.length, 'each element computed once, then read from the cache');
+    sc.stop();
+  });
+
 test('accumulators updated in workers are merged into the driver value', async (t) => {
   const sc = workers();
   const total = sc.accumulator(0);
