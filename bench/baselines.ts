@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import type { Context, RDD } from 'sparkling';
+import type { Context, RDD } from 'sparkling-rdd';
 
 /**
  * Node's default 64 KiB chunks: on this machine faster than 1 MiB for the

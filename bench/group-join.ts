@@ -12,7 +12,7 @@
  *   npx tsx bench/group-join.ts [--n 1000000] [--keys 500000] [--no-python] [--repeat n] [--no-memory]
  */
 import { parseArgs } from 'node:util';
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 import { ensureJoinFiles, joinInputs } from './generate.js';
 import { type Check, pythonSystems, runCases } from './harness.js';
 

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/narrow.ts [n]
  */
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 import { type Figure, table, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 1e7);

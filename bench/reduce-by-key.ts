@@ -9,7 +9,7 @@
  *   npx tsx bench/reduce-by-key.ts [--n 10000000] [--keys 100000] [--no-python] [--repeat n] [--no-memory]
  */
 import { parseArgs } from 'node:util';
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 import { ensureKeyOneFile, keyOnePairs } from './generate.js';
 import { type Check, pythonSystems, runCases } from './harness.js';
 

@@ -13,7 +13,7 @@
  *   npx tsx bench/sort.ts [--n 5000000] [--no-python] [--repeat n] [--no-memory]
  */
 import { parseArgs } from 'node:util';
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 import { ensureNumbersFile, randomNumbers } from './generate.js';
 import { type Check, pythonSystems, runCases } from './harness.js';
 

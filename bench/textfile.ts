@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 import { countNewlines, forEachLine, NO_TEXTFILE, textFileOf } from './baselines.js';
 import { ensureWordFile } from './generate.js';
 import { type Case, runCases, type System } from './harness.js';

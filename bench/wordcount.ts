@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 import { forEachLine, NO_TEXTFILE, textFileOf } from './baselines.js';
 import { ensureWordFile } from './generate.js';
 import { type Case, type Check, log, pythonSystems, runCases } from './harness.js';

@@ -43,7 +43,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Context, type RDD } from 'sparkling';
+import { Context, type RDD } from 'sparkling-rdd';
 import { countNewlines } from './baselines.js';
 import { ensureWordFile } from './generate.js';
 import { type Check, gc, log, measure } from './harness.js';

@@ -2,7 +2,7 @@
  * The basic operations from pysparkling's talk: a cached map over 100 numbers
  * in 20 partitions; `first()` computes only the first partition.
  */
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 
 const sc = new Context();
 let calls = 0;

@@ -3,7 +3,7 @@
  * folded into a matrix per partition, the partial matrices summed, then
  * precision, recall and F1 computed per class.
  */
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 
 const labels = ['cat', 'dog', 'bird'];
 const sc = new Context();

@@ -5,7 +5,7 @@
  *   npm run example
  */
 import { fileURLToPath } from 'node:url';
-import { Context } from 'sparkling';
+import { Context } from 'sparkling-rdd';
 
 const path = fileURLToPath(new URL('./data/spark-notes.txt', import.meta.url));
 const sc = new Context();

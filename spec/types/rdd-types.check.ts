@@ -2,7 +2,7 @@
  * Type-level spec: compiled by `tsc --noEmit` (run by `npm test`), never
  * executed. Every `@ts-expect-error` line must be an error, or the build fails.
  */
-import { Context, type RDD, type ValueMap } from 'sparkling';
+import { Context, type RDD, type ValueMap } from 'sparkling-rdd';
 
 const sc = new Context();
 
