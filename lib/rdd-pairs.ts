@@ -309,8 +309,9 @@ function shuffle<U>(
   const id = ctx._newId();
   const nodes = parents.map((p) => p._node);
   // PySpark's default: the parent's count; for several parents their sum, or
-  // the shared count when all are partitioned alike (so none is shuffled again).
-  const count = n ?? defaultShufflePartitions(nodes.map(knownPartitions), nodes);
+  // the shared count when all are partitioned alike (so none is shuffled again)
+  // and the shuffle keeps their keys.
+  const count = n ?? defaultShufflePartitions(nodes.map(knownPartitions), nodes, spec.prepare !== undefined);
   const partitioner: Partitioner = options.range
     ? { kind: 'range', numPartitions: count, id }
     : partitionerFor(count, options.partitionFunc);

@@ -46,6 +46,23 @@ const add = (a: number, b: number): number => a + b;
 /** Python's `sorted` for lists of numbers or of strings. */
 const sorted = <T>(xs: Iterable<T>): T[] => [...xs].sort(naturalRef);
 const words = ['b', 'a', 'B', '\u00e9', '\u{1F600}', '\uffff', '', 'ab'];
+/** Strings of every PEP 393 width (Python's string hash reads 1, 2 or 4 bytes per code point). */
+const widths = [
+  'a',
+  'b',
+  'c',
+  'spark',
+  '',
+  '\u00e9',
+  '\u00ff',
+  '\u0100x',
+  '\uffff',
+  '\u{1F600}',
+  '\u{1F600}a',
+  'key-12',
+  'key-13',
+  'a'.repeat(40),
+];
 const pairs: [string, number][] = [
   ['a', 1],
   ['b', 2],
@@ -735,6 +752,210 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
       await e.countByKey(),
       await e.collectAsMap(),
       await e.cogroup(sc.parallelize<[number, number]>([], 3)).collect(),
+    ];
+  },
+
+  // ------------------------------------------------- layouts (issue 18)
+  'glom partitionBy of string keys': async (sc) => {
+    const r = sc.parallelize<[string, number]>(
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+        ['\u00e9', 4],
+        ['\u{1F600}', 5],
+        ['spark', 6],
+      ],
+      1,
+    );
+    return [await r.partitionBy(3).glom().collect(), await r.partitionBy(1).glom().collect()];
+  },
+  'glom partitionBy of string keys of every width': async (sc) => {
+    const r = sc.parallelize(
+      widths.map((w, i): [string, number] => [w, i]),
+      3,
+    );
+    return [
+      await r.partitionBy(2).glom().collect(),
+      await r.partitionBy(5).glom().collect(),
+      await r.partitionBy(7).glom().collect(),
+    ];
+  },
+  'glom partitionBy of tuple keys holding strings': (sc) => {
+    const keys: unknown[] = [
+      ['a', 1],
+      ['b', ['c', 2.5]],
+      ['\u00e9', undefined],
+      [''],
+      ['x', 'y', 'z'],
+      [1, '\u{1F600}'],
+    ];
+    return sc
+      .parallelize(
+        keys.map((k, i): [unknown, number] => [k, i]),
+        2,
+      )
+      .partitionBy(4)
+      .glom()
+      .collect();
+  },
+  'glom reduceByKey, groupByKey and foldByKey of string keys': async (sc) => {
+    const r = sc.parallelize(
+      'the cat and the dog and the bird saw a cat'.split(' ').map((w): [string, number] => [w, 1]),
+      3,
+    );
+    return [
+      await r.reduceByKey(add).glom().collect(),
+      await r.groupByKey(4).glom().collect(),
+      await r.foldByKey(10, add).glom().collect(),
+      await r.reduceByKey(add, 1).glom().collect(),
+    ];
+  },
+  'glom distinct and word count of strings': async (sc) => {
+    const words = sc
+      .parallelize(['b a B', '\u00e9 \u{1F600} \uffff', ' ab b a'], 2)
+      .flatMap((s) => s.split(' '));
+    return [
+      await words.distinct().glom().collect(),
+      await words
+        .map((w): [string, number] => [w, 1])
+        .reduceByKey(add, 3)
+        .glom()
+        .collect(),
+    ];
+  },
+  'lookup and mapPartitionsWithIndex on string-partitioned data': async (sc) => {
+    const r = sc
+      .parallelize(
+        widths.map((w, i): [string, number] => [w, i]),
+        2,
+      )
+      .partitionBy(3);
+    return [
+      await r.lookup('spark'),
+      await r.lookup('\u{1F600}'),
+      await r.lookup('missing'),
+      await r
+        .mapPartitionsWithIndex(async (i, it) => [[i, sorted((await listOf(it)).map(([k]) => k))]])
+        .collect(),
+    ];
+  },
+  'glom sortBy descending mirrors the partition index': async (sc) => {
+    const xs = [5, 3, 9, 1, 7, 0, 8, 2, 6, 4];
+    return [
+      await sc
+        .range(0, 10, 1, 2)
+        .sortBy((x) => x, false, 2)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize([18], 1)
+        .sortBy((x) => x, false, 4)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize(xs, 3)
+        .sortBy((x) => x, false, 3)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize(xs, 3)
+        .sortBy((x) => x, true, 3)
+        .glom()
+        .collect(),
+    ];
+  },
+  'glom sortBy keeps duplicate bounds': async (sc) => {
+    const ones = [1, 1, 1, 1, 1, 2, 3];
+    return [
+      await sc
+        .parallelize(ones, 1)
+        .sortBy((x) => x, true, 3)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize(ones, 1)
+        .sortBy((x) => x, false, 3)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize([7, 7, 7], 2)
+        .sortBy((x) => x, true, 4)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize([2, 1], 2)
+        .sortBy((x) => x, true, 5)
+        .glom()
+        .collect(),
+    ];
+  },
+  'glom sortByKey of strings and tuples, both orders': async (sc) => {
+    const s = sc.parallelize(
+      words.map((w, i): [string, number] => [w, i]),
+      3,
+    );
+    const t = sc.parallelize(
+      range(12).map((i): [[number, string], number] => [[i % 3, String(i)], i]),
+      2,
+    );
+    return [
+      await s.sortByKey(true, 3).glom().collect(),
+      await s.sortByKey(false, 3).glom().collect(),
+      await t.sortByKey(true, 4).glom().collect(),
+      await t.sortByKey(false, 4).glom().collect(),
+    ];
+  },
+  'glom sortBy with up to 20 elements per partition': async (sc) => {
+    const xs = range(60).map((i) => (i * 37) % 101);
+    return [
+      await sc
+        .parallelize(xs, 4)
+        .sortBy((x) => x, true, 3)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize(xs, 4)
+        .sortBy((x) => -x, true, 4)
+        .glom()
+        .collect(),
+      await sc
+        .parallelize(xs, 4)
+        .sortBy((x) => x % 10, false, 3)
+        .glom()
+        .collect(),
+    ];
+  },
+  'intersection and subtract of partitioned RDDs: partition counts': async (sc) => {
+    const a = sc
+      .parallelize(
+        range(6).map((i): [number, number] => [i, i]),
+        2,
+      )
+      .partitionBy(2);
+    const b = sc
+      .parallelize(
+        range(6).map((i): [number, number] => [i + 3, i + 3]),
+        3,
+      )
+      .partitionBy(2);
+    return [
+      await a.intersection(a).getNumPartitions(),
+      await a.intersection(b).getNumPartitions(),
+      await a.subtract(b).getNumPartitions(),
+      await a.subtract(b, 3).getNumPartitions(),
+      await a.intersection(b).glom().collect(),
+      await a.subtract(b).glom().collect(),
+    ];
+  },
+  'glom intersection and subtract of strings': async (sc) => {
+    const a = sc.parallelize(['a', 'b', 'c', '\u00e9', 'spark', 'b'], 2);
+    const b = sc.parallelize(['b', 'spark', 'x', '\u{1F600}'], 3);
+    return [
+      await a.intersection(b).glom().collect(),
+      await a.subtract(b).glom().collect(),
+      await a.subtract(b, 4).glom().collect(),
+      await b.intersection(a).glom().collect(),
     ];
   },
 };

@@ -64,7 +64,7 @@ async function countPartitions(node: PlanNode, job: Job): Promise<number> {
     case 'shuffle': {
       if (node.numPartitions !== undefined) return node.numPartitions;
       const counts = await Promise.all(node.parents.map((p) => job.numPartitions(p)));
-      return defaultShufflePartitions(counts, node.parents) as number;
+      return defaultShufflePartitions(counts, node.parents, node.spec.prepare !== undefined) as number;
     }
     default:
       return assertNever(node);

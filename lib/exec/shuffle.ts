@@ -91,10 +91,45 @@ export function customRouter(fn: (key: unknown) => number, n: number): (key: unk
   };
 }
 
+/** Most string keys a hash router remembers the partition of. */
+const STRING_MEMO = 1 << 16;
+/** Lookups, once the memo is full, after which a router whose memo found under a quarter of them drops it. */
+const MEMO_TRIAL = 8192;
+
+/**
+ * Key to partition by PySpark's portable hash. Python's string hash
+ * (SipHash-1-3 on 64-bit words kept as 32-bit halves) costs a few times a
+ * `Map` lookup, and a map task that routes every record (groupByKey, join,
+ * partitionBy) usually meets the same keys again and again: so a string
+ * key's partition is remembered, up to 65,536 keys. When the memo is full
+ * and the next 8,192 lookups find under a quarter of their keys in it, keys
+ * rarely repeat: the router drops it and hashes each key, as its misses
+ * would only add to the hash.
+ */
+export function hashRouter(n: number): (key: unknown) => number {
+  let memo: Map<string, number> | undefined = new Map();
+  let trial = 0;
+  let hits = 0;
+  return (k) => {
+    if (typeof k !== 'string' || memo === undefined) return partitionOf(k, n);
+    let p = memo.get(k);
+    if (p === undefined) {
+      p = partitionOf(k, n);
+      if (memo.size < STRING_MEMO) memo.set(k, p);
+    } else if (memo.size === STRING_MEMO) hits++;
+    if (memo.size === STRING_MEMO && ++trial === MEMO_TRIAL) {
+      if (hits < MEMO_TRIAL / 4) memo = undefined;
+      hits = 0;
+      trial = 0;
+    }
+    return p;
+  };
+}
+
 /** The function from key to reduce partition of a hash or custom partitioner (null for a range one, the sort shuffle's). */
 export function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
-  if (p.kind === 'hash') return (k) => partitionOf(k, n);
+  if (p.kind === 'hash') return hashRouter(n);
   if (p.kind === 'custom') return customRouter(p.fn, n);
   return null;
 }

@@ -74,7 +74,14 @@ async function mapOutputs(node: ShuffleNode, job: Job): Promise<Columns[]> {
   );
 }
 
-/** Sampled bounds: about 20 sort keys per output partition, sorted, cut at even ranks. */
+/**
+ * Sampled bounds, PySpark's way: about 20 sort keys per output partition
+ * (every key when there are at most 20 × `n`, so the layout is PySpark's),
+ * sorted ascending whatever the order asked, and cut at
+ * `sample[floor(len · (i + 1) / n)]` for i < n - 1, duplicates kept (a run of
+ * equal keys then leaves the partitions after its first one empty, as in
+ * PySpark).
+ */
 function rangeBounds(outputs: readonly Columns[], n: number, sort: SortSpec): unknown[] {
   let total = 0;
   for (const o of outputs) total += o.keys.length;
@@ -83,29 +90,29 @@ function rangeBounds(outputs: readonly Columns[], n: number, sort: SortSpec): un
   const sample: unknown[] = [];
   for (const o of outputs)
     for (let i = 0; i < o.keys.length; i += stride) sample.push(sort.keyfunc(o.keys[i]));
-  const cmp = (a: unknown, b: unknown) => (sort.ascending ? compare(a, b) : compare(b, a));
-  sample.sort(cmp);
+  sample.sort(compare);
   const bounds: unknown[] = [];
-  for (let i = 0; i < n - 1; i++) {
-    const b = sample[Math.floor((sample.length * (i + 1)) / n)];
-    if (bounds.length === 0 || cmp(bounds[bounds.length - 1], b) < 0) bounds.push(b);
-  }
+  for (let i = 0; i < n - 1; i++) bounds.push(sample[Math.floor((sample.length * (i + 1)) / n)]);
   return bounds;
 }
 
-/** The partition of a key: the first bound it does not come after (plain comparisons for numbers). */
+/**
+ * The partition of a key: the number of (ascending) bounds ordered before it,
+ * Python's `bisect_left`; for a descending sort the mirror image, `n - 1 -`
+ * that, as PySpark's rangePartitioner. Plain comparisons for numbers.
+ */
 function rangeRouter(bounds: readonly unknown[], sort: SortSpec): (key: unknown) => number {
   const { ascending, keyfunc } = sort;
-  const cmp = (a: unknown, b: unknown) => (ascending ? compare(a, b) : compare(b, a));
+  const last = bounds.length;
   const byCompare = (key: unknown): number => {
     let lo = 0;
     let hi = bounds.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmp(bounds[mid], key) < 0) lo = mid + 1;
+      if (compare(bounds[mid], key) < 0) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return ascending ? lo : last - lo;
   };
   if (!bounds.every((b) => typeof b === 'number' && !Number.isNaN(b))) return (k) => byCompare(keyfunc(k));
   const nb = Float64Array.from(bounds as number[]);
@@ -116,10 +123,10 @@ function rangeRouter(bounds: readonly unknown[], sort: SortSpec): (key: unknown)
     let hi = nb.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (ascending ? (nb[mid] as number) < key : (nb[mid] as number) > key) lo = mid + 1;
+      if ((nb[mid] as number) < key) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return ascending ? lo : last - lo;
   };
 }
 

@@ -236,7 +236,11 @@ export function knownPartitions(node: PlanNode): number | undefined {
     }
     case 'shuffle': {
       if (node.numPartitions !== undefined) return node.numPartitions;
-      return defaultShufflePartitions(node.parents.map(knownPartitions), node.parents);
+      return defaultShufflePartitions(
+        node.parents.map(knownPartitions),
+        node.parents,
+        node.spec.prepare !== undefined,
+      );
     }
     default:
       return assertNever(node);
@@ -246,15 +250,20 @@ export function knownPartitions(node: PlanNode): number | undefined {
 /**
  * PySpark's default partition count of a wide operation: the parent's count;
  * for several parents (join, cogroup: a union underneath) their sum, or the
- * shared count when all are partitioned alike.
+ * shared count when all are partitioned alike. A shuffle that keys elements
+ * afresh (`rekeys`: subtract, intersection) always takes the sum: PySpark
+ * builds them on `map(x => [x, undefined])`, which drops the partitioner, so
+ * the union under its cogroup is never partitioner-aware.
  */
 export function defaultShufflePartitions(
   counts: readonly (number | undefined)[],
   parents: readonly PlanNode[],
+  rekeys: boolean,
 ): number | undefined {
   if (counts.some((c) => c === undefined)) return undefined;
   const first = parents[0];
   if (
+    !rekeys &&
     parents.length > 1 &&
     first !== undefined &&
     parents.every((p) => samePartitioner(p.partitioner, first.partitioner))

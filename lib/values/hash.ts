@@ -11,10 +11,14 @@
  *   `Infinity` is 314159, `-Infinity` -314159, `NaN` 0.
  * - `true` 1, `false` 0, `undefined` and `null` 0.
  * - Arrays hash as tuples, with `portable_hash`'s tuple formula.
- * - Strings: Python randomises str hashes, so here a 32-bit FNV-1a over the
- *   UTF-16 code units (non-negative).
- * - `Date`s hash as their time value; symbols as their description; every
- *   other object as the FNV-1a hash of its canonical encoding (`keyOf`).
+ * - Strings hash as CPython 3.11+'s `hash(str)` under `PYTHONHASHSEED=0`,
+ *   which PySpark sets for its workers: SipHash-1-3 with a zero key over the
+ *   string's PEP 393 representation (1, 2 or 4 little-endian bytes per code
+ *   point, by the widest one; a lone surrogate is a code point of its own),
+ *   `hash('') == 0`, `-1` becomes `-2` (`stringHashInto`).
+ * - `Date`s hash as their time value; symbols as the FNV-1a hash of their
+ *   description; every other object as the FNV-1a hash of its canonical
+ *   encoding (`keyOf`): Python has no hash to match there.
  *
  * Equal values (by `equals`) always hash alike. Numbers and strings are hashed
  * without allocating; all the arithmetic is done on 32-bit halves of the
@@ -49,11 +53,176 @@ const WORD_LO = LITTLE_ENDIAN ? 0 : 1;
 let rHi = 0;
 let rLo = 0;
 
-/** 32-bit FNV-1a over the UTF-16 code units of `s`: deterministic, by content, non-negative. */
+/** `stringHashInto`'s result, high and low 32 bits (typed: storing them allocates nothing). */
+const SIP = new Int32Array(2);
+
+/**
+ * 32-bit FNV-1a over the UTF-16 code units of `s`: deterministic, by content,
+ * non-negative. The hash of values Python cannot hash (objects, symbols); strings
+ * themselves hash as Python's `hash(str)` (`pythonStringHash`).
+ */
 export function stringHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * The PEP 393 width of `s` as Python would store it: 1 byte per code point
+ * when every one is below 256, 2 when below 65,536, else 4. A surrogate pair
+ * is one astral code point; a lone surrogate is a code point of its own.
+ */
+function pep393Width(s: string): 1 | 2 | 4 {
+  let max = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > max) {
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) return 4;
+      }
+      max = c;
+    }
+  }
+  return max < 0x100 ? 1 : 2;
+}
+
+/** The code points of `s` (a lone surrogate as itself). */
+function codePoints(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        out.push(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
+        i++;
+        continue;
+      }
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The little-endian 32-bit word at byte `at` of the string's PEP 393 bytes
+ * (`end` of them; zero past the end). Width 1 and 2 read `s`; width 4 reads
+ * `cps`, its code points.
+ */
+function wordAt(s: string, cps: number[] | undefined, width: number, at: number, end: number): number {
+  if (width === 1) {
+    if (at + 4 <= end)
+      return (
+        s.charCodeAt(at) |
+        (s.charCodeAt(at + 1) << 8) |
+        (s.charCodeAt(at + 2) << 16) |
+        (s.charCodeAt(at + 3) << 24)
+      );
+    let w = 0;
+    for (let k = 0; at + k < end; k++) w |= s.charCodeAt(at + k) << (8 * k);
+    return w;
+  }
+  if (width === 2) {
+    const i = at >>> 1;
+    if (at + 4 <= end) return s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    return at < end ? s.charCodeAt(i) : 0;
+  }
+  return at < end ? ((cps as number[])[at >>> 2] as number) : 0;
+}
+
+/**
+ * Sets the registers to CPython 3.11+'s `hash(s)` with `PYTHONHASHSEED=0`:
+ * SipHash-1-3 (one compression round per 8-byte block, three finalisation
+ * rounds) with a zero key over the string's PEP 393 bytes, as `_Py_HashBytes`
+ * computes it; 0 for the empty string, -1 becoming -2. The 64-bit state
+ * words are kept as pairs of int32 locals (hi, lo), so nothing is allocated
+ * for a string of 1- or 2-byte characters.
+ */
+function stringHashInto(s: string): void {
+  if (s.length === 0) {
+    SIP[0] = 0;
+    SIP[1] = 0;
+    return;
+  }
+  const width = pep393Width(s);
+  const cps = width === 4 ? codePoints(s) : undefined;
+  const bytes = width * (cps === undefined ? s.length : cps.length);
+  const blocks = bytes >>> 3;
+  // v0..v3 = the SipHash constants xor a zero key.
+  let v0h = 0x736f6d65;
+  let v0l = 0x70736575;
+  let v1h = 0x646f7261;
+  let v1l = 0x6e646f6d;
+  let v2h = 0x6c796765;
+  let v2l = 0x6e657261;
+  let v3h = 0x74656462;
+  let v3l = 0x79746573;
+  let t = 0;
+  let u = 0;
+  // Rounds 0..blocks-1 take the full blocks, round `blocks` the last (padded)
+  // one with the byte count in its top byte, then three finalisation rounds.
+  for (let r = 0; r < blocks + 4; r++) {
+    let mh = 0;
+    let ml = 0;
+    if (r <= blocks) {
+      ml = wordAt(s, cps, width, r * 8, bytes);
+      mh = wordAt(s, cps, width, r * 8 + 4, bytes);
+      if (r === blocks) mh |= bytes << 24;
+      v3h ^= mh;
+      v3l ^= ml;
+    } else if (r === blocks + 1) {
+      v2l ^= 0xff;
+    }
+    // HALF_ROUND(v0, v1, v2, v3, 13, 16)
+    t = (v0l + v1l) | 0;
+    v0h = (v0h + v1h + (t >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+    v0l = t;
+    t = (v2l + v3l) | 0;
+    v2h = (v2h + v3h + (t >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+    v2l = t;
+    t = (v1h << 13) | (v1l >>> 19);
+    v1l = ((v1l << 13) | (v1h >>> 19)) ^ v0l;
+    v1h = t ^ v0h;
+    t = (v3h << 16) | (v3l >>> 16);
+    v3l = ((v3l << 16) | (v3h >>> 16)) ^ v2l;
+    v3h = t ^ v2h;
+    t = v0h;
+    v0h = v0l;
+    v0l = t;
+    // HALF_ROUND(v2, v1, v0, v3, 17, 21)
+    t = (v2l + v1l) | 0;
+    v2h = (v2h + v1h + (t >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+    v2l = t;
+    t = (v0l + v3l) | 0;
+    v0h = (v0h + v3h + (t >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+    v0l = t;
+    t = (v1h << 17) | (v1l >>> 15);
+    v1l = ((v1l << 17) | (v1h >>> 15)) ^ v2l;
+    v1h = t ^ v2h;
+    u = (v3h << 21) | (v3l >>> 11);
+    v3l = ((v3l << 21) | (v3h >>> 11)) ^ v0l;
+    v3h = u ^ v0h;
+    t = v2h;
+    v2h = v2l;
+    v2l = t;
+    if (r < blocks + 1) {
+      v0h ^= mh;
+      v0l ^= ml;
+    }
+  }
+  const hi = v0h ^ v1h ^ v2h ^ v3h;
+  const lo = v0l ^ v1l ^ v2l ^ v3l;
+  SIP[0] = hi;
+  // Python's hash is never -1: -1 is its error value.
+  SIP[1] = hi === -1 && lo === -1 ? -2 : lo;
+}
+
+/** Sets the registers to `hash(s)`. */
+function stringInto(s: string): void {
+  stringHashInto(s);
+  rHi = (SIP[0] as number) >>> 0;
+  rLo = (SIP[1] as number) >>> 0;
 }
 
 /**
@@ -66,7 +235,6 @@ export function stringHash(s: string): number {
  */
 export function portableHash(x: unknown): number {
   if (typeof x === 'number' && Number.isSafeInteger(x)) return x === -1 ? -2 : x + 0;
-  if (typeof x === 'string') return stringHash(x);
   hashInto(x, 0);
   return (rHi | 0) * TWO32 + rLo;
 }
@@ -96,8 +264,19 @@ export function partitionOf(key: unknown, numPartitions: number): number {
     const r = (key === -1 ? -2 : key) % numPartitions;
     return r < 0 ? r + numPartitions : r + 0;
   }
-  if (typeof key === 'string') return stringHash(key) % numPartitions;
-  hashInto(key, 0);
+  if (typeof key === 'string') {
+    stringHashInto(key);
+    if (numPartitions < 0x8000) {
+      // Python's h % n on the signed 64-bit h = hi·2^32 + lo, by 16-bit limbs in int32 arithmetic.
+      let r = (SIP[0] as number) % numPartitions;
+      if (r < 0) r += numPartitions;
+      const lo = SIP[1] as number;
+      r = ((r << 16) | (lo >>> 16)) % numPartitions;
+      return ((r << 16) | (lo & 0xffff)) % numPartitions;
+    }
+    rHi = (SIP[0] as number) >>> 0;
+    rLo = (SIP[1] as number) >>> 0;
+  } else hashInto(key, 0);
   if (rHi < 0x80000000) return registersMod(numPartitions);
   negate();
   const r = registersMod(numPartitions);
@@ -137,8 +316,7 @@ function hashInto(x: unknown, depth: number): void {
       numberInto(x);
       return;
     case 'string':
-      rHi = 0;
-      rLo = stringHash(x);
+      stringInto(x);
       return;
     case 'boolean':
       rHi = 0;

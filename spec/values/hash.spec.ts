@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import fc from 'fast-check';
 import { exactPortableHash, partitionOf, portableHash, stringHash } from '../../lib/values/index.js';
@@ -138,14 +139,61 @@ test('portableHash: [1, 2] is portable_hash((1, 2))', (t) => {
   t.is(exactPortableHash(1.5), 1152921504606846977n);
 });
 
-test('stringHash: 32-bit FNV-1a test vectors, by content', (t) => {
+test('stringHash: 32-bit FNV-1a test vectors, by content (objects and symbols hash with it)', (t) => {
   t.is(stringHash(''), 0x811c9dc5);
   t.is(stringHash('a'), 0xe40c292c);
   t.is(stringHash('foobar'), 0xbf9cf968);
-  t.is(portableHash('foobar'), 0xbf9cf968);
-  t.not(portableHash('ab'), portableHash('ba'));
-  t.not(portableHash('aa'), portableHash('bb'));
-  t.is(partitionOf('foobar', 7), 0xbf9cf968 % 7);
+  t.is(portableHash(Symbol('foobar')), 0xbf9cf968);
+});
+
+/** `[string, hash(string)]` from CPython 3.11 with PYTHONHASHSEED=0 (spec/fixtures/python_str_hash.py). */
+const pythonStrings = JSON.parse(
+  readFileSync(new URL('../fixtures/python-str-hash.json', import.meta.url), 'utf8'),
+) as [string, string][];
+
+test('strings hash as CPython 3.11+ hash(str) with PYTHONHASHSEED=0: ASCII, Latin-1, BMP, astral, lengths 0-40', (t) => {
+  t.true(pythonStrings.length > 300);
+  const widths = new Set<number>();
+  for (const [s, h] of pythonStrings) {
+    const want = BigInt(h);
+    t.is(exactPortableHash(s), want, JSON.stringify(s));
+    t.is(portableHash(s), Number(want), JSON.stringify(s));
+    for (const n of [1, 2, 3, 7, 10, 0x7fff, 0x8000, 40000, 2 ** 31 + 11, 2 ** 32])
+      t.is(
+        partitionOf(s, n),
+        Number(((want % BigInt(n)) + BigInt(n)) % BigInt(n)),
+        `${JSON.stringify(s)} % ${n}`,
+      );
+    widths.add(Math.max(0, ...[...s].map((c) => c.codePointAt(0) as number)));
+  }
+  // Every PEP 393 width is in the table.
+  t.true([...widths].some((w) => w > 0 && w < 0x80));
+  t.true([...widths].some((w) => w >= 0x80 && w < 0x100));
+  t.true([...widths].some((w) => w >= 0x100 && w < 0x10000));
+  t.true([...widths].some((w) => w >= 0x10000));
+});
+
+test("strings: PySpark's layout of the issue's example and tuples holding strings", (t) => {
+  t.is(portableHash(''), 0);
+  t.is(exactPortableHash('spark'), 226417650480810963n);
+  t.is(exactPortableHash('\u{1F600}'), -3536540696076613844n);
+  t.deepEqual(
+    ['a', 'b', 'c', '\u00e9', '\u{1F600}', 'spark'].map((s) => partitionOf(s, 3)),
+    [1, 0, 1, 0, 1, 0],
+  );
+  const tuples: [unknown[], bigint, number[]][] = [
+    [['a', 1], 102774922574124034n, [0, 1, 3, 4, 4034, 1081637016]],
+    [['spark', ['x', 2.5]], 9014943194912571884n, [0, 2, 2, 4, 11884, 1387888455]],
+    [['\u00e9', '\u{1F600}', undefined], 4731904417095654694n, [0, 1, 0, 4, 14694, 2137153984]],
+    [[''], 3430018290025n, [1, 1, 5, 5, 10025, 486886602]],
+  ];
+  for (const [x, h, parts] of tuples) {
+    t.is(exactPortableHash(x), h);
+    t.deepEqual(
+      [2, 3, 7, 10, 40000, 2 ** 31 + 11].map((n) => partitionOf(x, n)),
+      parts,
+    );
+  }
 });
 
 test('property: partitionOf(k, n) is Python k % n for safe ints and bigints', (t) => {
