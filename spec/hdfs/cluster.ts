@@ -45,7 +45,8 @@ const JVM_FLAGS = [
  * CI builds the launcher before the tests, with BUILD_COMMAND.
  */
 const BUILD_TIMEOUT_MS = 40_000;
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a loaded 2-core machine the NameNode and DataNodes take well over 30 s to start.
+const START_TIMEOUT_MS = 120_000;
 const BUILD_COMMAND = 'mvn -B -q -f spec/hdfs/launcher/pom.xml compile';
 
 /** `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` from PATH. */
