@@ -259,8 +259,10 @@ export class Context {
    * segment), a directory (its files, skipping names that start with `_` or
    * `.`), or a comma-separated list of them; local, `file://`, `http(s)://`,
    * `s3://` (`s3a://`, `s3n://`) and `hdfs://` (`webhdfs://`, through
-   * WebHDFS: see the `hdfs` option). `.gz`, `.bz2` and `.zip` files are
-   * decompressed as they stream. Lines end at `\n`, `\r\n` or a lone `\r`;
+   * WebHDFS: see the `hdfs` option). `.gz`, `.bz2`, `.zip`, `.xz`, `.lzma`,
+   * `.zst` and tar archives (`.tar`, `.tar.gz`/`.tgz`, `.tar.bz2`, `.tar.xz`;
+   * their regular files' lines) are decompressed as they stream, by suffix,
+   * in any case. Lines end at `\n`, `\r\n` or a lone `\r`;
    * invalid UTF-8 becomes U+FFFD. A big plain file is split into byte ranges
    * so there are at least `minPartitions` partitions (default
    * min(defaultParallelism, 2)). Lazy: nothing is listed or read until an action.
@@ -275,7 +277,8 @@ export class Context {
   }
 
   /**
-   * Whole text files as `[path, content]` pairs (decompressed by extension, decoded as UTF-8).
+   * Whole text files as `[path, content]` pairs (decompressed by extension, decoded as UTF-8);
+   * a tar archive gives one pair per regular file in it, keyed `<archive path>/<member path>`.
    * @example
    * sc.wholeTextFiles('docs/').explain();
    * // => '(?) wholeTextFiles[0] paths=[docs/]'
@@ -292,7 +295,8 @@ export class Context {
   }
 
   /**
-   * Whole files as `[path, bytes]` pairs, not decompressed.
+   * Whole files as `[path, bytes]` pairs, not decompressed (a `.gz` stays its gzip bytes, as in
+   * PySpark); a tar archive gives one pair per regular file in it, with that file's bytes.
    * @example
    * sc.binaryFiles('images/*.png').explain();
    * // => '(?) binaryFiles[0] paths=[images/*.png]'

@@ -29,6 +29,7 @@ export {
   UnsupportedSchemeError,
 } from './errors.js';
 export type { ActionOptions } from './exec/job.js';
+export type { CompressionCodec } from './io/output.js';
 export { type PartitionResult, RDD } from './rdd.js';
 export type { GroupedValues, PartitionFunc } from './rdd-pairs.js';
 export { StatCounter } from './stat-counter.js';

@@ -1,14 +1,19 @@
 /** Output actions: `saveAsTextFile`. */
 import { ArgumentError } from './errors.js';
 import { type ActionOptions, runJob, signalOf } from './exec/job.js';
-import { openTextOutput } from './io/index.js';
+import { type CompressionCodec, openTextOutput, outputCodecName } from './io/index.js';
 import { RDD } from './rdd.js';
 
 declare module './rdd.js' {
   interface RDD<T> {
     /**
-     * Writes each partition as a text file `part-NNNNN` (`.gz`/`.bz2` with a
-     * `compressionCodec` of `'gzip'`/`'bzip2'`) under the directory `path`,
+     * Writes each partition as a text file `part-NNNNN` under the directory
+     * `path` (compressed with a `compressionCodec` of `'gzip'`, `'bzip2'`,
+     * `'xz'` or `'zstd'`: `part-NNNNN.gz`, `.bz2`, `.xz`, `.zst`; Hadoop's
+     * class names `org.apache.hadoop.io.compress.GzipCodec`, `BZip2Codec`
+     * and `ZStandardCodec` are accepted too). bzip2 and xz need their
+     * programs on PATH, zstd Node's zlib zstd or the `zstd` program; without
+     * them the action rejects before writing anything.
      * one element per line (`String(x)`), then `_SUCCESS`, Hadoop-style.
      * Streamed with backpressure; atomic: parts appear only when every
      * partition is written, and a failed job leaves nothing under `path`.
@@ -19,7 +24,7 @@ declare module './rdd.js' {
      * await sc.textFile(dir).collect();
      * // => ['a', 'b', 'c']
      */
-    saveAsTextFile(path: string, compressionCodec?: 'gzip' | 'bzip2', options?: ActionOptions): Promise<void>;
+    saveAsTextFile(path: string, compressionCodec?: CompressionCodec, options?: ActionOptions): Promise<void>;
   }
 }
 
@@ -40,20 +45,12 @@ const proto = RDD.prototype as RDD<unknown>;
 proto.saveAsTextFile = async function (
   this: RDD<unknown>,
   path: string,
-  compressionCodec?: 'gzip' | 'bzip2',
+  compressionCodec?: CompressionCodec,
   options?: ActionOptions,
 ) {
   if (typeof path !== 'string' || path.trim() === '')
     throw new ArgumentError(`path must be a non-empty string, got ${String(path)}`);
-  if (
-    compressionCodec !== undefined &&
-    compressionCodec !== null &&
-    compressionCodec !== 'gzip' &&
-    compressionCodec !== 'bzip2'
-  )
-    throw new ArgumentError(
-      `compressionCodec must be 'gzip', 'bzip2' or undefined, got ${String(compressionCodec)}`,
-    );
+  outputCodecName(compressionCodec); // checked before the output directory is created
   signalOf(options); // checked before the output directory is created
   const out = await openTextOutput(path, compressionCodec ?? null, this.context._io);
   try {

@@ -1,11 +1,11 @@
 /**
  * sparkling's I/O layer: what `Context.textFile`, `wholeTextFiles`,
  * `binaryFiles` and `RDD.saveAsTextFile` call. Filesystems (local, http(s),
- * S3) live in `fs/`, codecs (gzip, bzip2, zip) in `codec/`, both behind
+ * S3) live in `fs/`, codecs (gzip, bzip2, zip, xz, lzma, zstd, tar) in `codec/`, both behind
  * registries; path expressions in `glob.ts`; the line splitter in `lines.ts`.
  */
 export type { IoOptions } from './options.js';
-export { openTextOutput, type TextOutput } from './output.js';
+export { type CompressionCodec, openTextOutput, outputCodecName, type TextOutput } from './output.js';
 export {
   codecOfPaths,
   type InputSplit,
@@ -13,4 +13,5 @@ export {
   planTextSplits,
   readTextSplit,
   readWholeFile,
+  readWholeRecords,
 } from './read.js';

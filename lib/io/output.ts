@@ -7,6 +7,7 @@
 import { ArgumentError, IOError, UnsupportedSchemeError } from '../errors.js';
 import { bzip2Program } from './codec/bzip2.js';
 import { codecByName } from './codec/index.js';
+import type { Codec } from './codec/types.js';
 import { fileSystemFor, schemeOf } from './fs/index.js';
 import type { OutputTarget } from './fs/types.js';
 import type { IoOptions } from './options.js';
@@ -52,24 +53,75 @@ export function partName(index: number, suffix: string): string {
 }
 
 /**
+ * The codecs `saveAsTextFile` writes: sparkling's names, and Hadoop's codec
+ * class names as PySpark users pass them (`compressionCodecClass`).
+ */
+const OUTPUT_CODECS: Readonly<Record<string, string>> = {
+  gzip: 'gzip',
+  bzip2: 'bzip2',
+  xz: 'xz',
+  zstd: 'zstd',
+  'org.apache.hadoop.io.compress.GzipCodec': 'gzip',
+  'org.apache.hadoop.io.compress.BZip2Codec': 'bzip2',
+  'org.apache.hadoop.io.compress.ZStandardCodec': 'zstd',
+};
+
+/** What `saveAsTextFile`'s `compressionCodec` accepts. */
+export type CompressionCodec =
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | 'zstd'
+  | 'org.apache.hadoop.io.compress.GzipCodec'
+  | 'org.apache.hadoop.io.compress.BZip2Codec'
+  | 'org.apache.hadoop.io.compress.ZStandardCodec';
+
+/** The codec name an output codec argument stands for (ArgumentError if none). */
+export function outputCodecName(codec: unknown): string | null {
+  if (codec === undefined || codec === null) return null;
+  const name =
+    typeof codec === 'string' && Object.hasOwn(OUTPUT_CODECS, codec) ? OUTPUT_CODECS[codec] : undefined;
+  if (name === undefined) {
+    throw new ArgumentError(
+      `compressionCodec must be one of ${Object.keys(OUTPUT_CODECS)
+        .map((k) => `'${k}'`)
+        .join(', ')} or undefined, got ${typeof codec === 'string' ? `'${codec}'` : String(codec)}`,
+    );
+  }
+  return name;
+}
+
+/**
  * Opens `path` for a Hadoop-style text output: refuses an existing path
  * (PathExistsError); parts become visible only at `commit`, `_SUCCESS` last;
  * `abort` leaves nothing behind. `codec` compresses every part (`.gz`,
- * `.bz2`; bzip2 needs the `bzip2` program).
+ * `.bz2`, `.xz`, `.zst`): bzip2 needs the `bzip2` program (IOError without
+ * it), xz the `xz` program and zstd Node's zlib zstd or the `zstd` program
+ * (ArgumentError naming the codec without them); checked before anything
+ * is written.
  */
 export async function openTextOutput(
   path: string,
-  codec: 'gzip' | 'bzip2' | null,
+  codec: string | null,
   opts: IoOptions,
 ): Promise<TextOutput> {
-  const c = codec === null ? null : codecByName(codec);
-  if (c === undefined || (c !== null && (c.encode === undefined || c.name === 'zip'))) {
-    throw new ArgumentError(`compressionCodec must be 'gzip', 'bzip2' or undefined, got ${String(codec)}`);
-  }
+  const name = outputCodecName(codec);
+  const c: Codec | null = name === null ? null : (codecByName(name) ?? null);
+  if (name !== null && c?.encode === undefined)
+    throw new ArgumentError(`compressionCodec '${codec}' cannot be written`);
   if (c?.name === 'bzip2' && (await bzip2Program()) === null) {
     throw new IOError(
       path,
       'writing bzip2 needs the bzip2 program on PATH (no pure-JS bzip2 compressor is available)',
+    );
+  }
+  if (c?.canEncode && !(await c.canEncode())) {
+    const needs =
+      c.name === 'zstd'
+        ? "Node's zlib zstd (Node 22.15+) or the zstd program on PATH"
+        : `the ${c.name} program on PATH`;
+    throw new ArgumentError(
+      `compressionCodec '${codec}' needs ${needs}, and none is available here: nothing was written`,
     );
   }
   const fs = fileSystemFor(path);

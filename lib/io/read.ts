@@ -239,6 +239,18 @@ export async function* readTextSplit(
   }
 }
 
+/** Collects a stream of bytes into one exactly-sized array (member ends skipped). */
+async function collect(chunks: AsyncIterable<DecodedChunk>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const c of chunks) {
+    if (c === null || c.length === 0) continue;
+    parts.push(c);
+    total += c.length;
+  }
+  return concatBytes(parts, total);
+}
+
 /** A whole file's bytes, decompressed by its suffix's codec when `decompress` (zip: entries concatenated). */
 export async function readWholeFile(
   path: string,
@@ -250,12 +262,29 @@ export async function readWholeFile(
   const fs = fileSystemFor(path);
   const codec = decompress ? codecForPath(path) : null;
   const raw = fs.read(path, 0, null, opts, signal);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const c of codec ? codec.decode(raw, path) : raw) {
-    if (c === null || c.length === 0) continue;
-    chunks.push(c);
-    total += c.length;
+  return collect(codec ? codec.decode(raw, path) : raw);
+}
+
+/**
+ * The records `wholeTextFiles` (`decompress`) or `binaryFiles` make of one
+ * file: `[path, bytes]`, the bytes decompressed by the suffix's codec for
+ * wholeTextFiles, raw for binaryFiles (a `.gz` stays its gzip bytes, as in
+ * PySpark); an archive (tar) gives one record per regular-file member,
+ * keyed `<archive path>/<member path>`, with the member's bytes, for both.
+ */
+export async function* readWholeRecords(
+  path: string,
+  opts: IoOptions,
+  decompress: boolean,
+  signal?: AbortSignal,
+): AsyncGenerator<[string, Uint8Array]> {
+  signal?.throwIfAborted();
+  const codec = codecForPath(path);
+  if (codec?.members) {
+    const raw = fileSystemFor(path).read(path, 0, null, opts, signal);
+    for await (const m of codec.members(raw, path))
+      yield [`${path.replace(/\/+$/, '')}/${m.name}`, await collect(m.body)];
+    return;
   }
-  return concatBytes(chunks, total);
+  yield [path, await readWholeFile(path, opts, decompress, signal)];
 }

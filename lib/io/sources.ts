@@ -7,7 +7,7 @@
 import { sliceBounds } from '../ops/parallelize.js';
 import type { SourceImpl } from '../plan/nodes.js';
 import type { IoOptions } from './options.js';
-import { type InputSplit, listFiles, planTextSplits, readTextSplit, readWholeFile } from './read.js';
+import { type InputSplit, listFiles, planTextSplits, readTextSplit, readWholeRecords } from './read.js';
 
 /** An async resolution, memoised (failures forgotten), or adopted from elsewhere (a worker's listing from the main thread). */
 class Resolution<T> {
@@ -45,7 +45,10 @@ export function textFileSource(paths: string, minPartitions: number, io: IoOptio
   };
 }
 
-/** Whole files as `[path, content]`: files grouped into at most `minPartitions` partitions, in path order. */
+/**
+ * Whole files as `[path, content]`: files grouped into at most `minPartitions`
+ * partitions, in path order; an archive's members are records of its file's partition.
+ */
 export function wholeFileSource(
   paths: string,
   minPartitions: number,
@@ -63,8 +66,9 @@ export function wholeFileSource(
       const all = await files.get();
       const [from, to] = sliceBounds(all.length, await count(), partition);
       for (const f of all.slice(from, to)) {
-        const bytes = await readWholeFile(f.path, io, decompress, env.signal);
-        yield [[f.path, read(bytes)]];
+        for await (const [path, bytes] of readWholeRecords(f.path, io, decompress, env.signal)) {
+          yield [[path, read(bytes)]];
+        }
       }
     },
   };

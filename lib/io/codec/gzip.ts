@@ -26,6 +26,7 @@ async function* gunzip(input: AsyncIterable<Uint8Array>, path: string): AsyncGen
 export const gzipCodec: Codec = {
   name: 'gzip',
   suffix: '.gz',
+  suffixes: ['.gz'],
   decode: (input, path) => unlessEmpty(input, (bytes) => gunzip(bytes, path)),
   encode: (input) => {
     const z = zlib.createGzip({ chunkSize: CHUNK });

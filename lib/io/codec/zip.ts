@@ -86,5 +86,6 @@ async function* unzip(input: AsyncIterable<Uint8Array>, path: string): AsyncGene
 export const zipCodec: Codec = {
   name: 'zip',
   suffix: '.zip',
+  suffixes: ['.zip'],
   decode: (input, path) => unlessEmpty(input, (bytes) => unzip(bytes, path)),
 };
