@@ -29,6 +29,23 @@ const lines = range(40_000).map((i) => `line ${i} ${'abc'.repeat(i % 7)}`);
 const text = `${lines.join('\n')}\n`;
 const gz = gzipSync(text);
 const bz2 = execFileSync('bzip2', ['-c'], { input: text, maxBuffer: 1 << 26 });
+const xz = execFileSync('xz', ['-c'], { input: text, maxBuffer: 1 << 26 });
+const lzma = execFileSync('xz', ['-c', '--format=lzma'], { input: text, maxBuffer: 1 << 26 });
+const zst = execFileSync('zstd', ['-c', '-q', '--check'], { input: text, maxBuffer: 1 << 26 });
+/** A tar of one member (`lines.txt`, the text), made by tar(1). */
+const tarOf = (flag: string): Uint8Array => {
+  const src = mkdtempSync(join(tmpdir(), 'sparkling-bad-tar-'));
+  try {
+    writeFileSync(join(src, 'lines.txt'), text);
+    return execFileSync('tar', ['-c', ...(flag ? [flag] : []), '-f', '-', '-C', src, 'lines.txt'], {
+      maxBuffer: 1 << 26,
+    });
+  } finally {
+    rmSync(src, { recursive: true, force: true });
+  }
+};
+const tar = tarOf('');
+const tgz = tarOf('-z');
 
 /** A copy of `bytes` with `[from, to)` overwritten. */
 function damaged(bytes: Uint8Array, from: number, to: number): Uint8Array {
@@ -58,6 +75,19 @@ const codecCases: [string, string, Uint8Array][] = [
   ['a corrupt .bz2', 'corrupt.txt.bz2', damaged(bz2, bz2.length >> 1, (bz2.length >> 1) + 64)],
   ['a truncated .bz2', 'truncated.txt.bz2', bz2.subarray(0, bz2.length >> 1)],
   ['a .bz2 without its end-of-stream marker', 'no-eos.txt.bz2', bz2.subarray(0, bz2.length - 6)],
+  ['a truncated .xz', 'truncated.txt.xz', xz.subarray(0, xz.length >> 1)],
+  ['a corrupt .xz', 'corrupt.txt.xz', damaged(xz, xz.length >> 1, (xz.length >> 1) + 64)],
+  ['an .xz without its stream footer', 'no-footer.txt.xz', xz.subarray(0, xz.length - 12)],
+  ['a .XZ (upper case) that is not xz', 'NOT-XZ.TXT.XZ', new TextEncoder().encode(text.slice(0, 5000))],
+  ['a truncated .lzma', 'truncated.txt.lzma', lzma.subarray(0, lzma.length >> 1)],
+  ['a truncated .zst', 'truncated.txt.zst', zst.subarray(0, zst.length >> 1)],
+  ['a corrupt .zst', 'corrupt.txt.zst', damaged(zst, zst.length >> 1, (zst.length >> 1) + 64)],
+  ['a .zst that is not zstd', 'not-zstd.txt.zst', new TextEncoder().encode(text.slice(0, 5000))],
+  ['a truncated .tar', 'truncated.tar', tar.subarray(0, tar.length >> 1)],
+  ['a .tar with a damaged member header', 'bad-header.tar', damaged(tar, 100, 108)],
+  ['a .tar that is not a tar', 'not-a.tar', new TextEncoder().encode(text.slice(0, 5000))],
+  ['a truncated .tar.gz', 'truncated.tar.gz', tgz.subarray(0, tgz.length >> 1)],
+  ['a truncated .TGZ (upper case)', 'TRUNCATED.TGZ', tgz.subarray(0, tgz.length >> 1)],
   [
     'a .zip that is not a zip',
     'not-a.zip',
@@ -99,6 +129,11 @@ test.serial(
   async (t) => {
     t.deepEqual(await sc.textFile(write('ok.txt.gz', gz)).collect(), lines);
     t.deepEqual(await sc.textFile(write('ok.txt.bz2', bz2)).collect(), lines);
+    t.deepEqual(await sc.textFile(write('ok.txt.xz', xz)).collect(), lines);
+    t.deepEqual(await sc.textFile(write('ok.txt.lzma', lzma)).collect(), lines);
+    t.deepEqual(await sc.textFile(write('ok.txt.zst', zst)).collect(), lines);
+    t.deepEqual(await sc.textFile(write('ok.tar', tar)).collect(), lines);
+    t.deepEqual(await sc.textFile(write('OK.TAR.GZ', tgz)).collect(), lines);
   },
 );
 
