@@ -24,7 +24,7 @@ import { samePartitioner } from './plan/partitioner.js';
 import { RDD } from './rdd.js';
 import { WorkerExecutor } from './workers/executor.js';
 
-/** Options of `new Context(...)`; the I/O ones (`s3`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
+/** Options of `new Context(...)`; the I/O ones (`s3`, `gcs`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
 export interface ContextOptions extends IoOptions {
   /** Default number of partitions for `parallelize`, `range` ... (default: the number of CPUs). */
   defaultParallelism?: number;
@@ -92,6 +92,48 @@ function hdfsOptions(value: unknown): NonNullable<IoOptions['hdfs']> {
   return out;
 }
 
+/** `gcs: { token?, endpoint?, anonymous? }`, checked. */
+function gcsOptions(value: unknown): NonNullable<IoOptions['gcs']> {
+  if (typeof value !== 'object' || value === null)
+    throw new ArgumentError(`gcs must be an object { token?, endpoint?, anonymous? }, got ${String(value)}`);
+  const { token, endpoint, anonymous, ...rest } = value as {
+    token?: unknown;
+    endpoint?: unknown;
+    anonymous?: unknown;
+  };
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0)
+    throw new ArgumentError(`gcs: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}`);
+  const out: { token?: string; endpoint?: string; anonymous?: boolean } = {};
+  if (token !== undefined) {
+    if (typeof token !== 'string' || token === '')
+      throw new ArgumentError(`gcs.token must be a non-empty string, got ${String(token)}`);
+    out.token = token;
+  }
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = typeof endpoint === 'string' ? new URL(endpoint) : undefined;
+    } catch {}
+    if (
+      url === undefined ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.search !== '' ||
+      url.hash !== ''
+    )
+      throw new ArgumentError(
+        `gcs.endpoint must be an http(s) origin such as http://127.0.0.1:9023, got ${String(endpoint)}`,
+      );
+    out.endpoint = endpoint as string;
+  }
+  if (anonymous !== undefined) {
+    if (typeof anonymous !== 'boolean')
+      throw new ArgumentError(`gcs.anonymous must be a boolean, got ${String(anonymous)}`);
+    out.anonymous = anonymous;
+  }
+  return out;
+}
+
 function pathsArgument(paths: unknown): string {
   if (typeof paths !== 'string' || paths.trim() === '')
     throw new ArgumentError(`paths must be a non-empty string, got ${String(paths)}`);
@@ -151,6 +193,7 @@ export class Context {
     if (options.blockSize !== undefined)
       this._io.blockSize = args.positiveInt('blockSize', options.blockSize);
     if (options.hdfs !== undefined) this._io.hdfs = hdfsOptions(options.hdfs);
+    if (options.gcs !== undefined) this._io.gcs = gcsOptions(options.gcs);
     const workers = workersOption(options.workers);
     this.workers = workers.n;
     if (workers.n > 0) this._runtime.executor = new WorkerExecutor(this, workers.n, workers.strict);
@@ -258,7 +301,7 @@ export class Context {
    * The lines of text files. `paths` is a path, a glob (`*`, `?` in any
    * segment), a directory (its files, skipping names that start with `_` or
    * `.`), or a comma-separated list of them; local, `file://`, `http(s)://`,
-   * `s3://` (`s3a://`, `s3n://`) and `hdfs://` (`webhdfs://`, through
+   * `s3://` (`s3a://`, `s3n://`), `gs://` (see the `gcs` option) and `hdfs://` (`webhdfs://`, through
    * WebHDFS: see the `hdfs` option). `.gz`, `.bz2`, `.zip`, `.xz`, `.lzma`,
    * `.zst` and tar archives (`.tar`, `.tar.gz`/`.tgz`, `.tar.bz2`, `.tar.xz`;
    * their regular files' lines) are decompressed as they stream, by suffix,

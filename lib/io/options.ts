@@ -12,6 +12,15 @@ export interface IoOptions {
     /** Default: the SDK's chain (environment, shared config files, instance roles ...). */
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  /** Google Cloud Storage (`gs://`), over the JSON API. */
+  gcs?: {
+    /** An OAuth2 access token sent as `Authorization: Bearer` (wins over `anonymous`). */
+    token?: string;
+    /** An origin (`http://127.0.0.1:9023`) replacing `https://storage.googleapis.com` (emulators, proxies). */
+    endpoint?: string;
+    /** Send no credentials (public buckets, emulators). */
+    anonymous?: boolean;
+  };
   /** HDFS (`hdfs://`, `webhdfs://`, `swebhdfs://`), spoken through WebHDFS. */
   hdfs?: {
     /** The NameNode's HTTP port that `hdfs://namenode/path` uses (default 9870); `webhdfs://host:port` names its own. */
@@ -19,7 +28,7 @@ export interface IoOptions {
     /** `user.name` of every request (default: `HADOOP_USER_NAME`, else the OS user). */
     user?: string;
   };
-  /** Stall timeout for http(s), S3 and HDFS reads: no byte for this long is an IOError (default 30 000 ms). */
+  /** Stall timeout for http(s), S3, GCS and HDFS reads: no byte for this long is an IOError (default 30 000 ms). */
   httpTimeoutMs?: number;
   /** Split size for uncompressed splittable files (default: an HDFS file's block size, else 32 MiB). */
   blockSize?: number;

@@ -3,13 +3,14 @@
  * file implementing `FileSystem` and one line in `FILESYSTEMS`.
  */
 import { UnsupportedSchemeError } from '../../errors.js';
+import { gcsFs } from './gcs.js';
 import { hdfsFs } from './hdfs.js';
 import { httpFs } from './http.js';
 import { localFs } from './local.js';
 import { s3Fs } from './s3.js';
 import type { FileSystem } from './types.js';
 
-const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs, s3Fs, hdfsFs];
+const FILESYSTEMS: readonly FileSystem[] = [localFs, httpFs, s3Fs, gcsFs, hdfsFs];
 
 const BY_SCHEME = new Map<string, FileSystem>(FILESYSTEMS.flatMap((fs) => fs.schemes.map((s) => [s, fs])));
 
