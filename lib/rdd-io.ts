@@ -17,7 +17,7 @@ declare module './rdd.js' {
      * one element per line (`String(x)`), then `_SUCCESS`, Hadoop-style.
      * Streamed with backpressure; atomic: parts appear only when every
      * partition is written, and a failed job leaves nothing under `path`.
-     * Refuses an existing `path` (`PathExistsError`). Local, `s3://` and `hdfs://`.
+     * Refuses an existing `path` (`PathExistsError`). Local, `s3://`, `gs://` and `hdfs://`.
      * @example
      * const dir = `${tmpdir()}/sparkling-doc-${process.pid}-${Date.now()}`;
      * await sc.parallelize(['a', 'b', 'c'], 2).saveAsTextFile(dir);
