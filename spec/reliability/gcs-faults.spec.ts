@@ -95,7 +95,7 @@ run(
     t.true(e?.transient);
     t.regex(e?.message ?? '', /HTTP 500/);
     t.is(proxy.count(plain), 9, '3 task attempts × 3 request attempts');
-    t.true(Date.now() - t0 < 30_000, "no hang");
+    t.true(Date.now() - t0 < 30_000, 'no hang');
     proxy.seen.length = 0;
     const none = new Context(options(proxy, { ioRetries: 0 }));
     await t.throwsAsync(() => none.textFile(path, 3).count(), { instanceOf: IOError, message: /lines\.txt/ });
