@@ -27,7 +27,7 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-/** Starts the emulator; rejects if it does not come up within 20 s. */
+/** Starts the emulator; rejects if it does not come up within 60 s (a loaded machine starts Python slowly). */
 export async function startEmulator(python: string): Promise<Emulator> {
   const child = spawn(python, [path.join(here, 'gcs-emulator.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
   const kill = (): void => {
