@@ -42,7 +42,7 @@ export async function startEmulator(python: string): Promise<Emulator> {
     let out = '';
     const timer = setTimeout(
       () => reject(new Error(`gcp-storage-emulator did not start: ${stderr}`)),
-      20_000,
+      60_000,
     );
     child.stdout?.setEncoding('utf8').on('data', (s: string) => {
       out += s;
