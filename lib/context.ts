@@ -6,8 +6,9 @@ import { availableParallelism } from 'node:os';
 import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
-import { ArgumentError, SparklingError } from './errors.js';
-import { DEFAULT_RETRIES, Job, Runtime } from './exec/job.js';
+import { ArgumentError, IOError, SparklingError } from './errors.js';
+import { chunks } from './exec/iter.js';
+import { type ActionOptions, DEFAULT_RETRIES, Job, Runtime, runJob, signalOf } from './exec/job.js';
 import { splitExpressions } from './io/glob.js';
 import { codecOfPaths, type IoOptions } from './io/index.js';
 import { textFileSource, wholeFileSource } from './io/sources.js';
@@ -21,7 +22,8 @@ import {
 } from './ops/parallelize.js';
 import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
 import { samePartitioner } from './plan/partitioner.js';
-import { RDD } from './rdd.js';
+import { type PartitionResult, RDD } from './rdd.js';
+import { VERSION } from './version.js';
 import { WorkerExecutor } from './workers/executor.js';
 
 /** Options of `new Context(...)`; the I/O ones (`s3`, `gcs`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
@@ -415,6 +417,165 @@ export class Context {
    */
   accumulator<T>(initial: T, param?: AccumulatorParam<T>): Accumulator<T> {
     return new Accumulator(initial, param);
+  }
+
+  /**
+   * Fixed-length binary records: each file (decompressed by its suffix) cut
+   * into `recordLength`-byte `Uint8Array`s, one partition per non-empty file, as
+   * PySpark's `binaryRecords` reads with Hadoop's FixedLengthInputFormat. A
+   * file whose length is not a multiple of `recordLength` fails the action
+   * with an `IOError` naming it.
+   * @example
+   * sc.binaryRecords('data/*.bin', 16).explain();
+   * // => '(?) binaryRecords[0] paths=[data/*.bin] recordLength=16'
+   */
+  binaryRecords(path: string, recordLength: number): RDD<Uint8Array> {
+    const expr = pathsArgument(path);
+    const size = args.positiveInt('recordLength', recordLength);
+    const files = wholeFileSource(expr, Number.MAX_SAFE_INTEGER, this._io, (b) => b, true, true);
+    return this._source<Uint8Array>(
+      'binaryRecords',
+      {
+        ...files,
+        async *open(partition, env) {
+          for await (const batch of files.open(partition, env))
+            for (const [file, bytes] of batch as [string, Uint8Array][]) {
+              const partial = bytes.length % size;
+              if (partial !== 0)
+                throw new IOError(
+                  file,
+                  `partial record (length ${partial}, offset ${bytes.length - partial}) at the end: the file's ${bytes.length} bytes are not a multiple of recordLength ${size}`,
+                );
+              const records: Uint8Array[] = [];
+              for (let at = 0; at < bytes.length; at += size) records.push(bytes.slice(at, at + size));
+              yield* chunks(records);
+            }
+        },
+      },
+      [...fileAttrs(expr), ['recordLength', String(size)]],
+    );
+  }
+
+  /**
+   * Runs `partitionFunc` on the given partitions of `rdd` (all by default)
+   * and returns what it gives for each, concatenated in the order of
+   * `partitions` (PySpark's `runJob`; `allowLocal` is accepted and ignored).
+   * @example
+   * await sc.runJob(sc.parallelize([0, 1, 2, 3, 4, 5], 3), (it) => (async function* () { for await (const x of it) yield x * x; })(), [0, 2]);
+   * // => [0, 1, 16, 25]
+   */
+  async runJob<T, U>(
+    rdd: RDD<T>,
+    partitionFunc: (partition: AsyncIterable<T>) => PartitionResult<U>,
+    partitions?: readonly number[],
+    _allowLocal?: boolean,
+    options?: ActionOptions,
+  ): Promise<U[]> {
+    if (!(rdd instanceof RDD)) throw new ArgumentError('rdd must be an RDD');
+    if (rdd.context !== this) throw new ArgumentError('rdd belongs to another Context');
+    args.func('partitionFunc', partitionFunc);
+    const signal = signalOf(options);
+    const mapped = rdd.mapPartitions(partitionFunc);
+    const total = await mapped.getNumPartitions();
+    let parts: number[] | undefined;
+    if (partitions !== undefined && partitions !== null) {
+      if (!Array.isArray(partitions))
+        throw new ArgumentError('partitions must be an array of partition indices');
+      parts = partitions.map((p) => {
+        const i = args.integer('partitions', p);
+        if (i < 0 || i >= total)
+          throw new ArgumentError(
+            `Attempting to access a non-existent partition: ${i}. Total number of partitions: ${total}`,
+          );
+        return i;
+      });
+    }
+    const outputs = await runJob(
+      this._runtime,
+      mapped._node,
+      async (p, job) => {
+        const out: unknown[] = [];
+        await job.drain(mapped._node, p, (x) => out.push(x));
+        return out;
+      },
+      { ...(signal === undefined ? {} : { signal }), ...(parts === undefined ? {} : { partitions: parts }) },
+    );
+    return outputs.flat() as U[];
+  }
+
+  /**
+   * Puts the actions called on this Context from now on in job group
+   * `groupId` (until another `setJobGroup`), so that `cancelJobGroup` can
+   * cancel them. `interruptOnCancel` is accepted for PySpark's signature:
+   * cancelling always stops a job's tasks.
+   * @example
+   * sc.setJobGroup('nightly', 'the nightly report'); sc.getJobGroup();
+   * // => 'nightly'
+   */
+  setJobGroup(groupId: string, description?: string, _interruptOnCancel?: boolean): void {
+    if (typeof groupId !== 'string')
+      throw new ArgumentError(`groupId must be a string, got ${String(groupId)}`);
+    this._runtime.groups.current = {
+      id: groupId,
+      description: description === undefined ? '' : String(description),
+    };
+  }
+
+  /**
+   * The job group of the actions called now (set by `setJobGroup`), or undefined.
+   * @example
+   * new Context().getJobGroup();
+   * // => undefined
+   */
+  getJobGroup(): string | undefined {
+    return this._runtime.groups.current?.id;
+  }
+
+  /**
+   * Cancels the running actions of job group `groupId`: each rejects, within
+   * a second, with an error named `AbortError`, its sources closed. Actions
+   * started afterwards, in that group too, run as usual.
+   * @example
+   * sc.setJobGroup('g', ''); const job = sc.range(0, 1e12).count(); sc.cancelJobGroup('g');
+   * (await job.catch((e) => e)).name;
+   * // => 'AbortError'
+   */
+  cancelJobGroup(groupId: string): void {
+    if (typeof groupId !== 'string')
+      throw new ArgumentError(`groupId must be a string, got ${String(groupId)}`);
+    this._runtime.groups.cancelGroup(groupId);
+  }
+
+  /**
+   * Cancels every running action of this Context (each rejects with an
+   * error named `AbortError`); later actions run as usual.
+   * @example
+   * const job = sc.range(0, 1e12).count(); sc.cancelAllJobs();
+   * (await job.catch((e) => e)).name;
+   * // => 'AbortError'
+   */
+  cancelAllJobs(): void {
+    this._runtime.groups.cancelAll();
+  }
+
+  /**
+   * The default minimum partition count of file sources: min(defaultParallelism, 2), as PySpark's.
+   * @example
+   * new Context({ defaultParallelism: 8 }).defaultMinPartitions;
+   * // => 2
+   */
+  get defaultMinPartitions(): number {
+    return Math.min(this.defaultParallelism, 2);
+  }
+
+  /**
+   * sparkling's version (PySpark's `sc.version` is Spark's).
+   * @example
+   * typeof sc.version;
+   * // => 'string'
+   */
+  get version(): string {
+    return VERSION;
   }
 
   /**

@@ -7,6 +7,7 @@ import './rdd-actions.js';
 import './rdd-numeric.js';
 import './rdd-pairs.js';
 import './rdd-io.js';
+import './rdd-extras.js';
 import './rdd-guard.js';
 import { recordRecipes } from './workers/recipes.js';
 
@@ -14,6 +15,7 @@ import { recordRecipes } from './workers/recipes.js';
 recordRecipes();
 
 export { Accumulator, type AccumulatorParam } from './accumulator.js';
+export { BoundedFloat } from './bounded-float.js';
 export { Broadcast } from './broadcast.js';
 export { Context, type ContextOptions } from './context.js';
 export {

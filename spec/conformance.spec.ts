@@ -6,7 +6,9 @@
  * Results are compared exactly unless PySpark leaves the order undefined
  * (`unordered`: compared as multisets).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { type Context, type RDD, SparklingError, StatCounter } from '../lib/index.js';
 import { context, range } from './helpers.js';
@@ -37,12 +39,22 @@ function decode(x: unknown): unknown {
 /** sparkling's results in the JSON's shapes: Maps as entry lists, a StatCounter as its asDict() entries. */
 function normalize(x: unknown): unknown {
   if (x instanceof StatCounter) return Object.entries(x.asDict()).map(([k, v]) => [k, v]);
+  if (x instanceof Uint8Array) return [...x];
   if (x instanceof Map) return [...x].map(([k, v]) => [normalize(k), normalize(v)]);
   if (Array.isArray(x)) return x.map(normalize);
   return x;
 }
 
 const add = (a: number, b: number): number => a + b;
+/** A directory of fixed-length record files, as pyspark_cases.py's `records_dir`. */
+function recordsDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sparkling-records-'));
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, 'a.bin'), Uint8Array.from(range(12)));
+  writeFileSync(join(d, 'b.bin'), Uint8Array.from(range(8).map((i) => 100 + i)));
+  writeFileSync(join(d, 'c.bin'), new Uint8Array(0));
+  return d;
+}
 /** Python's `sorted` for lists of numbers or of strings. */
 const sorted = <T>(xs: Iterable<T>): T[] => [...xs].sort(naturalRef);
 const words = ['b', 'a', 'B', '\u00e9', '\u{1F600}', '\uffff', '', 'ab'];
@@ -956,6 +968,131 @@ const cases: Record<string, (sc: Context) => Promise<unknown>> = {
       await a.subtract(b).glom().collect(),
       await a.subtract(b, 4).glom().collect(),
       await b.intersection(a).glom().collect(),
+    ];
+  },
+
+  // ------------------------------------------- more methods (issue 17, point 3)
+  mapPartitionsWithSplit: (sc) =>
+    sc
+      .range(0, 5, 1, 3)
+      .mapPartitionsWithSplit(async (i, it) => [[i, await listOf(it)]])
+      .collect(),
+  reduceByKeyLocally: async (sc) => [
+    await sc.parallelize(pairs, 3).reduceByKeyLocally(add),
+    await sc.parallelize<[number, number]>([[1, 2]], 2).reduceByKeyLocally(add),
+    await sc.parallelize<[number, number]>([], 2).reduceByKeyLocally(add),
+  ],
+  'sampleByKey with fractions 0 and 1': async (sc) => {
+    const r = sc.parallelize(pairs, 2);
+    return [
+      await r.sampleByKey(false, { a: 1.0, b: 0.0, c: 1.0 }, 3).collect(),
+      await r.sampleByKey(true, { a: 0.0, b: 0.0, c: 0.0 }, 3).collect(),
+      await r.sampleByKey(false, { a: 2.0, b: 1.0, c: 1.0 }).getNumPartitions(),
+    ];
+  },
+  'sampleByKey with a negative fraction': async (sc) =>
+    sc.parallelize(pairs, 2).sampleByKey(false, { a: -0.1, b: 1.0, c: 1.0 }),
+  'sampleByKey with a key missing from fractions': (sc) =>
+    sc
+      .parallelize(pairs, 2)
+      .sampleByKey(false, new Map([['a', 1.0]]))
+      .collect(),
+  'countApprox, sumApprox, meanApprox with time to finish': async (sc) => {
+    const r = sc.range(0, 1000, 1, 10);
+    const s = await r.sumApprox(60000);
+    const m = await r.meanApprox(60000, 0.9);
+    return [
+      await r.countApprox(60000, 1.0),
+      await r.countApprox(60000),
+      [+s, s.confidence, s.low, s.high],
+      [+m, m.confidence, m.low, m.high],
+      +(await sc.parallelize([1.5, 2.5], 3).sumApprox(60000)),
+      await sc.emptyRDD().countApprox(60000),
+    ];
+  },
+  'countApproxDistinct within 3 relativeSD': async (sc) => {
+    const within = (n: number, truth: number, sd: number) => Math.abs(n - truth) <= 3 * sd * truth;
+    return [
+      within(await sc.range(0, 1000, 1, 4).map(String).countApproxDistinct(), 1000, 0.05),
+      within(
+        await sc
+          .parallelize(
+            range(1000).map((i) => i % 20),
+            7,
+          )
+          .countApproxDistinct(),
+        20,
+        0.05,
+      ),
+      within(await sc.range(0, 20000, 1, 3).countApproxDistinct(0.01), 20000, 0.01),
+      within(
+        await sc
+          .parallelize(
+            range(500).map((i) => [i % 50, 'x']),
+            2,
+          )
+          .countApproxDistinct(0.1),
+        50,
+        0.1,
+      ),
+      await sc.parallelize([], 2).countApproxDistinct(),
+      await sc.parallelize(['a', 'a', 'a'], 2).countApproxDistinct(),
+    ];
+  },
+  'countApproxDistinct with relativeSD too small': (sc) =>
+    sc.parallelize([1], 1).countApproxDistinct(0.00001),
+  'binaryRecords: records of each file, a partition per file': async (sc) => {
+    const d = recordsDir();
+    const r = sc.binaryRecords(d, 4);
+    return [
+      await r.getNumPartitions(),
+      await r.glom().collect(),
+      await sc.binaryRecords(join(d, 'a.bin'), 6).collect(),
+    ];
+  },
+  'binaryRecords with a partial record': (sc) => sc.binaryRecords(join(recordsDir(), 'a.bin'), 5).collect(),
+  runJob: async (sc) => {
+    const r = sc.range(0, 6, 1, 3);
+    const squares = async (it: AsyncIterable<number>) => (await listOf(it)).map((x) => x * x);
+    return [
+      await sc.runJob(r, squares),
+      await sc.runJob(r, squares, [0, 2], true),
+      await sc.runJob(r, sumOf, [2, 0]),
+      await sc.runJob(r, () => [1], []),
+    ];
+  },
+  'runJob on a partition that does not exist': (sc) => sc.runJob(sc.range(0, 6, 1, 3), listOf, [3]),
+  'defaultParallelism, defaultMinPartitions, rdd.context, is_cached': async (sc) => {
+    const r = sc.parallelize([1, 2], 2);
+    const cached = [r.is_cached, r.cache().is_cached, r.unpersist().is_cached];
+    return [
+      sc.defaultParallelism,
+      sc.defaultMinPartitions,
+      r.context === sc,
+      r.map((x) => x).context === sc,
+      cached,
+    ];
+  },
+  'repartitionAndSortWithinPartitions of strings and a key function': async (sc) => {
+    const r = sc.parallelize(
+      widths.map((w, i): [string, number] => [w, i]),
+      3,
+    );
+    return [
+      await r.repartitionAndSortWithinPartitions(3).glom().collect(),
+      await r
+        .repartitionAndSortWithinPartitions(2, (k) => k.codePointAt(0) ?? 0, false)
+        .glom()
+        .collect(),
+      await r
+        .repartitionAndSortWithinPartitions(
+          2,
+          (k) => k.codePointAt(0) ?? 0,
+          true,
+          (k) => [...k].reverse().join(''),
+        )
+        .glom()
+        .collect(),
     ];
   },
 };

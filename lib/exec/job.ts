@@ -13,6 +13,7 @@ import type { Executor } from './executor.js';
 import { abortError, markCancellation, taskFailure } from './failures.js';
 import { type NamedFold, type PartitionFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
+import { JobGroups } from './job-groups.js';
 import { CpuTurns } from './turns.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
@@ -41,6 +42,8 @@ export class Runtime {
   readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
   /** Runs tasks elsewhere (worker threads) when set; otherwise everything runs here. */
   executor: Executor | undefined;
+  /** The Context's job groups: the signals of the group a new job belongs to. */
+  readonly groups = new JobGroups();
 
   constructor(
     readonly concurrency: number,
@@ -84,14 +87,20 @@ export class Job implements TaskEnv {
     readonly runtime: Runtime,
     external?: AbortSignal,
   ) {
-    const cancel = () => {
-      markCancellation(external?.reason);
-      this.controller.abort(external?.reason);
+    // The caller's signal, and those of the job's group and of cancelAllJobs.
+    const signals = [...(external === undefined ? [] : [external]), ...runtime.groups.signals()];
+    const unlinks = signals.map((s) => {
+      const cancel = () => {
+        markCancellation(s.reason);
+        this.controller.abort(s.reason);
+      };
+      if (s.aborted) cancel();
+      s.addEventListener('abort', cancel, { once: true });
+      return () => s.removeEventListener('abort', cancel);
+    });
+    this.unlink = () => {
+      for (const u of unlinks) u();
     };
-    if (external?.aborted) cancel();
-    const onAbort = cancel;
-    external?.addEventListener('abort', onAbort, { once: true });
-    this.unlink = () => external?.removeEventListener('abort', onAbort);
   }
 
   get signal(): AbortSignal {

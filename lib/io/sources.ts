@@ -55,8 +55,12 @@ export function wholeFileSource(
   io: IoOptions,
   read: (bytes: Uint8Array) => unknown,
   decompress: boolean,
+  /** Leaves out files known to be empty (binaryRecords: Hadoop makes no split of them). */
+  skipEmpty = false,
 ): SourceImpl {
-  const files = new Resolution(() => listFiles(paths, io));
+  const files = new Resolution(async () =>
+    (await listFiles(paths, io)).filter((f) => !(skipEmpty && f.size === 0)),
+  );
   const count = async () => Math.max(1, Math.min(minPartitions, (await files.get()).length));
   return {
     knownPartitions: undefined,

@@ -218,6 +218,19 @@ function stringHashInto(s: string): void {
   SIP[1] = hi === -1 && lo === -1 ? -2 : lo;
 }
 
+/**
+ * Python's `hash(s)` as two int32 halves, written into `out` (`out[0]` the
+ * high word): a well-mixed 64-bit hash of a string, for sketches.
+ * @example
+ * const out = new Int32Array(2); sipHash64('', out); [...out];
+ * // => [0, 0]
+ */
+export function sipHash64(s: string, out: Int32Array): void {
+  stringHashInto(s);
+  out[0] = SIP[0] as number;
+  out[1] = SIP[1] as number;
+}
+
 /** Sets the registers to `hash(s)`. */
 function stringInto(s: string): void {
   stringHashInto(s);

@@ -42,6 +42,7 @@ export const RDD_TRANSFORMATIONS = [
   'filter',
   'mapPartitions',
   'mapPartitionsWithIndex',
+  'mapPartitionsWithSplit',
   'glom',
   'keyBy',
   'keys',
@@ -49,6 +50,7 @@ export const RDD_TRANSFORMATIONS = [
   'mapValues',
   'flatMapValues',
   'sample',
+  'sampleByKey',
   'randomSplit',
   'union',
   'zip',
@@ -87,6 +89,7 @@ export const CONTEXT_SOURCES = [
   'textFile',
   'wholeTextFiles',
   'binaryFiles',
+  'binaryRecords',
   'emptyRDD',
   'union',
 ] as const;

@@ -112,11 +112,13 @@ interface Case {
 }
 
 /** Methods that return a Promise (or an AsyncIterable): they reject, never throw. */
-const ACTIONS = new Set<string>(GUARDED_ACTIONS);
+const ACTIONS = new Set<string>([...GUARDED_ACTIONS, 'runJob']);
 
 /** Public methods that take no argument at all. */
 const NO_ARGUMENTS = new Set([
   'cache',
+  'cancelAllJobs',
+  'getJobGroup',
   'emptyRDD',
   'explain',
   'getNumPartitions',
@@ -192,6 +194,13 @@ for (const method of ['textFile', 'wholeTextFiles', 'binaryFiles']) {
   bad('context', method, ['a.txt', 2], 0, [...BAD_PATHS, 'a.txt,,b.txt', ','], 'paths');
   bad('context', method, ['a.txt', 2], 1, BAD_COUNTS, 'minPartitions');
 }
+bad('context', 'binaryRecords', ['a.bin', 4], 0, BAD_PATHS, 'paths');
+bad('context', 'binaryRecords', ['a.bin', 4], 1, BAD_COUNTS, 'recordLength');
+bad('context', 'runJob', [nums, fn], 0, [5, null, foreign], 'rdd');
+bad('context', 'runJob', [nums, fn], 1, NOT_FUNCTIONS, 'partitionFunc');
+bad('context', 'runJob', [nums, fn, [0]], 2, [5, 'a', [1.5], [9], [-1]], 'partition');
+bad('context', 'setJobGroup', ['g', 'd'], 0, [5, null, undefined], 'groupId');
+bad('context', 'cancelJobGroup', ['g'], 0, [5, null], 'groupId');
 bad('context', 'union', [[nums]], 0, [5, null, [], [nums, 5], [nums, foreign], nums], 'rdds');
 bad('context', 'accumulator', [0], 0, ['x', [1], {}], 'param');
 bad('context', 'accumulator', [0, {}], 1, [{}, { addInPlace: 5 }, 5], 'param');
@@ -298,6 +307,15 @@ bad('nums', 'pipe', ['cat', {}], 1, [5, 'A=1', ['A=1']], 'env');
 bad('nums', 'setName', ['n'], 0, [5, null, {}], 'name');
 bad('nums', 'saveAsTextFile', [unwritten], 0, BAD_PATHS, 'path');
 bad('nums', 'saveAsTextFile', [unwritten, 'gzip'], 1, ['zip', 'gz', 5], 'compressionCodec');
+bad('pairs', 'sampleByKey', [false, { 1: 1 }, 1], 1, [5, null, [1], { 1: -1 }, { 1: 'x' }], 'fraction');
+bad('pairs', 'sampleByKey', [false, { 1: 1 }, 1], 2, ['x', 1.5], 'seed');
+bad('pairs', 'reduceByKeyLocally', [add], 0, NOT_FUNCTIONS, 'f');
+bad('nums', 'mapPartitionsWithSplit', [fn], 0, NOT_FUNCTIONS, 'f');
+for (const method of ['countApprox', 'sumApprox', 'meanApprox']) {
+  bad('nums', method, [100, 0.95], 0, [-1, 'x', null], 'timeout');
+  bad('nums', method, [100, 0.95], 1, [2, -0.5, 'x'], 'confidence');
+}
+bad('nums', 'countApproxDistinct', [0.05], 0, [0.000001, 0.9, 'x'], 'relativeSD');
 // the options of every action: { signal }, last
 const optionsAt: [Case['target'], string, unknown[]][] = [
   ['nums', 'collect', []],
@@ -331,6 +349,12 @@ const optionsAt: [Case['target'], string, unknown[]][] = [
   ['pairs', 'countByKey', []],
   ['pairs', 'collectAsMap', []],
   ['pairs', 'lookup', [1]],
+  ['pairs', 'reduceByKeyLocally', [add]],
+  ['nums', 'countApprox', [100, 0.95]],
+  ['nums', 'sumApprox', [100, 0.95]],
+  ['nums', 'meanApprox', [100, 0.95]],
+  ['nums', 'countApproxDistinct', [0.05]],
+  ['context', 'runJob', [nums, fn, undefined, undefined]],
 ];
 for (const [target, method, args] of optionsAt) {
   bad(target, method, [...args, undefined], args.length, BAD_OPTIONS.slice(0, 2), 'options');
