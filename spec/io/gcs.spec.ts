@@ -300,3 +300,20 @@ run.serial('gcs credentials: the metadata server (GCE_METADATA_HOST)', async (t)
     delete process.env.GCE_METADATA_HOST;
   }
 });
+
+run.serial('gcs: STORAGE_EMULATOR_HOST names the endpoint when gcs.endpoint is not given', async (t) => {
+  const proxy = await proxyFor(t);
+  process.env.STORAGE_EMULATOR_HOST = proxy.endpoint.replace('http://', '');
+  try {
+    // workers: 0 — worker threads copy the environment when they start, before this test sets it.
+    const sc = new Context({ workers: 0 });
+    t.deepEqual(await sc.textFile('gs://bucket/docs/a.txt').collect(), ['alpha']);
+    t.true(proxy.seen.length > 0);
+    t.true(
+      proxy.seen.every((r) => r.authorization === undefined),
+      'no credentials sent to an emulator',
+    );
+  } finally {
+    delete process.env.STORAGE_EMULATOR_HOST;
+  }
+});

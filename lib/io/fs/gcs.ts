@@ -2,7 +2,8 @@
  * gs:// (Google Cloud Storage) over the JSON API with Node's `fetch`: no SDK.
  *
  * Endpoint: `IoOptions.gcs.endpoint`, an origin such as
- * `http://127.0.0.1:9023`, replaces `https://storage.googleapis.com`;
+ * `http://127.0.0.1:9023`, replaces `https://storage.googleapis.com`
+ * (else `STORAGE_EMULATOR_HOST`, as Google's libraries read it);
  * `/storage/v1` and `/upload/storage/v1` are appended.
  *
  * Credentials, first that applies: `gcs.token` (an OAuth2 access token; wins
@@ -64,8 +65,14 @@ const pathOf = (loc: GcsLocation, key: string): string => `gs://${loc.bucket}/${
 const dirPrefix = (key: string): string => (key === '' || key.endsWith('/') ? key : `${key}/`);
 const timeoutOf = (opts: IoOptions): number => opts.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
 
+/**
+ * The endpoint: `gcs.endpoint`, else `STORAGE_EMULATOR_HOST` (the variable
+ * Google's own client libraries read; `host:port` or a URL), else Google's.
+ */
 function endpointOf(opts: IoOptions): string {
-  return (opts.gcs?.endpoint ?? GOOGLE_ENDPOINT).replace(/\/+$/, '');
+  const emulator = process.env.STORAGE_EMULATOR_HOST;
+  const fromEnv = emulator ? (/^https?:\/\//i.test(emulator) ? emulator : `http://${emulator}`) : undefined;
+  return (opts.gcs?.endpoint ?? fromEnv ?? GOOGLE_ENDPOINT).replace(/\/+$/, '');
 }
 
 const objectUrl = (opts: IoOptions, loc: GcsLocation, key: string): string =>
