@@ -91,3 +91,15 @@ export class InternalError extends SparklingError {
     super(`${message} (this is a bug in sparkling)`);
   }
 }
+
+/**
+ * An operation that cannot run on a Spark cluster (`new Context({ master })`):
+ * names the operator and why, and is raised before any Spark job starts.
+ */
+export class UnsupportedOnSparkError extends SparklingError {
+  readonly operator: string;
+  constructor(operator: string, reason: string) {
+    super(`${operator} is not supported on Spark: ${reason}`);
+    this.operator = operator;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * What the Spark specs run on: Spark from the pinned PyPI wheel (SPARK_HOME,
+ * or the one in this repository's .cache/venv), the bridge jar (built with
+ * Maven when its sources are newer), a standalone cluster of one master and
+ * two workers on 127.0.0.1 (the one `cluster.sh run` exported, as in CI, or
+ * one started here and stopped when the process exits), and the stand-in
+ * executor bundled into one plain .mjs file. Not a spec file.
+ *
+ * `machine()` decides at load time, synchronously, whether this machine can
+ * run them at all (Java, Spark, the jar or Maven): the spec registers its
+ * tests as skipped, with the reason, when it cannot. With
+ * `SPARKLING_REQUIRE_SPARK=1` (CI) that is an error instead.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { BRIDGE_BUILD_COMMAND, BRIDGE_JAR } from '../../lib/spark/bridge.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '../..');
+const BRIDGE_DIR = path.join(ROOT, 'spark', 'bridge');
+const CLUSTER_SH = path.join(HERE, 'cluster.sh');
+export const REQUIRE = process.env.SPARKLING_REQUIRE_SPARK === '1';
+
+const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+
+function has(command: string, args: string[]): boolean {
+  const r = spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 });
+  return r.error === undefined && r.status === 0;
+}
+
+/** SPARK_HOME, else the pyspark wheel in .cache/venv. */
+export function findSparkHome(): string | undefined {
+  if (process.env.SPARK_HOME) return process.env.SPARK_HOME;
+  const lib = path.join(ROOT, '.cache', 'venv', 'lib');
+  if (!existsSync(lib)) return undefined;
+  for (const py of readdirSync(lib)) {
+    const home = path.join(lib, py, 'site-packages', 'pyspark');
+    if (existsSync(path.join(home, 'bin', 'spark-submit'))) return home;
+  }
+  return undefined;
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether the jar is newer than pom.xml and every source file. */
+function jarUpToDate(): boolean {
+  if (!existsSync(BRIDGE_JAR)) return false;
+  const sources = Math.max(
+    statSync(path.join(BRIDGE_DIR, 'pom.xml')).mtimeMs,
+    newestSource(path.join(BRIDGE_DIR, 'src')),
+  );
+  return statSync(BRIDGE_JAR).mtimeMs >= sources;
+}
+
+export type Machine = { home: string; skip?: undefined } | { home?: undefined; skip: string };
+
+/** Whether this machine can run the Spark specs; the reason when it cannot (or an error under SPARKLING_REQUIRE_SPARK=1). */
+export function machine(): Machine {
+  const m = check();
+  if (m.skip !== undefined && REQUIRE)
+    throw new Error(`SPARKLING_REQUIRE_SPARK=1 but Spark cannot run here: ${m.skip}`);
+  return m;
+}
+
+function check(): Machine {
+  if (!has(JAVA, ['-version'])) return { skip: `Java not found (${JAVA}; Spark 4 needs Java 17 or later)` };
+  const home = findSparkHome();
+  if (home === undefined) {
+    return {
+      skip: 'Spark not found: set SPARK_HOME, or python3 -m venv .cache/venv && .cache/venv/bin/pip install -r requirements-dev.txt',
+    };
+  }
+  if (!jarUpToDate() && !has('mvn', ['-v'])) {
+    return {
+      skip: `the bridge jar is missing or stale and Maven (mvn) is not on PATH: ${BRIDGE_BUILD_COMMAND}`,
+    };
+  }
+  return { home };
+}
+
+/** Runs a command; its output when it fails. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else
+        reject(new Error(`${command} ${args.join(' ')}: ${signal ?? `exit ${code}`}\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+/** Builds the bridge jar when its sources changed. */
+export async function buildBridge(home: string): Promise<number> {
+  if (jarUpToDate()) return 0;
+  const t0 = Date.now();
+  await run(
+    'mvn',
+    ['-B', '-q', '-f', path.join(BRIDGE_DIR, 'pom.xml'), 'package'],
+    { ...process.env, SPARK_HOME: home },
+    280_000,
+  );
+  return Date.now() - t0;
+}
+
+export interface Cluster {
+  readonly master: string;
+  /** The master's web UI (its /json/ lists workers and applications). */
+  readonly masterUi: string;
+  /** cluster.sh's directory: pids/, ui/, logs/. */
+  readonly dir: string;
+  /** The environment Spark processes of the specs run with (SPARK_LOCAL_IP, SPARK_LOCAL_DIRS …). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Starts one more worker (cluster.sh add-worker); its name and PID. */
+  addWorker(): Promise<{ name: string; pid: number }>;
+}
+
+function readEnv(file: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
+/** The cluster `cluster.sh run` exported, or a new one stopped when this process exits. */
+export async function useCluster(home: string): Promise<Cluster> {
+  let dir = process.env.SPARKLING_SPARK_CLUSTER;
+  if (!dir || !process.env.SPARKLING_SPARK_MASTER) {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-'));
+    const started = dir;
+    process.once('exit', () => {
+      spawnSync('bash', [CLUSTER_SH, 'stop', started], { stdio: 'ignore', timeout: 60_000 });
+      spawnSync('rm', ['-rf', started]);
+    });
+    await run('bash', [CLUSTER_SH, 'start', dir], { ...process.env, SPARK_HOME: home }, 200_000);
+  }
+  const vars = readEnv(path.join(dir, 'env'));
+  const clusterDir = dir;
+  return {
+    master: vars.SPARKLING_SPARK_MASTER as string,
+    masterUi: vars.SPARKLING_SPARK_MASTER_UI as string,
+    dir: clusterDir,
+    env: {
+      SPARK_HOME: home,
+      SPARK_LOCAL_IP: '127.0.0.1',
+      SPARK_LOCAL_DIRS: vars.SPARK_LOCAL_DIRS as string,
+      SPARK_CONF_DIR: path.join(clusterDir, 'conf'),
+    },
+    async addWorker() {
+      const out = await run(
+        'bash',
+        [CLUSTER_SH, 'add-worker', clusterDir],
+        { ...process.env, SPARK_HOME: home },
+        200_000,
+      );
+      const m = /^(worker-\d+) (\d+)$/m.exec(out);
+      if (!m) throw new Error(`cluster.sh add-worker said: ${out}`);
+      return { name: m[1] as string, pid: Number(m[2]) };
+    },
+  };
+}
+
+/** Bundles the stand-in executor into one .mjs file that plain `node` runs. */
+export async function bundleStandIn(dir: string): Promise<string> {
+  const outfile = path.join(dir, 'stand-in-executor.mjs');
+  await build({
+    entryPoints: [path.join(HERE, 'stand-in-executor.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/** GET a JSON document (Spark's web UIs and REST API). */
+export async function getJson<T>(url: string): Promise<T> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
+  return (await r.json()) as T;
+}
+
+/** Polls `probe` until it answers something other than undefined (every 250 ms, up to `ms`). */
+export async function eventually<T>(
+  what: string,
+  ms: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not after ${ms} ms${last ? ` (${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Whether a process is alive. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
