@@ -28,6 +28,7 @@ export {
   PathNotFoundError,
   SparklingError,
   TaskError,
+  UnsupportedOnSparkError,
   UnsupportedSchemeError,
 } from './errors.js';
 export type { ActionOptions } from './exec/job.js';

@@ -256,6 +256,8 @@ export interface TaskIo {
   readonly stderr: Writable;
   /** Ends the process (`process.exit`). */
   readonly exit: (code: number) => void;
+  /** Where `uncaughtException` and `unhandledRejection` are listened for (`process`). */
+  readonly events?: NodeJS.EventEmitter;
 }
 
 /**
@@ -290,8 +292,9 @@ export function runTask(
   };
   // A reader that went away (the task was killed, or ended early) is not an error to report.
   io.stdout.on('error', () => io.exit(EXIT_FAILED));
-  process.on('uncaughtException', (e) => void fail(e));
-  process.on('unhandledRejection', (e) => void fail(e));
+  const events = io.events ?? process;
+  events.on('uncaughtException', (e: unknown) => void fail(e));
+  events.on('unhandledRejection', (e: unknown) => void fail(e));
   (async () => {
     const input = await openTaskInput(io.stdin);
     output = new TaskOutput(input.header, io.stdout);

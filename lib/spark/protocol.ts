@@ -14,11 +14,14 @@
  * - `pipe`: each partition through a command (`JavaRDD.pipe`: the executor's
  *   environment plus `env`, the exit code checked). With `framing:
  *   'sparkling'` (the default) the command speaks the executor protocol of
- *   `executor-io.ts`: a header line, the lines, a trailer, both ways. The
- *   text `{{SPARK_FILES}}` in an argument or an `env` value becomes the
- *   directory where shipped files and archives are (the driver's SparkFiles
- *   directory in local mode, the executor's working directory on a cluster);
- *   the command also gets it as `SPARKLING_SPARK_FILES`;
+ *   `executor-io.ts`: a header line, the lines, a trailer, both ways; a
+ *   killed task (a cancelled job) kills its process. The text
+ *   `{{SPARK_FILES}}` in an argument or an `env` value becomes the absolute
+ *   directory where shipped files and archives are on that executor (its
+ *   working directory on a cluster, the driver's SparkFiles directory in
+ *   local mode); the process also gets it as `SPARKLING_SPARK_FILES`. With
+ *   `framing: 'raw'` it is Spark's own `JavaRDD.pipe` (no frames; the
+ *   placeholder becomes `filesRoot`);
  * - `shuffle`: lines `partition\tpayload` go to reduce partition `partition`
  *   (an identity partitioner) without the prefix; `order: 'map'` (the
  *   default) delivers them in map-partition order, each map partition's in
@@ -111,7 +114,7 @@ export interface BridgeInfo {
   readonly local: boolean;
   readonly defaultParallelism: number;
   readonly defaultMinPartitions: number;
-  /** What `{{SPARK_FILES}}` becomes in pipe commands. */
+  /** Where shipped files are, seen from the driver: SparkFiles' directory in local mode, `.` (an executor's working directory) on a cluster. */
   readonly filesRoot: string;
   /** The driver's web UI (and REST API, `/api/v1/applications`), when it runs. */
   readonly uiUrl: string | null;

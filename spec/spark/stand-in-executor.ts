@@ -20,7 +20,7 @@
  *   throw                 reads its input, then throws a TypeError (report names operator and RDD)
  *   exit CODE             exits with CODE without reading
  *   early-exit            writes one line and exits 0 without a trailer
- *   sleep MS              lines unchanged, after sleeping MS
+ *   sleep MS [DIR]        lines unchanged, after sleeping MS; leaves pid-<pid> in DIR first
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -140,6 +140,7 @@ if (mode === 'exit') {
         return undefined;
       }
       case 'sleep':
+        if (arg2) writeFileSync(path.join(arg2, `pid-${process.pid}`), '');
         await sleep(Number(arg));
         await passThrough(input, output);
         return undefined;

@@ -56,31 +56,35 @@ final class Reports extends AccumulatorV2<Reports.Entry, Void> {
     this.sink = sink;
   }
 
+  // Synchronized: two pipes of one task (a pipe feeding a pipe) add from two threads.
   @Override
-  public boolean isZero() {
+  public synchronized boolean isZero() {
     return entries.isEmpty();
   }
 
   @Override
-  public Reports copy() {
+  public synchronized Reports copy() {
     Reports r = new Reports();
     r.entries = new ArrayList<>(entries);
     return r;
   }
 
   @Override
-  public void reset() {
+  public synchronized void reset() {
     entries = new ArrayList<>();
   }
 
   @Override
-  public void add(Entry e) {
+  public synchronized void add(Entry e) {
     entries.add(e);
   }
 
   @Override
-  public void merge(AccumulatorV2<Entry, Void> other) {
-    List<Entry> more = ((Reports) other).entries;
+  public synchronized void merge(AccumulatorV2<Entry, Void> other) {
+    List<Entry> more;
+    synchronized (other) {
+      more = new ArrayList<>(((Reports) other).entries);
+    }
     if (sink != null) {
       for (Entry e : more) sink.accept(e);
     } else {

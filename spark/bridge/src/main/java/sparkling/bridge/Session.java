@@ -187,10 +187,11 @@ final class Session {
           int[] parts = partitions(action.path("partitions"), rdd.getNumPartitions());
           int limit = action.path("limit").asInt(-1);
           AtomicLong lines = new AtomicLong();
+          // Spark hands each result with its position in `parts`.
           Function2<Object, String[], BoxedUnit> handler =
               (i, ls) -> {
                 ObjectNode h = reply(j.req, "lines");
-                h.put("partition", (Integer) i);
+                h.put("partition", parts[(Integer) i]);
                 out.frame(h, ls);
                 lines.addAndGet(ls.length);
                 return BoxedUnit.UNIT;
@@ -305,21 +306,20 @@ final class Session {
       case "pipe" -> {
         JavaRDD<String> input = resolve(required(node, "input"), scope);
         List<String> command = new ArrayList<>();
-        for (JsonNode a : node.path("command")) command.add(a.asText().replace(FILES_PLACEHOLDER, filesRoot));
+        for (JsonNode a : node.path("command")) command.add(a.asText());
         if (command.isEmpty()) throw new ProtocolException("pipe needs a command");
         Map<String, String> env = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : node.path("env").properties()) {
-          env.put(e.getKey(), e.getValue().asText().replace(FILES_PLACEHOLDER, filesRoot));
-        }
-        env.put("SPARKLING_SPARK_FILES", filesRoot);
+        for (Map.Entry<String, JsonNode> e : node.path("env").properties()) env.put(e.getKey(), e.getValue().asText());
         String framing = node.path("framing").asText("sparkling");
-        if (framing.equals("raw")) yield input.pipe(command, env, false, 1 << 16, "UTF-8");
+        if (framing.equals("raw")) {
+          // Spark's own pipe, as JavaRDD.pipe does it: the command as given, lines in and out.
+          for (int i = 0; i < command.size(); i++) command.set(i, command.get(i).replace(FILES_PLACEHOLDER, filesRoot));
+          env.replaceAll((k, v) -> v.replace(FILES_PLACEHOLDER, filesRoot));
+          yield input.pipe(command, env, false, 1 << 16, "UTF-8");
+        }
         if (!framing.equals("sparkling")) throw new ProtocolException("unknown framing: " + framing);
         String data = node.has("data") ? node.get("data").toString() : "null";
-        yield input
-            .mapPartitionsWithIndex(new Framing.Input(data, secret), true)
-            .pipe(command, env, false, 1 << 16, "UTF-8")
-            .mapPartitions(new Framing.Output(secret, reports), true);
+        yield input.mapPartitionsWithIndex(new Pipe(command, env, data, secret, reports), true);
       }
       case "shuffle" -> {
         JavaRDD<String> input = resolve(required(node, "input"), scope);
