@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -161,6 +161,19 @@ async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknow
   return undefined;
 }
 
+/** A tgz holding the stand-in executor as executor.mjs (made once). */
+let tools: string | undefined;
+async function toolsArchive(): Promise<string> {
+  if (tools === undefined) {
+    const dir = path.join(work, 'tools');
+    await mkdir(dir, { recursive: true });
+    await copyFile(executor, path.join(dir, 'executor.mjs'));
+    tools = path.join(work, 'tools.tgz');
+    execFileSync('tar', ['czf', tools, '-C', dir, 'executor.mjs']);
+  }
+  return tools;
+}
+
 // --- The application ---
 
 sparkTest('the bridge starts a Spark application on the cluster and describes it', async (t) => {
@@ -258,6 +271,44 @@ sparkTest('pipe: the executor reads a header (partition, attempt, data) and its 
   );
   // The executor's working directory, where shipped files are, as an absolute path.
   t.regex(again.partitions[0]?.[0] ?? '', /^sparkling \/.+\/app-[\d-]+\/\d+$/);
+});
+
+sparkTest('shipped files and archives reach every executor, where {{SPARK_FILES}} says', async (t) => {
+  const ship = path.join(work, 'ship');
+  await mkdir(path.join(ship, 'tools'), { recursive: true });
+  await copyFile(executor, path.join(ship, 'shipped-executor.mjs'));
+  await bridge.addFile(path.join(ship, 'shipped-executor.mjs'));
+  await bridge.addFile(`${await toolsArchive()}#tools`, { archive: true });
+  const { partitions } = await collect(
+    [
+      { id: 's', kind: 'slices', slices: [['a'], ['b']] },
+      {
+        id: 'f',
+        kind: 'pipe',
+        input: 's',
+        command: [process.execPath, '{{SPARK_FILES}}/shipped-executor.mjs', 'upper'],
+      },
+      {
+        id: 'a',
+        kind: 'pipe',
+        input: 'f',
+        command: [process.execPath, '{{SPARK_FILES}}/tools/executor.mjs', 'tag', 'T'],
+      },
+    ],
+    'a',
+  );
+  t.deepEqual(partitions, [['T|A'], ['T|B']]);
+});
+
+sparkTest("framing 'raw' is Spark's own pipe: the command's lines, nothing added", async (t) => {
+  const { partitions } = await collect(
+    [
+      { id: 's', kind: 'slices', slices: [['b', 'a'], ['c'], []] },
+      { id: 'r', kind: 'pipe', input: 's', command: ['sort'], framing: 'raw' },
+    ],
+    'r',
+  );
+  t.deepEqual(partitions, [['a', 'b'], ['c'], []]);
 });
 
 sparkTest(
@@ -728,6 +779,7 @@ function orphan(mode: 'exit' | 'hang', master: string, pidDir: string) {
       m.home as string,
       executor,
       pidDir,
+      tools as string,
     ],
     { env: { ...process.env, ...cluster.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -736,7 +788,7 @@ function orphan(mode: 'exit' | 'hang', master: string, pidDir: string) {
     err = (err + d.toString()).slice(-8000);
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const said = new Promise<{ pid: number; app: string }>((resolve, reject) => {
+  const said = new Promise<{ pid: number; app: string; lines?: string[][] }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -749,16 +801,19 @@ function orphan(mode: 'exit' | 'hang', master: string, pidDir: string) {
 }
 
 sparkTest(
-  'a driver that exits without stop() (local mode) or is killed mid-job (on the cluster) leaves no bridge, application or executor behind',
+  'a driver that exits without stop() (local mode, an archive shipped) or is killed mid-job (on the cluster) leaves no bridge, application or executor behind',
   async (t) => {
     const pids = path.join(work, 'orphan-pids');
     await mkdir(pids);
     if (replacement) t.log(`${(await replacement).name} replaces the killed worker`);
+    await toolsArchive();
     const quiet = orphan('exit', 'local[1]', path.join(work, 'unused'));
     const killed = orphan('hang', cluster.master, pids);
     const t0 = Date.now();
     const [a, b] = await Promise.all([quiet.said, killed.said]);
     t.log(`two drivers up and running after ${Date.now() - t0} ms`);
+    // In local mode an archive is unpacked in the driver's SparkFiles directory, not the working one.
+    t.deepEqual(a.lines, [['A'], ['B']]);
     // Without stop(), the idle bridge does not keep the program alive.
     t.is(await quiet.exited, 0);
     killed.child.kill('SIGKILL');

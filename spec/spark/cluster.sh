@@ -66,6 +66,8 @@ daemon() {
   shift 2
   setsid "$SPARK_HOME/bin/spark-class" "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$dir/pids/$name.pid"
+  # Not a job of this shell: a daemon a test kills is no "Killed" line in the output.
+  disown $!
 }
 
 common_env() {
