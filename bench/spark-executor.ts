@@ -7,11 +7,18 @@
  *                or not at all (none: only their number, the cost of making them)
  *   consume MODE parses the records written by `gen MODE`; writes how many there were
  *   count        writes how many lines it read
+ *
+ * Each reports the CPU time it used (user + system, µs) in its trailer.
  */
 import { runTask } from '../lib/spark/executor-io.js';
 
 const [cmd = '', mode = ''] = process.argv.slice(2);
 const BATCH = 1000;
+
+const cpu = (): { cpuUs: number } => {
+  const u = process.cpuUsage();
+  return { cpuUs: u.user + u.system };
+};
 
 runTask(async (input, output) => {
   if (cmd === 'gen') {
@@ -42,7 +49,7 @@ runTask(async (input, output) => {
       }
     }
     if (mode === 'none') await output.write([String(total)]);
-    return undefined;
+    return cpu();
   }
   if (cmd === 'consume') {
     let n = 0;
@@ -61,13 +68,13 @@ runTask(async (input, output) => {
       }
     }
     await output.write([`${n} ${check}`]);
-    return undefined;
+    return cpu();
   }
   if (cmd === 'count') {
     let n = 0;
     for await (const lines of input.batches) n += lines.length;
     await output.write([String(n)]);
-    return undefined;
+    return cpu();
   }
   throw new Error(`unknown command ${cmd}`);
 });
