@@ -28,6 +28,7 @@
  */
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
+import { TaskError } from '../errors.js';
 
 export const FRAME_START = '\u0000start\t';
 export const FRAME_END = '\u0000end\t';
@@ -198,7 +199,19 @@ export interface ErrorReport {
   readonly [k: string]: unknown;
 }
 
+/**
+ * The report of an error: its name, message and stack, with `context`. A
+ * `TaskError` (what sparkling raises when a user function throws) reports the
+ * user's original error and the operator and RDD id it names, so the driver
+ * rebuilds the same `TaskError` (`SparkJobError.toTaskError()`).
+ */
 export function errorReport(error: unknown, context: Record<string, unknown> = {}): ErrorReport {
+  if (error instanceof TaskError) {
+    const where = { operator: error.operator, rddId: error.rddId, ...context };
+    return error.cause instanceof Error || error.cause === undefined
+      ? errorReport(error.cause ?? new Error(error.message), where)
+      : errorReport(error.cause, where);
+  }
   if (error instanceof Error) {
     return { ...context, name: error.name, message: error.message, stack: error.stack };
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { UnsupportedOnSparkError } from '../../lib/index.js';
+import { TaskError, UnsupportedOnSparkError } from '../../lib/index.js';
 import {
   EXIT_FAILED,
   EXIT_INPUT_CUT,
@@ -166,6 +166,16 @@ test("a throw or an unhandled rejection in the body is reported with the error's
     );
   });
   t.is(r2, EXIT_FAILED);
+});
+
+test("a TaskError is reported as the user's original error, with the operator and RDD id it names", async (t) => {
+  const r = await run([header(), trailer(0)], async () => {
+    throw new TaskError('map', 4, 2, new SyntaxError('bad token'), 1);
+  });
+  t.is(r.code, EXIT_FAILED);
+  const report = JSON.parse((r.out.at(-1) as string).slice(FRAME_ERROR.length + TOKEN.length + 1));
+  t.like(report, { name: 'SyntaxError', message: 'bad token', operator: 'map', rddId: 4 });
+  t.regex(report.stack, /^SyntaxError: bad token/);
 });
 
 test('an input with no header is refused', async (t) => {
