@@ -6,9 +6,17 @@ import { availableParallelism } from 'node:os';
 import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
-import { ArgumentError, IOError, SparklingError } from './errors.js';
+import { ArgumentError, IOError } from './errors.js';
 import { chunks } from './exec/iter.js';
-import { type ActionOptions, DEFAULT_RETRIES, Job, Runtime, runJob, signalOf } from './exec/job.js';
+import {
+  type ActionOptions,
+  DEFAULT_RETRIES,
+  Job,
+  Runtime,
+  runJob,
+  signalOf,
+  stoppedError,
+} from './exec/job.js';
 import { splitExpressions } from './io/glob.js';
 import { codecOfPaths, type IoOptions } from './io/index.js';
 import { textFileSource, wholeFileSource } from './io/sources.js';
@@ -51,6 +59,56 @@ export interface ContextOptions extends IoOptions {
    * unshippable stage an ArgumentError before the job runs.
    */
   workers?: number | { n: number; strict?: boolean };
+}
+
+/**
+ * Every option `new Context()` accepts, and only those: anything else is an
+ * ArgumentError naming it (a typo such as `wokers` would otherwise be
+ * ignored). A new option goes into `ContextOptions` and here (the compiler
+ * checks that the two agree).
+ */
+const OPTION_NAMES = {
+  defaultParallelism: true,
+  concurrency: true,
+  maxRetries: true,
+  ioRetries: true,
+  retryWaitMs: true,
+  workers: true,
+  s3: true,
+  gcs: true,
+  hdfs: true,
+  httpTimeoutMs: true,
+  blockSize: true,
+} as const satisfies Record<keyof ContextOptions, true>;
+
+/** Throws an ArgumentError naming the options `new Context()` does not know. */
+function checkOptionNames(options: object): void {
+  const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
+  if (unknown.length === 0) return;
+  const names = unknown.map((k) => {
+    const near = Object.keys(OPTION_NAMES).find((o) => editDistance(o.toLowerCase(), k.toLowerCase()) <= 2);
+    return near === undefined ? `'${k}'` : `'${k}' (did you mean '${near}'?)`;
+  });
+  throw new ArgumentError(
+    `unknown Context option${unknown.length > 1 ? 's' : ''} ${names.join(', ')}; ` +
+      `the options are ${Object.keys(OPTION_NAMES).join(', ')}`,
+  );
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] as number;
 }
 
 /** `workers`, checked; the environment's `SPARKLING_WORKERS` when absent. */
@@ -179,6 +237,7 @@ export class Context {
   constructor(options: ContextOptions = {}) {
     if (typeof options !== 'object' || options === null)
       throw new ArgumentError(`options must be an object, got ${String(options)}`);
+    checkOptionNames(options);
     this.defaultParallelism =
       args.optionalPositiveInt('defaultParallelism', options.defaultParallelism) ?? availableParallelism();
     const concurrency =
@@ -203,7 +262,7 @@ export class Context {
 
   /** @internal The next RDD id. */
   _newId(): number {
-    if (this.stopped) throw new SparklingError('this Context was stopped');
+    if (this.stopped) throw stoppedError();
     return this.nextId++;
   }
 
@@ -579,14 +638,15 @@ export class Context {
   }
 
   /**
-   * Drops cached partitions; the Context can make no new RDDs after this.
+   * Drops cached partitions and stops the worker threads; running actions
+   * reject, and later ones (and new RDDs) fail, saying the Context was stopped.
    * @example
    * const c = new Context(); c.stop(); c.isStopped;
    * // => true
    */
   stop(): void {
     this.stopped = true;
-    this._runtime.clear();
+    this._runtime.stop();
     this._runtime.executor?.close();
   }
 

@@ -8,7 +8,15 @@ import { ArgumentError, EmptyRDDError } from './errors.js';
 import { taskFailure } from './exec/failures.js';
 import type { NamedFold, PartitionFold } from './exec/folds.js';
 import { elements } from './exec/iter.js';
-import { type ActionOptions, Job, pullInOrder, runFold, runJob, signalOf, withRetries } from './exec/job.js';
+import {
+  type ActionOptions,
+  outcome,
+  pullInOrder,
+  runFold,
+  runJob,
+  startJob,
+  withRetries,
+} from './exec/job.js';
 import { asTaskCode, taskCode } from './exec/nesting.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
@@ -180,7 +188,7 @@ const proto = RDD.prototype as Proto<unknown>;
 function each<T, R>(
   rdd: RDD<T>,
   operator: string,
-  perPartition: (batches: AsyncIterable<T[]>, partition: number) => Promise<R>,
+  perPartition: (batches: AsyncIterable<T[]>, partition: number, signal: AbortSignal) => Promise<R>,
   options?: ActionOptions,
 ): Promise<R[]> {
   return runJob(
@@ -188,7 +196,7 @@ function each<T, R>(
     rdd._node,
     async (p, job) => {
       try {
-        return await perPartition(job.open<T>(rdd._node, p), p);
+        return await perPartition(job.open<T>(rdd._node, p), p, job.signal);
       } catch (e) {
         throw taskFailure(operator, rdd._node.id, p, e);
       }
@@ -522,7 +530,7 @@ proto.foreach = async function (this: RDD<unknown>, f: (x: unknown) => unknown, 
   await each(
     this,
     'foreach',
-    async (batches) => {
+    async (batches, _p, signal) => {
       for await (const b of batches)
         for (let i = 0; i < b.length; i++) {
           taskCode.depth++;
@@ -532,7 +540,10 @@ proto.foreach = async function (this: RDD<unknown>, f: (x: unknown) => unknown, 
           } finally {
             taskCode.depth--;
           }
-          if (r instanceof Promise) await r;
+          if (r instanceof Promise) {
+            await r;
+            signal.throwIfAborted();
+          }
         }
     },
     options,
@@ -548,8 +559,8 @@ proto.foreachPartition = async function (
   await each(
     this,
     'foreachPartition',
-    async (batches) => {
-      await asTaskCode(() => f(elements(batches)));
+    async (batches, _p, signal) => {
+      await asTaskCode(() => f(elements(batches, signal)));
     },
     options,
   );
@@ -560,15 +571,18 @@ proto.toLocalIterator = function (this: RDD<unknown>, options?: ActionOptions) {
   return {
     async *[Symbol.asyncIterator]() {
       // One partition at a time, like PySpark: fetched whole (and retried whole), then handed out.
-      const job = new Job(rdd.context._runtime, signalOf(options));
+      const job = startJob(rdd.context._runtime, rdd._node, options);
       try {
-        const n = await job.numPartitions(rdd._node);
+        const n = await outcome(job, job.numPartitions(rdd._node));
         for (let p = 0; p < n; p++) {
-          const part = await withRetries(job, async () => {
-            const all: unknown[] = [];
-            await job.drain(rdd._node, p, (x) => all.push(x));
-            return all;
-          });
+          const part = await outcome(
+            job,
+            withRetries(job, async () => {
+              const all: unknown[] = [];
+              await job.drain(rdd._node, p, (x) => all.push(x));
+              return all;
+            }),
+          );
           yield* part;
         }
       } finally {

@@ -257,7 +257,8 @@ export class RDD<T> {
       label,
       {
         type: 'partition',
-        run: (input, partition) => toBatches(f(partition, elements(input as AsyncIterable<T[]>)), label),
+        run: (input, partition, env) =>
+          toBatches(f(partition, elements(input as AsyncIterable<T[]>, env.signal)), label, env.signal),
       },
       preservesPartitioning,
     );

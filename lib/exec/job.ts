@@ -35,6 +35,19 @@ export interface CachedPartition {
   readonly signal: AbortSignal;
 }
 
+/**
+ * How long an aborted job (cancelled, failed elsewhere, its Context stopped)
+ * waits for its running tasks to stop before the action rejects without
+ * them: a task awaiting a promise that never settles is abandoned, and a
+ * worker thread whose task has not stopped by then is terminated (the
+ * executor's own, shorter wait). Tasks that check the signal stop well
+ * within it, closing their sources before the action rejects.
+ */
+export const ABANDON_MS = 400;
+
+/** The error actions of a stopped Context reject with (and transformations throw). */
+export const stoppedError = (): SparklingError => new SparklingError('this Context was stopped');
+
 /** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
 export class Runtime {
   /** Persisted RDD ids, and the partitions computed for them so far. */
@@ -44,6 +57,9 @@ export class Runtime {
   executor: Executor | undefined;
   /** The Context's job groups: the signals of the group a new job belongs to. */
   readonly groups = new JobGroups();
+  /** Jobs running now (stopping the Context aborts them). */
+  readonly jobs = new Set<Job>();
+  private stopError: SparklingError | undefined;
 
   constructor(
     readonly concurrency: number,
@@ -64,6 +80,18 @@ export class Runtime {
   }
   clear(): void {
     this.cached.clear();
+  }
+
+  /** Whether `stop()` was called: no job starts after it. */
+  get stopped(): boolean {
+    return this.stopError !== undefined;
+  }
+
+  /** The Context stopped: running jobs are aborted, new ones refused. */
+  stop(): void {
+    this.stopError ??= stoppedError();
+    for (const job of this.jobs) job.abort(this.stopError);
+    this.clear();
   }
 }
 
@@ -87,6 +115,8 @@ export class Job implements TaskEnv {
     readonly runtime: Runtime,
     external?: AbortSignal,
   ) {
+    if (runtime.stopped) throw stoppedError();
+    runtime.jobs.add(this);
     // The caller's signal, and those of the job's group and of cancelAllJobs.
     const signals = [...(external === undefined ? [] : [external]), ...runtime.groups.signals()];
     const unlinks = signals.map((s) => {
@@ -157,6 +187,7 @@ export class Job implements TaskEnv {
 
   /** Releases what the job held (shuffle outputs) and its link to the caller's signal. */
   end(): void {
+    this.runtime.jobs.delete(this);
     this.memos.clear();
     this.unlink();
     this.runtime.executor?.end(this);
@@ -164,7 +195,7 @@ export class Job implements TaskEnv {
 }
 
 /** Starts a job over `root`: the executor may refuse it (strict mode) before anything runs. */
-function startJob(runtime: Runtime, root: PlanNode, options: ActionOptions | undefined): Job {
+export function startJob(runtime: Runtime, root: PlanNode, options: ActionOptions | undefined): Job {
   const job = new Job(runtime, signalOf(options));
   try {
     runtime.executor?.begin(job, root);
@@ -173,6 +204,57 @@ function startJob(runtime: Runtime, root: PlanNode, options: ActionOptions | und
     throw e;
   }
   return job;
+}
+
+/**
+ * The outcome of an action's `work` on `job`: `work`'s own, unless the job
+ * was aborted. Then the action rejects with the abort's reason (the
+ * caller's signal's, the first failure's, the stopped Context's), never
+ * with a result: as soon as `work` settles, or ABANDON_MS after the abort if
+ * it does not (a task stuck on a promise that never settles is abandoned).
+ */
+export function outcome<R>(job: Job, work: Promise<R>): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => reject(abortError(job.signal)), ABANDON_MS);
+    };
+    if (job.signal.aborted) onAbort();
+    else job.signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      job.signal.removeEventListener('abort', onAbort);
+    };
+    work.then(
+      (r) => {
+        done();
+        if (job.signal.aborted) reject(abortError(job.signal));
+        else resolve(r);
+      },
+      (e: unknown) => {
+        done();
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Runs an action's `work` as one job over `root` (see `outcome`); the job ends when the action settles. */
+async function inJob<R>(
+  runtime: Runtime,
+  root: PlanNode,
+  options: ActionOptions | undefined,
+  work: (job: Job) => Promise<R>,
+): Promise<R> {
+  const job = startJob(runtime, root, options);
+  try {
+    return await outcome(
+      job,
+      Promise.resolve().then(() => work(job)),
+    );
+  } finally {
+    job.end();
+  }
 }
 
 async function feed(batches: AsyncIterable<unknown[]>, sink: (x: unknown) => void): Promise<void> {
@@ -303,16 +385,13 @@ export async function runJob<R>(
   task: (partition: number, job: Job) => Promise<R>,
   options?: ActionOptions & { partitions?: readonly number[] },
 ): Promise<R[]> {
-  const job = startJob(runtime, node, options);
-  try {
+  return inJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
     const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
-    return await runBounded(job, parts.length, runtime.concurrency, (i) =>
+    return runBounded(job, parts.length, runtime.concurrency, (i) =>
       withRetries(job, () => task(parts[i] as number, job)),
     );
-  } finally {
-    job.end();
-  }
+  });
 }
 
 /**
@@ -326,8 +405,7 @@ export async function pullInOrder(
   consume: (batch: unknown[], partition: number) => boolean,
   options?: ActionOptions,
 ): Promise<void> {
-  const job = startJob(runtime, node, options);
-  try {
+  await inJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
     for (let p = 0; p < total; p++) {
       // A retried partition skips what an earlier attempt already handed on.
@@ -350,7 +428,5 @@ export async function pullInOrder(
       });
       if (!more) return;
     }
-  } finally {
-    job.end();
-  }
+  });
 }

@@ -77,15 +77,62 @@ export class InputGuard<T> implements AsyncIterable<T> {
   failed = false;
   error: unknown;
 
-  constructor(private readonly input: AsyncIterable<T>) {}
+  /** With `signal`: the input ends with its reason when it fires, even while a read of it is pending. */
+  constructor(
+    private readonly input: AsyncIterable<T>,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     try {
-      yield* this.input;
+      yield* this.signal === undefined ? this.input : abortable(this.input, this.signal);
     } catch (e) {
-      this.failed = true;
-      this.error = e;
+      // Ended by the signal: not the input's own failure.
+      if (this.signal?.aborted !== true) {
+        this.failed = true;
+        this.error = e;
+      }
       throw e;
     }
+  }
+}
+
+/**
+ * `input`, ending with `signal`'s reason as soon as it fires, even while a
+ * read is pending (a source stuck on a promise that never settles is
+ * abandoned: told to return, not waited for).
+ */
+export async function* abortable<T>(input: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = input[Symbol.asyncIterator]();
+  // A listener per read, removed when the read settles: a promise raced against one long-lived
+  // "aborted" promise would keep every chunk alive through the reactions piling up on it.
+  const next = () =>
+    new Promise<IteratorResult<T>>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      it.next().then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  let finished = false;
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const r = await next();
+      if (r.done === true) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!finished) it.return?.()?.catch(() => undefined);
   }
 }

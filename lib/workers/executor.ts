@@ -17,7 +17,7 @@ import { drainPartition, openPartition } from '../exec/compute.js';
 import type { Executor } from '../exec/executor.js';
 import { abortError } from '../exec/failures.js';
 import { type NamedFold, startFold } from '../exec/folds.js';
-import type { Job } from '../exec/job.js';
+import { ABANDON_MS, type Job, stoppedError } from '../exec/job.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
 import { isShuffleEdge } from '../plan/explain.js';
@@ -233,6 +233,9 @@ let nextContext = 0;
 /** How long a worker may stay idle before it ends (the next task starts a new one). */
 const IDLE_MS = 10_000;
 
+/** How long a worker may go on with a task of an aborted job before it is terminated (see ABANDON_MS). */
+const TERMINATE_MS = ABANDON_MS / 2;
+
 // A broadcast unpersisted or destroyed: workers drop their copy, and get it again (or its destruction) with the next task that reads it.
 broadcastCopies.release = (id) => {
   for (const slot of slots)
@@ -390,7 +393,7 @@ export class WorkerExecutor implements Executor {
     if (this.closed) return;
     this.closed = true;
     users.delete(this);
-    const stopped = new SparklingError('the Context was stopped');
+    const stopped = stoppedError();
     for (const slot of slots) {
       if (slot === undefined) continue;
       if (slot.contexts.delete(this.id) && !slot.dead)
@@ -648,8 +651,12 @@ export class WorkerExecutor implements Executor {
     slot.idle.unref();
   }
 
-  /** A dead (or stopped) worker: its tasks fail, and the next task starts a new one. */
-  private retire(slot: Slot, cause: unknown): void {
+  /**
+   * A dead (or stopped) worker: its tasks fail, and the next task starts a
+   * new one. `killed`: terminated here because a cancelled job's task would
+   * not stop; the other jobs' tasks on it did not crash it.
+   */
+  private retire(slot: Slot, cause: unknown, killed = false): void {
     if (slot.dead) return;
     slot.dead = true;
     clearTimeout(slot.idle);
@@ -658,10 +665,16 @@ export class WorkerExecutor implements Executor {
     const tasks = [...slot.tasks.values()];
     slot.tasks.clear();
     for (const t of tasks) {
+      const signal = t.state.job.signal;
+      if (signal.aborted) {
+        t.reject(abortError(signal));
+        continue;
+      }
       // Another task on the same worker may have killed it: send each once more to a new worker (as Spark
       // resubmits the tasks of a lost executor); a task that dies twice, or has handed on batches, fails.
-      if (!this.closed && !(cause instanceof SparklingError) && t.crashes === 0 && t.batches === 0) {
-        t.crashes++;
+      const crashed = !(cause instanceof SparklingError) && t.crashes === 0;
+      if (!this.closed && t.batches === 0 && (killed || crashed)) {
+        if (!killed) t.crashes++;
         t.id = nextTask++;
         t.slot = this.pick();
         t.send();
@@ -681,6 +694,20 @@ export class WorkerExecutor implements Executor {
     for (const slot of slots)
       if (slot !== undefined && !slot.dead && slot.sent.delete(job.id))
         this.post(slot, { type: 'end-job', job: job.id });
+    // A worker still running one of the job's tasks after TERMINATE_MS is stuck (a function that never
+    // returns, a promise that never settles): it is terminated, and the next task starts a new one.
+    const check = setTimeout(() => {
+      for (const slot of slots)
+        if (slot !== undefined && !slot.dead && [...slot.tasks.values()].some((t) => t.state.job === job))
+          this.retire(
+            slot,
+            new SparklingError(
+              `worker thread ${slot.index} was terminated: a task of a cancelled job did not stop`,
+            ),
+            true,
+          );
+    }, TERMINATE_MS);
+    check.unref();
   }
 
   private receive(slot: Slot, m: FromWorker): void {
