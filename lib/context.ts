@@ -17,6 +17,7 @@ import {
   signalOf,
   stoppedError,
 } from './exec/job.js';
+import { MemoryBudget } from './exec/memory.js';
 import { splitExpressions } from './io/glob.js';
 import { codecOfPaths, type IoOptions } from './io/index.js';
 import { textFileSource, wholeFileSource } from './io/sources.js';
@@ -34,7 +35,7 @@ import { type PartitionResult, RDD } from './rdd.js';
 import { VERSION } from './version.js';
 import { WorkerExecutor } from './workers/executor.js';
 
-/** Options of `new Context(...)`; the I/O ones (`s3`, `gcs`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
+/** Options of `new Context(...)`; the I/O ones (`s3`, `gcs`, `hdfs`, `httpTimeoutMs`, `blockSize`, `ioRetries`) apply to file sources and outputs. */
 export interface ContextOptions extends IoOptions {
   /** Default number of partitions for `parallelize`, `range` ... (default: the number of CPUs). */
   defaultParallelism?: number;
@@ -46,10 +47,6 @@ export interface ContextOptions extends IoOptions {
    * time; side effects of `foreach` may repeat.
    */
   maxRetries?: number;
-  /** Extra attempts for transient I/O failures (5xx answers, dropped or stalled connections); default 2. */
-  ioRetries?: number;
-  /** Pause before each new attempt, in milliseconds (default 0). */
-  retryWaitMs?: number;
   /**
    * Worker threads to run stages on (default 0: everything on the main
    * thread, or the `SPARKLING_WORKERS` environment variable). A stage runs
@@ -59,6 +56,13 @@ export interface ContextOptions extends IoOptions {
    * unshippable stage an ArgumentError before the job runs.
    */
   workers?: number | { n: number; strict?: boolean };
+  /**
+   * The heap budget, in MiB, for the data jobs buffer (shuffles, sorts,
+   * `collect`/`take`, caches): past it an action rejects with a
+   * `MemoryError` instead of V8 aborting the process. Default: 75% of V8's
+   * heap limit for long-lived data (`--max-old-space-size`).
+   */
+  memoryLimitMb?: number;
 }
 
 /**
@@ -74,6 +78,7 @@ const OPTION_NAMES = {
   ioRetries: true,
   retryWaitMs: true,
   workers: true,
+  memoryLimitMb: true,
   s3: true,
   gcs: true,
   hdfs: true,
@@ -242,13 +247,22 @@ export class Context {
       args.optionalPositiveInt('defaultParallelism', options.defaultParallelism) ?? availableParallelism();
     const concurrency =
       args.optionalPositiveInt('concurrency', options.concurrency) ?? Math.max(2, this.defaultParallelism);
-    this._runtime = new Runtime(concurrency, {
-      maxRetries: args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
-      ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
-      retryWaitMs:
-        args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
-    });
-    this._io = { ...(options.s3 === undefined ? {} : { s3: options.s3 }) };
+    this._runtime = new Runtime(
+      concurrency,
+      {
+        maxRetries:
+          args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
+        ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
+        retryWaitMs:
+          args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
+      },
+      new MemoryBudget(args.optionalPositiveInt('memoryLimitMb', options.memoryLimitMb)),
+    );
+    this._io = {
+      ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+      ioRetries: this._runtime.retries.ioRetries,
+      retryWaitMs: this._runtime.retries.retryWaitMs,
+    };
     if (options.httpTimeoutMs !== undefined)
       this._io.httpTimeoutMs = args.positiveInt('httpTimeoutMs', options.httpTimeoutMs);
     if (options.blockSize !== undefined)

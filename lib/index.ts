@@ -24,6 +24,7 @@ export {
   EmptyRDDError,
   InternalError,
   IOError,
+  MemoryError,
   PathExistsError,
   PathNotFoundError,
   SparklingError,

@@ -10,6 +10,7 @@ import type { NamedFold, PartitionFold } from './exec/folds.js';
 import { elements } from './exec/iter.js';
 import {
   type ActionOptions,
+  type Job,
   outcome,
   pullInOrder,
   runFold,
@@ -21,6 +22,7 @@ import { asTaskCode, taskCode } from './exec/nesting.js';
 import { takeSampleFraction } from './ops/sample.js';
 import { mergeSmallest, Smallest } from './ops/take-ordered.js';
 import { RDD } from './rdd.js';
+import { arrayGrowth } from './util/growth.js';
 import { makeRng, randomSeed } from './util/random.js';
 import { compare } from './values/compare.js';
 import { ValueMap } from './values/value-map.js';
@@ -188,7 +190,7 @@ const proto = RDD.prototype as Proto<unknown>;
 function each<T, R>(
   rdd: RDD<T>,
   operator: string,
-  perPartition: (batches: AsyncIterable<T[]>, partition: number, signal: AbortSignal) => Promise<R>,
+  perPartition: (batches: AsyncIterable<T[]>, partition: number, job: Job) => Promise<R>,
   options?: ActionOptions,
 ): Promise<R[]> {
   return runJob(
@@ -196,7 +198,7 @@ function each<T, R>(
     rdd._node,
     async (p, job) => {
       try {
-        return await perPartition(job.open<T>(rdd._node, p), p, job.signal);
+        return await perPartition(job.open<T>(rdd._node, p), p, job);
       } catch (e) {
         throw taskFailure(operator, rdd._node.id, p, e);
       }
@@ -211,8 +213,9 @@ function fold<R>(
   operator: string,
   start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
+  buffering?: string,
 ): Promise<R[]> {
-  return runFold(rdd.context._runtime, rdd._node, start, options, operator);
+  return runFold(rdd.context._runtime, rdd._node, start, options, operator, buffering);
 }
 
 /** Folds each partition from its own copy of `zeroValue`. */
@@ -307,9 +310,13 @@ proto.collect = async function (this: RDD<unknown>, options?: ActionOptions) {
         await each(
           this,
           'collect',
-          async (batches) => {
+          async (batches, p, job) => {
+            const watch = job.watch('collect', this._node.id, p, 'collecting it');
             const all: unknown[][] = [];
-            for await (const b of batches) all.push(b);
+            for await (const b of batches) {
+              all.push(b);
+              watch();
+            }
             return all;
           },
           options,
@@ -519,7 +526,7 @@ proto.countByValue = async function (this: RDD<unknown>, options?: ActionOptions
     const counts = new ValueMap<unknown, number>();
     return { add: (x: unknown) => counts.set(x, (counts.get(x) ?? 0) + 1), result: () => counts };
   };
-  const parts = await fold(this, 'countByValue', start, options);
+  const parts = await fold(this, 'countByValue', start, options, 'counting it');
   const total = new ValueMap<unknown, number>();
   for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
   return total;
@@ -530,7 +537,7 @@ proto.foreach = async function (this: RDD<unknown>, f: (x: unknown) => unknown, 
   await each(
     this,
     'foreach',
-    async (batches, _p, signal) => {
+    async (batches, _p, { signal }) => {
       for await (const b of batches)
         for (let i = 0; i < b.length; i++) {
           taskCode.depth++;
@@ -559,7 +566,7 @@ proto.foreachPartition = async function (
   await each(
     this,
     'foreachPartition',
-    async (batches, _p, signal) => {
+    async (batches, _p, { signal }) => {
       await asTaskCode(() => f(elements(batches, signal)));
     },
     options,
@@ -579,7 +586,14 @@ proto.toLocalIterator = function (this: RDD<unknown>, options?: ActionOptions) {
             job,
             withRetries(job, async () => {
               const all: unknown[] = [];
-              await job.drain(rdd._node, p, (x) => all.push(x));
+              const watch = job.watch('toLocalIterator', rdd._node.id, p, 'fetching it');
+              await job.drain(
+                rdd._node,
+                p,
+                (x) => all.push(x),
+                undefined,
+                () => watch(arrayGrowth(all.length)),
+              );
               return all;
             }),
           );

@@ -516,7 +516,7 @@ function cogroupShuffle<U>(
   parents: readonly Any[],
   label: string,
   numPartitions: number | undefined,
-  finish: (groups: [unknown, unknown[][]][]) => unknown[],
+  finish: (groups: [unknown, unknown[][]][], watch: (extra?: number) => void) => unknown[],
   prepare?: ShuffleSpec['prepare'],
 ): RDD<U> {
   return shuffle<U>(
@@ -525,7 +525,7 @@ function cogroupShuffle<U>(
     numPartitions,
     {
       ...(prepare === undefined ? {} : { prepare }),
-      reduce: ({ records }) => [finish(cogroupPairs(records))],
+      reduce: ({ records, watch }) => [finish(cogroupPairs(records, watch), watch)],
     },
     // Output keyed afresh (subtract, intersection: whole elements) is not laid out by its elements' first item.
     { keepsPartitioner: prepare === undefined },
@@ -533,16 +533,24 @@ function cogroupShuffle<U>(
 }
 
 proto.join = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
-  return cogroupShuffle([this, other], 'join', numPartitions, (g) => joinGroups(g, false, false));
+  return cogroupShuffle([this, other], 'join', numPartitions, (g, watch) =>
+    joinGroups(g, false, false, watch),
+  );
 };
 proto.leftOuterJoin = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
-  return cogroupShuffle([this, other], 'leftOuterJoin', numPartitions, (g) => joinGroups(g, true, false));
+  return cogroupShuffle([this, other], 'leftOuterJoin', numPartitions, (g, watch) =>
+    joinGroups(g, true, false, watch),
+  );
 };
 proto.rightOuterJoin = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
-  return cogroupShuffle([this, other], 'rightOuterJoin', numPartitions, (g) => joinGroups(g, false, true));
+  return cogroupShuffle([this, other], 'rightOuterJoin', numPartitions, (g, watch) =>
+    joinGroups(g, false, true, watch),
+  );
 };
 proto.fullOuterJoin = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
-  return cogroupShuffle([this, other], 'fullOuterJoin', numPartitions, (g) => joinGroups(g, true, true));
+  return cogroupShuffle([this, other], 'fullOuterJoin', numPartitions, (g, watch) =>
+    joinGroups(g, true, true, watch),
+  );
 };
 proto.cogroup = function (this: AnyPairs, other: AnyPairs, numPartitions: N) {
   return cogroupShuffle([this, other], 'cogroup', numPartitions, (g) => g);

@@ -26,6 +26,7 @@ test('every documented option is accepted', (t) => {
     ioRetries: 2,
     retryWaitMs: 0,
     workers: 0,
+    memoryLimitMb: 64,
     httpTimeoutMs: 1000,
     blockSize: 4096,
     s3: { region: 'us-east-1' },

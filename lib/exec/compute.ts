@@ -21,7 +21,7 @@ import {
   type KernelStep,
 } from './fuse.js';
 import { chunks } from './iter.js';
-import type { Job } from './job.js';
+import type { Job, Watch } from './job.js';
 import { asTaskCode } from './nesting.js';
 import { computeShuffle } from './shuffle.js';
 
@@ -142,6 +142,7 @@ async function* openCached(node: PlanNode, partition: number, job: Job): AsyncGe
     if (entry === undefined) {
       const computing = collectBatches(
         job.runtime.executor?.open(job, node, partition, true) ?? compute(node, partition, job),
+        job.watch(node.label, node.id, partition, 'caching it'),
       );
       const started = { batches: computing, signal: job.signal };
       entry = started;
@@ -162,9 +163,12 @@ async function* openCached(node: PlanNode, partition: number, job: Job): AsyncGe
   }
 }
 
-async function collectBatches(batches: AsyncIterable<unknown[]>): Promise<unknown[][]> {
+async function collectBatches(batches: AsyncIterable<unknown[]>, watch: Watch): Promise<unknown[][]> {
   const all: unknown[][] = [];
-  for await (const b of batches) all.push(b);
+  for await (const b of batches) {
+    all.push(b);
+    watch();
+  }
   return all;
 }
 
@@ -334,6 +338,7 @@ export async function drainPartition(
   job: Job,
   sink: (x: unknown) => void,
   combine?: CombineTarget,
+  watch?: Watch,
 ): Promise<void> {
   if (node.kind === 'narrow' && node.op.type === 'kernel' && !readElsewhere(node, job)) {
     const { feed, chain } = fusibleChain(node, job);
@@ -360,7 +365,12 @@ export async function drainPartition(
       for (const [array, from, to] of feed.source.ranges(partition)) {
         if (job.signal.aborted) throw abortError(job.signal);
         try {
-          asTaskCode(() => run(array, from, to));
+          if (watch === undefined) asTaskCode(() => run(array, from, to));
+          else
+            for (let at = from; at < to; at += BATCH_SIZE) {
+              asTaskCode(() => run(array, at, Math.min(at + BATCH_SIZE, to)));
+              watch();
+            }
         } catch (e) {
           throw kernelFailure(last, partition, e);
         }
@@ -378,14 +388,16 @@ export async function drainPartition(
       } catch (e) {
         throw kernelFailure(last, partition, e);
       }
+      watch?.();
     });
     return;
   }
-  await drainInTurns(job, openPartition(node, partition, job), (batch) =>
+  await drainInTurns(job, openPartition(node, partition, job), (batch) => {
     asTaskCode(() => {
       for (let i = 0; i < batch.length; i++) sink(batch[i]);
-    }),
-  );
+    });
+    watch?.();
+  });
 }
 
 /**
@@ -538,7 +550,16 @@ async function* zipPartition(
   }
 }
 
-/** Spark's CartesianRDD: partition i·m + j pairs left partition i with right partition j, left-major. */
+/** Right-side elements a cartesian partition keeps in memory, at most. */
+const CARTESIAN_BLOCK = 16 * BATCH_SIZE;
+
+/**
+ * Spark's CartesianRDD: partition i·m + j pairs left partition i with right
+ * partition j, left-major. A right partition of up to CARTESIAN_BLOCK
+ * elements is read once and kept; a bigger one is streamed, read again for
+ * each left element as Spark does, so memory stays bounded whatever its size
+ * (`first()` of a cartesian with 3e7 elements on the right reads one block).
+ */
 async function* cartesianPartition(
   left: PlanNode,
   right: PlanNode,
@@ -546,13 +567,32 @@ async function* cartesianPartition(
   job: Job,
 ): AsyncGenerator<unknown[]> {
   const m = await job.numPartitions(right);
+  const rightPartition = () => openPartition(right, partition % m, job);
   const ys: unknown[] = [];
-  for await (const b of openPartition(right, partition % m, job)) for (const y of b) ys.push(y);
+  let whole = true;
+  for await (const b of rightPartition()) {
+    for (const y of b) ys.push(y);
+    if (ys.length > CARTESIAN_BLOCK) {
+      whole = false;
+      break;
+    }
+  }
   if (ys.length === 0) return;
+  if (!whole) ys.length = 0;
   let out: unknown[] = [];
   for await (const b of openPartition(left, Math.floor(partition / m), job)) {
     for (const x of b) {
-      for (const y of ys) out.push([x, y]);
+      if (whole) for (const y of ys) out.push([x, y]);
+      else
+        for await (const yb of rightPartition()) {
+          for (const y of yb) {
+            out.push([x, y]);
+            if (out.length >= BATCH_SIZE) {
+              yield out;
+              out = [];
+            }
+          }
+        }
       if (out.length >= BATCH_SIZE) {
         yield out;
         out = [];

@@ -8,12 +8,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgumentError, IOError, SparklingError, TaskError } from '../errors.js';
 import type { PlanNode, TaskEnv } from '../plan/nodes.js';
+import { arrayGrowth } from '../util/growth.js';
 import { drainPartition, openPartition, resolvePartitions } from './compute.js';
 import type { Executor } from './executor.js';
 import { abortError, markCancellation, taskFailure } from './failures.js';
 import { type NamedFold, type PartitionFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
 import { JobGroups } from './job-groups.js';
+import { MemoryBudget } from './memory.js';
 import { CpuTurns } from './turns.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
@@ -64,6 +66,7 @@ export class Runtime {
   constructor(
     readonly concurrency: number,
     readonly retries: RetryPolicy = DEFAULT_RETRIES,
+    readonly memory: MemoryBudget = new MemoryBudget(),
   ) {}
 
   persist(id: number): void {
@@ -94,6 +97,9 @@ export class Runtime {
     this.clear();
   }
 }
+
+/** Checks the memory budget (see memory.ts), counting `extra` bytes about to be allocated. */
+export type Watch = (extra?: number) => void;
 
 /** The services of one running action, handed to every task of it. */
 let jobs = 0;
@@ -160,20 +166,32 @@ export class Job implements TaskEnv {
     partition: number,
     sink: (x: unknown) => void,
     combine?: CombineTarget,
+    watch?: Watch,
   ): Promise<void> {
     const elsewhere = this.runtime.executor?.open(this, node, partition);
     return elsewhere === undefined
-      ? drainPartition(node, partition, this, sink, combine)
-      : feed(elsewhere, sink);
+      ? drainPartition(node, partition, this, sink, combine, watch)
+      : feed(elsewhere, sink, watch);
   }
 
   /** Folds one partition with a named fold (on a worker thread when the executor takes it). */
   async fold(node: PlanNode, partition: number, fold: NamedFold): Promise<unknown> {
     const elsewhere = this.runtime.executor?.fold(this, node, partition, fold);
-    if (elsewhere !== undefined) return elsewhere;
-    const acc = startFold(fold);
-    await drainPartition(node, partition, this, acc.add);
-    return acc.result();
+    if (elsewhere === undefined) return foldHere(this, node, partition, fold);
+    const result = await elsewhere;
+    // What came back from the worker thread is in this heap now.
+    foldWatch(this, node, partition, fold)?.();
+    return result;
+  }
+
+  /**
+   * A check of the memory budget for a task of `operator[rddId]` that
+   * buffers data of `partition` (`doing` says how, in the MemoryError): it
+   * runs once per batch, or with the bytes about to be allocated.
+   */
+  watch(operator: string, rddId: number, partition: number, doing: string): Watch {
+    const memory = this.runtime.memory;
+    return (extra) => memory.check(operator, rddId, partition, doing, extra);
   }
 
   memo<V>(key: object, make: () => Promise<V>): Promise<V> {
@@ -257,8 +275,46 @@ async function inJob<R>(
   }
 }
 
-async function feed(batches: AsyncIterable<unknown[]>, sink: (x: unknown) => void): Promise<void> {
-  for await (const b of batches) for (let i = 0; i < b.length; i++) sink(b[i]);
+async function feed(
+  batches: AsyncIterable<unknown[]>,
+  sink: (x: unknown) => void,
+  watch: Watch | undefined,
+): Promise<void> {
+  for await (const b of batches) {
+    for (let i = 0; i < b.length; i++) sink(b[i]);
+    watch?.();
+  }
+}
+
+/** The budget check of a named fold that keeps what it is given (`collect`); none for the others. */
+function foldWatch(job: Job, node: PlanNode, partition: number, fold: NamedFold): Watch | undefined {
+  return fold.name === 'collect' ? job.watch('collect', node.id, partition, 'collecting it') : undefined;
+}
+
+/** Folds one partition with a named fold in this thread. */
+export async function foldHere(
+  job: Job,
+  node: PlanNode,
+  partition: number,
+  fold: NamedFold,
+): Promise<unknown> {
+  const acc = startFold(fold);
+  await drainPartition(
+    node,
+    partition,
+    job,
+    acc.add,
+    undefined,
+    keeping(acc, foldWatch(job, node, partition, fold)),
+  );
+  return acc.result();
+}
+
+/** A per-batch check of `watch` that counts how the fold's kept elements may grow. */
+function keeping(acc: PartitionFold, watch: Watch | undefined): (() => void) | undefined {
+  if (watch === undefined) return undefined;
+  const kept = acc.kept;
+  return () => watch(kept === undefined ? 0 : arrayGrowth(kept()));
 }
 
 /** Options every action takes. */
@@ -360,6 +416,7 @@ export function runFold<R>(
   start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
   operator?: string,
+  buffering?: string,
 ): Promise<R[]> {
   return runJob(
     runtime,
@@ -368,7 +425,9 @@ export function runFold<R>(
       try {
         if (typeof start !== 'function') return (await job.fold(node, p, start)) as R;
         const acc = start(p);
-        await job.drain(node, p, acc.add);
+        const watch =
+          buffering === undefined ? undefined : job.watch(operator ?? 'fold', node.id, p, buffering);
+        await job.drain(node, p, acc.add, undefined, keeping(acc, watch));
         return acc.result();
       } catch (e) {
         throw operator === undefined ? e : taskFailure(operator, node.id, p, e);
@@ -404,12 +463,15 @@ export async function pullInOrder(
   node: PlanNode,
   consume: (batch: unknown[], partition: number) => boolean,
   options?: ActionOptions,
+  operator = 'take',
 ): Promise<void> {
   await inJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
+    let taken = 0;
     for (let p = 0; p < total; p++) {
       // A retried partition skips what an earlier attempt already handed on.
       let delivered = 0;
+      const watch = job.watch(operator, node.id, p, 'taking it');
       const more = await withRetries(job, async () => {
         let skip = delivered;
         // Pulled here, on the main thread: only what is needed is read.
@@ -422,7 +484,9 @@ export async function pullInOrder(
             b = b.slice(n);
           }
           delivered += b.length;
+          taken += b.length;
           if (!consume(b, p)) return false;
+          watch(arrayGrowth(taken));
         }
         return true;
       });

@@ -12,6 +12,7 @@
  */
 import { InternalError } from '../errors.js';
 import type { PlanNode, ShuffleNode, SortSpec } from '../plan/nodes.js';
+import { arrayGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
 import { type Job, runBounded, withRetries } from './job.js';
@@ -40,24 +41,37 @@ async function mapTask(
   const keys: unknown[] = [];
   // For sortBy, undefined while every key is its element (sortBy(x => x)): the keys are the values too.
   let values: unknown[] | undefined = keyOfElement === undefined ? [] : undefined;
+  const watch = job.watch(node.label, node.id, mapPartition, 'buffering its map output');
   try {
     if (keyOfElement !== undefined)
-      await job.drain(parent, mapPartition, (x) => {
-        const k = keyOfElement(x);
-        keys.push(k);
-        if (values !== undefined) values.push(x);
-        else if (!Object.is(k, x)) {
-          values = keys.slice(0, keys.length - 1);
-          values.push(x);
-        }
-      });
+      await job.drain(
+        parent,
+        mapPartition,
+        (x) => {
+          const k = keyOfElement(x);
+          keys.push(k);
+          if (values !== undefined) values.push(x);
+          else if (!Object.is(k, x)) {
+            values = keys.slice(0, keys.length - 1);
+            values.push(x);
+          }
+        },
+        undefined,
+        () => watch(2 * arrayGrowth(keys.length)),
+      );
     else {
       const vs = values as unknown[];
-      await job.drain(parent, mapPartition, (x) => {
-        const kv = asPair(x, node.label);
-        keys.push(kv[0]);
-        vs.push(kv[1]);
-      });
+      await job.drain(
+        parent,
+        mapPartition,
+        (x) => {
+          const kv = asPair(x, node.label);
+          keys.push(kv[0]);
+          vs.push(kv[1]);
+        },
+        undefined,
+        () => watch(2 * arrayGrowth(keys.length)),
+      );
     }
   } catch (e) {
     throw taskFailure(node.label, node.id, mapPartition, e);
@@ -147,6 +161,8 @@ async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]
   const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
   return outputs.map((o, m) => {
     const size = o.keys.length;
+    // Two arrays of a record index each.
+    job.watch(node.label, node.id, m, 'routing its map output')(6 * size);
     const target = n <= 0x10000 ? new Uint16Array(size) : new Uint32Array(size);
     const starts = new Uint32Array(n + 1);
     try {
@@ -180,6 +196,9 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
   const outputs = await job.memo(key, () => mapSide(node, n, job));
   let total = 0;
   for (const o of outputs) total += (o.starts[partition + 1] as number) - (o.starts[partition] as number);
+  // The columns gathered here, then the sort's own arrays (a key pattern and an index per record, and the output).
+  const watch = job.watch(node.label, node.id, partition, 'sorting it');
+  watch(16 * total);
   const keys: unknown[] = new Array(total);
   // When every map output's keys are its values, so are the partition's: one column to gather.
   const shared = outputs.every((o) => o.values === o.keys);
@@ -193,6 +212,7 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
       if (!shared) values[j] = o.values[r];
     }
   }
+  watch(24 * total);
   taskCode.depth++;
   try {
     return sortSpecOf(node).finish(keys, values);

@@ -12,9 +12,9 @@ import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { broadcastCopies } from '../broadcast.js';
 import type { Context, ContextOptions } from '../context.js';
-import { ArgumentError, SparklingError, TaskError } from '../errors.js';
+import { ArgumentError, MemoryError, SparklingError, TaskError } from '../errors.js';
 import { drainPartition, openPartition } from '../exec/compute.js';
-import type { Executor } from '../exec/executor.js';
+import type { Executor, MapOutput } from '../exec/executor.js';
 import { abortError } from '../exec/failures.js';
 import { type NamedFold, startFold } from '../exec/folds.js';
 import { ABANDON_MS, type Job, stoppedError } from '../exec/job.js';
@@ -357,17 +357,17 @@ export class WorkerExecutor implements Executor {
     parentIndex: number,
     mapPartition: number,
     n: number,
-  ): Promise<[unknown, unknown][][]> | undefined {
+  ): Promise<MapOutput> | undefined {
     if (this.closed) return undefined;
     const st = this.state(job);
     const parent = node.parents[parentIndex] as PlanNode;
     if (mapSideProblem(st.encoder, this.isPersisted, node, parent) !== undefined) return undefined;
     const p = this.place(st, parent, false);
     return this.run(st, node, mapPartition, { kind: 'map', parentIndex, n }, p).then(
-      (buckets) => buckets as [unknown, unknown][][],
+      (output) => output as MapOutput,
       (e: unknown) => {
         if (!this.cannotClone(st, parent, e)) throw e;
-        return mapTask(node, parentIndex, parent, mapPartition, job, n, directRouter(node, n) ?? (() => 0));
+        return mapTask(node, parentIndex, parent, mapPartition, job, directRouter(node, n) ?? (() => 0));
       },
     );
   }
@@ -603,6 +603,7 @@ export class WorkerExecutor implements Executor {
       ...this.#context._io,
       defaultParallelism: this.#context.defaultParallelism,
       concurrency: Math.max(1, Math.ceil(rt.concurrency / this.size)),
+      ...(rt.memory.limitMb === undefined ? {} : { memoryLimitMb: rt.memory.limitMb }),
     };
   }
 
@@ -668,6 +669,20 @@ export class WorkerExecutor implements Executor {
       const signal = t.state.job.signal;
       if (signal.aborted) {
         t.reject(abortError(signal));
+        continue;
+      }
+      // Out of heap: the task would run out again elsewhere; a MemoryError, as on the main thread.
+      if ((cause as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        const limit = (workerLimits().resourceLimits?.maxOldGenerationSizeMb ?? 0) * 2 ** 20;
+        t.reject(
+          new MemoryError(
+            t.node.label,
+            t.node.id,
+            t.partition,
+            `running on worker thread ${slot.index}`,
+            limit || getHeapStatistics().heap_size_limit,
+          ),
+        );
         continue;
       }
       // Another task on the same worker may have killed it: send each once more to a new worker (as Spark
@@ -758,11 +773,13 @@ export class WorkerExecutor implements Executor {
     try {
       if (st === undefined || node === undefined) throw new SparklingError(`job ${jobId} has ended`);
       const batches: unknown[][] = [];
+      const watch = st.job.watch(node.label, node.id, partition, 'handing it to a worker thread');
       for await (const b of openPartition(node, partition, st.job)) {
         for (let i = 0; i < b.length; i++)
           if (!clonesFaithfully(b[i]))
             throw cloneError(`${node.label}[${node.id}] partition ${partition}`, b[i]);
         batches.push(b);
+        watch();
       }
       reply = { type: 'pulled', req, batches };
     } catch (e) {

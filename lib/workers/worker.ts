@@ -10,9 +10,8 @@ import { Accumulator, type AccumulatorParam } from '../accumulator.js';
 import { Broadcast } from '../broadcast.js';
 import { Context } from '../context.js';
 import { InternalError } from '../errors.js';
-import { computePartition, drainPartition, openPartition } from '../exec/compute.js';
-import { startFold } from '../exec/folds.js';
-import { Job } from '../exec/job.js';
+import { computePartition, openPartition } from '../exec/compute.js';
+import { foldHere, Job } from '../exec/job.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
 import '../index.js';
@@ -246,15 +245,16 @@ async function runTask(m: ToWorker & { type: 'task' }): Promise<void> {
   const what = m.what;
   let result: unknown;
   if (what.kind === 'fold') {
-    const acc = startFold({ name: what.name, args: what.args.map((a) => state.decode(a)) });
-    await drainPartition(node, m.partition, job, acc.add);
-    result = acc.result();
+    result = await foldHere(job, node, m.partition, {
+      name: what.name,
+      args: what.args.map((a) => state.decode(a)),
+    });
   } else if (what.kind === 'map') {
     const shuffle = node as ShuffleNode;
     const route = directRouter(shuffle, what.n);
     if (route === null) throw new InternalError('a range shuffle has no map task on workers');
     const parent = shuffle.parents[what.parentIndex] as PlanNode;
-    result = await mapTask(shuffle, what.parentIndex, parent, m.partition, job, what.n, route);
+    result = await mapTask(shuffle, what.parentIndex, parent, m.partition, job, route);
   } else {
     const stream = { credit: WINDOW, wake: undefined as (() => void) | undefined, cancelled: false };
     streams.set(m.task, stream);
