@@ -1,5 +1,7 @@
 /** Small helpers shared by the I/O modules. */
-import { SparklingError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IOError, SparklingError } from '../errors.js';
+import { DEFAULT_IO_RETRIES, type IoOptions } from './options.js';
 
 /** Counters for tests and diagnostics: files opened/closed by the local filesystem, bytes it read. */
 export const ioCounters = { opened: 0, closed: 0, bytesRead: 0 };
@@ -134,5 +136,27 @@ export async function* abortable<T>(input: AsyncIterable<T>, signal: AbortSignal
     }
   } finally {
     if (!finished) it.return?.()?.catch(() => undefined);
+  }
+}
+
+/**
+ * Sends a request again after a transient IOError (a 5xx answer, a dropped
+ * or stalled connection), up to `ioRetries` more times, pausing
+ * `retryWaitMs` before each: for requests that are not part of a task,
+ * which the scheduler would run again (listings, a file's size).
+ */
+export async function withIoRetries<T>(
+  opts: IoOptions,
+  request: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const retries = opts.ioRetries ?? DEFAULT_IO_RETRIES;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (e) {
+      if (!(e instanceof IOError && e.transient) || attempt >= retries || signal?.aborted === true) throw e;
+      if ((opts.retryWaitMs ?? 0) > 0) await sleep(opts.retryWaitMs, undefined, { signal });
+    }
   }
 }
