@@ -2,9 +2,11 @@
  * Local files: plain paths (absolute or relative) and `file:` URLs.
  *
  * Output is written into a hidden temporary sibling directory
- * (`.<name>.sparkling-tmp-XXXXXX`, skipped by readers of the parent) that is
- * renamed to the target at commit, after `_SUCCESS` has been written into it;
- * so the target appears complete or not at all.
+ * (`.<name>.sparkling-tmp-<host>.<pid>.<start>-XXXXXX`, skipped by readers of
+ * the parent) that is renamed to the target at commit, after `_SUCCESS` has
+ * been written into it; so the target appears complete or not at all. One
+ * left by a killed writer is removed by the next save into the same parent
+ * (staging.ts).
  */
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
@@ -14,6 +16,7 @@ import { IOError, PathExistsError, PathNotFoundError, SparklingError } from '../
 import type { IoOptions } from '../options.js';
 import { codeOf, ioCounters, isAbortError, mapLimit, messageOf, rethrowKnown } from '../util.js';
 import { StagedOutput } from './staged.js';
+import { isAbandonedStaging, stagingPrefix } from './staging.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget, ReadHints } from './types.js';
 
 /** The size of a file's first reads: what `first()` needs, of plain text or gzip. */
@@ -189,6 +192,19 @@ class LocalOutput extends StagedOutput {
   }
 }
 
+/** Removes the staging directories in `parent` whose writer was killed (see staging.ts); best effort. */
+async function removeAbandoned(parent: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(parent);
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (name.includes('.sparkling-tmp-') && (await isAbandonedStaging(name)))
+      await fsp.rm(nodePath.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+}
+
 export const localFs: FileSystem = {
   schemes: ['', 'file'],
 
@@ -233,7 +249,8 @@ export const localFs: FileSystem = {
     const parent = nodePath.dirname(target);
     try {
       await fsp.mkdir(parent, { recursive: true });
-      const tmp = await fsp.mkdtemp(nodePath.join(parent, `.${nodePath.basename(target)}.sparkling-tmp-`));
+      await removeAbandoned(parent);
+      const tmp = await fsp.mkdtemp(nodePath.join(parent, await stagingPrefix(nodePath.basename(target))));
       return new LocalOutput(path, target, tmp);
     } catch (e) {
       throw ioError(path, e);
