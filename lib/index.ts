@@ -2,6 +2,10 @@
  * sparkling: Spark's RDD API for TypeScript and Node.js. This barrel is the
  * only public door; the side-effect imports attach the action and pair
  * method families to `RDD`.
+ *
+ * @packageDocumentation
+ * @document ../docs/pyspark.md
+ * @document ../docs/API.md
  */
 import './rdd-actions.js';
 import './rdd-numeric.js';
@@ -36,7 +40,7 @@ export type { ActionOptions } from './exec/job.js';
 export type { CompressionCodec } from './io/output.js';
 export { type PartitionResult, RDD } from './rdd.js';
 export type { GroupedValues, PartitionFunc } from './rdd-pairs.js';
-export { StatCounter } from './stat-counter.js';
+export { StatCounter, type StatCounterDict } from './stat-counter.js';
 export { compare } from './values/compare.js';
 export { portableHash } from './values/hash.js';
 export { equals } from './values/key.js';

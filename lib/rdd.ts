@@ -210,6 +210,8 @@ export class RDD<T> {
    * await sc.parallelize(['a b', 'c']).flatMap((s) => s.split(' ')).collect();
    * // => ['a', 'b', 'c']
    */
+  flatMap<K, V>(f: (x: T) => Iterable<[K, V]>): RDD<[K, V]>;
+  flatMap<U>(f: (x: T) => Iterable<U>): RDD<U>;
   flatMap<U>(f: (x: T) => Iterable<U>): RDD<U> {
     args.func('f', f);
     return this._kernel('flatMap', ops.flatMap(f));

@@ -64,3 +64,18 @@ expectType<ReturnType<typeof numbers.sum>, Promise<number>>(true);
 // Transformations check their arguments' types.
 // @ts-expect-error map's function takes an element
 numbers.map((s: string) => s);
+
+// flatMap to pairs infers a pair RDD, so a pair method can follow (PySpark's word count).
+const wordPairs = sc.parallelize(['a b', 'c']).flatMap((line) => line.split(' ').map((w) => [w, 1]));
+expectType<typeof wordPairs, RDD<[string, number]>>(true);
+const wordCounts = wordPairs.reduceByKey((a, b) => a + b);
+expectType<typeof wordCounts, RDD<[string, number]>>(true);
+// A generator of pairs too; a flatMap to anything else keeps its element type.
+const fromGenerator = numbers.flatMap(function* (x) {
+  yield [x, String(x)] as [number, string];
+});
+expectType<typeof fromGenerator, RDD<[number, string]>>(true);
+const chars = sc.parallelize(['ab']).flatMap((s) => s.split(''));
+expectType<typeof chars, RDD<string>>(true);
+const lengths = sc.parallelize(['ab']).flatMap((s) => [s.length]);
+expectType<typeof lengths, RDD<number>>(true);

@@ -28,7 +28,13 @@
  * (AbortIncompleteMultipartUpload) reclaims.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ArgumentError, IOError, PathExistsError, PathNotFoundError } from '../../errors.js';
+import {
+  ArgumentError,
+  IOError,
+  PathExistsError,
+  PathNotFoundError,
+  UnsupportedSchemeError,
+} from '../../errors.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
 import { anySignal, concatBytes, messageOf, rethrowKnown } from '../util.js';
 import { StagedOutput } from './staged.js';
@@ -38,9 +44,23 @@ import type { FileInfo, FileSystem, ListEntry, OutputTarget, TreeEntry } from '.
 type Sdk = typeof import('@aws-sdk/client-s3');
 
 let sdkPromise: Promise<Sdk> | undefined;
-/** The SDK module, loaded on first use. */
+/**
+ * The SDK module, loaded on first use. It is an optional peer dependency
+ * (`npm install @aws-sdk/client-s3`): without it, S3 paths fail with an
+ * UnsupportedSchemeError that says so.
+ */
 const sdk = (): Promise<Sdk> => {
-  sdkPromise ??= import('@aws-sdk/client-s3');
+  sdkPromise ??= import('@aws-sdk/client-s3').catch((e: unknown) => {
+    sdkPromise = undefined;
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      throw new UnsupportedSchemeError(
+        's3://',
+        's3:// paths need the AWS SDK, an optional peer dependency of sparkling-rdd: npm install @aws-sdk/client-s3',
+        { cause: e },
+      );
+    throw e;
+  });
   return sdkPromise;
 };
 
@@ -104,6 +124,8 @@ function clientFor(opts: IoOptions): Promise<S3Client> {
         }),
     );
     clients.set(cacheKey, client);
+    // A failure to load the SDK is not kept: installing it later is enough.
+    client.catch(() => clients.delete(cacheKey));
   }
   return client;
 }
