@@ -12,6 +12,7 @@ import './rdd-numeric.js';
 import './rdd-pairs.js';
 import './rdd-io.js';
 import './rdd-extras.js';
+import './streams-out.js';
 import './rdd-guard.js';
 import { recordRecipes } from './workers/recipes.js';
 
@@ -41,6 +42,7 @@ export type { CompressionCodec } from './io/output.js';
 export { type PartitionResult, RDD } from './rdd.js';
 export type { GroupedValues, PartitionFunc } from './rdd-pairs.js';
 export { StatCounter, type StatCounterDict } from './stat-counter.js';
+export type { NodeReadable, StreamOptions } from './streams-out.js';
 export { compare } from './values/compare.js';
 export { portableHash } from './values/hash.js';
 export { equals } from './values/key.js';

@@ -37,6 +37,8 @@ export const ACTIONS = [
   'takeOrdered',
   'takeSample',
   'toLocalIterator',
+  'toNodeStream',
+  'toWebStream',
   'top',
   'treeAggregate',
   'treeReduce',

@@ -36,3 +36,8 @@ test('examples/confusion-matrix.ts aggregates a confusion matrix', async (t) => 
   t.regex(out, /rows: actual, columns: predicted/);
   t.regex(out, /cat: precision=\d\.\d{3} recall=\d\.\d{3} f1=\d\.\d{3}/);
 });
+
+test('examples/http-stream.ts streams a job into an HTTP response', async (t) => {
+  const out = await example('http-stream.ts');
+  t.regex(out, /GET \/counts: \d+ lines, the first five:\n {2}17\ta\n {2}12\tthe\n {2}10\tand\n/);
+});

@@ -456,14 +456,18 @@ export async function runJob<R>(
 /**
  * Pulls partitions one after another, in order, handing each batch to
  * `consume` until it returns false. Computes only the partitions (and the
- * part of each) that are needed; early stop closes the source.
+ * part of each) that are needed; early stop closes the source. A `consume`
+ * that returns a Promise holds the pull until it settles (back-pressure).
+ * `keeps`: whether the consumer keeps what it is handed (as `take` does), so
+ * that it counts against the memory limit; a stream hands it on.
  */
 export async function pullInOrder(
   runtime: Runtime,
   node: PlanNode,
-  consume: (batch: unknown[], partition: number) => boolean,
+  consume: (batch: unknown[], partition: number) => boolean | Promise<boolean>,
   options?: ActionOptions,
   operator = 'take',
+  keeps = true,
 ): Promise<void> {
   await inJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
@@ -471,7 +475,7 @@ export async function pullInOrder(
     for (let p = 0; p < total; p++) {
       // A retried partition skips what an earlier attempt already handed on.
       let delivered = 0;
-      const watch = job.watch(operator, node.id, p, 'taking it');
+      const watch = job.watch(operator, node.id, p, keeps ? 'taking it' : 'streaming it');
       const more = await withRetries(job, async () => {
         let skip = delivered;
         // Pulled here, on the main thread: only what is needed is read.
@@ -484,8 +488,9 @@ export async function pullInOrder(
             b = b.slice(n);
           }
           delivered += b.length;
-          taken += b.length;
-          if (!consume(b, p)) return false;
+          const more = consume(b, p);
+          if (!(typeof more === 'boolean' ? more : await more)) return false;
+          if (keeps) taken += b.length;
           watch(arrayGrowth(taken));
         }
         return true;

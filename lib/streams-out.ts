@@ -1,0 +1,294 @@
+/**
+ * Results out as streams: `for await (const x of rdd)`, `rdd.toNodeStream()`
+ * (a Node `Readable`) and `rdd.toWebStream()` (a WHATWG `ReadableStream`).
+ *
+ * All three pull: a job computes the partitions in order, on the main
+ * thread as `take` does, one batch at a time, and the next batch only when
+ * the consumer has taken the last one (the job runs at most one batch ahead
+ * of it, plus what the stream's own buffer holds). Ending early (`break`,
+ * `destroy()`, `cancel()`, an aborted `signal`) stops the job and closes its
+ * sources before the stream reports that it is closed.
+ */
+import { Readable } from 'node:stream';
+import { ArgumentError } from './errors.js';
+import { type ActionOptions, pullInOrder, signalOf } from './exec/job.js';
+import { nestedActionError, taskCode } from './exec/nesting.js';
+import { RDD } from './rdd.js';
+
+/** Options of `toNodeStream` and `toWebStream`. */
+export interface StreamOptions extends ActionOptions {
+  /**
+   * `'utf8'`: a text stream, one line per element (`String(x)` and `\n`, as
+   * `saveAsTextFile` writes them). Without it, an object stream of the elements.
+   */
+  readonly encoding?: 'utf8' | 'utf-8';
+  /**
+   * How much the stream buffers before it stops pulling: elements in object
+   * mode (default 16), bytes in text mode (default 64 KiB), as Node counts them.
+   */
+  readonly highWaterMark?: number;
+}
+
+/**
+ * What `toNodeStream` returns: a Node `stream.Readable` at run time. Its
+ * type lists the members a user calls, so that the package's types compile
+ * without `@types/node`; with Node's types, `as unknown as Readable` gives
+ * the rest.
+ */
+export interface NodeReadable<T> extends AsyncIterable<T> {
+  /** Whether the stream carries elements (object mode) rather than text. */
+  readonly readableObjectMode: boolean;
+  /** Whether `destroy()` was called or the stream failed or ended. */
+  readonly destroyed: boolean;
+  /** Pipes the stream into `destination` (an HTTP response, a file stream ...), with back-pressure. */
+  pipe<W>(destination: W, options?: { end?: boolean }): W;
+  /** Stops the job, closes its sources, and ends the stream (with `error` as its `'error'` event). */
+  destroy(error?: Error): this;
+  /** Node's stream events: `'data'`, `'end'`, `'error'`, `'close'` ... */
+  on(event: string, listener: (...args: unknown[]) => void): this;
+  once(event: string, listener: (...args: unknown[]) => void): this;
+  off(event: string, listener: (...args: unknown[]) => void): this;
+  /** Reads from the buffer (`null` when it is empty). */
+  read(size?: number): T | null;
+  pause(): this;
+  resume(): this;
+}
+
+declare module './rdd.js' {
+  interface RDD<T> {
+    /**
+     * The elements, in partition order, pulled one batch at a time as the
+     * loop asks (`break` stops the job and closes its sources). Same as
+     * iterating `toLocalIterator()`, without reading a partition whole first.
+     * @example
+     * const xs = []; for await (const x of sc.parallelize([1, 2, 3], 2)) xs.push(x); xs;
+     * // => [1, 2, 3]
+     */
+    [Symbol.asyncIterator](): AsyncIterator<T>;
+    /**
+     * A Node `Readable` of the elements: object mode, or text lines with
+     * `{ encoding: 'utf8' }`. It pulls as it is read (back-pressure): a slow
+     * reader keeps the job a batch ahead and memory flat. `destroy()` or the
+     * `signal` stops the job and closes its sources. `null` cannot travel in
+     * an object-mode stream: an element `null` fails the stream.
+     * @example
+     * const { text } = await import('node:stream/consumers');
+     * await text(sc.parallelize(['a', 'b'], 2).toNodeStream({ encoding: 'utf8' }));
+     * // => 'a\nb\n'
+     */
+    toNodeStream(options?: StreamOptions): NodeReadable<T>;
+    /**
+     * A web `ReadableStream` of the elements (of text lines, as strings, with
+     * `{ encoding: 'utf8' }`; `.pipeThrough(new TextEncoderStream())` makes
+     * bytes). It pulls as it is read; `cancel()` or the `signal` stops the
+     * job and closes its sources.
+     * @example
+     * const got = []; for await (const x of sc.parallelize([1, 2, 3]).toWebStream()) got.push(x); got;
+     * // => [1, 2, 3]
+     */
+    toWebStream(options?: StreamOptions & { encoding?: undefined }): ReadableStream<T>;
+    toWebStream(options: StreamOptions & { encoding: 'utf8' | 'utf-8' }): ReadableStream<string>;
+  }
+}
+
+/** The consumer's side of a job that hands over one batch at a time. */
+interface BatchPull<T> {
+  /** The next batch, or undefined at the end; rejects with the job's failure. */
+  next(): Promise<T[] | undefined>;
+  /** Stops the job (if it still runs) and resolves once its sources are closed. */
+  close(): Promise<void>;
+}
+
+type Handoff<T> = { batch: T[] } | { done: true } | { error: unknown };
+
+function deferred<V>(): { promise: Promise<V>; resolve: (v: V) => void } {
+  let resolve!: (v: V) => void;
+  const promise = new Promise<V>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Runs `rdd`'s partitions in order (as `take` does: incrementally, retried
+ * without repeating what was handed over) and hands the batches over one at
+ * a time: the job computes the next batch while the consumer works on this
+ * one, then waits for the consumer to ask again.
+ */
+function pullBatches<T>(rdd: RDD<T>, signal: AbortSignal | undefined, operator: string): BatchPull<T> {
+  const stop = new AbortController();
+  const jobSignal = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+  let slot = deferred<Handoff<T>>();
+  let resume: ((more: boolean) => void) | undefined;
+  let closing = false;
+  let finished = false;
+  const job = pullInOrder(
+    rdd.context._runtime,
+    rdd._node,
+    (batch) => {
+      if (closing) return false;
+      if (batch.length === 0) return true;
+      slot.resolve({ batch: batch as T[] });
+      return new Promise<boolean>((r) => {
+        resume = r;
+      });
+    },
+    { signal: jobSignal },
+    operator,
+    false,
+  ).then(
+    () => slot.resolve({ done: true }),
+    (error: unknown) => slot.resolve({ error }),
+  );
+  return {
+    async next() {
+      if (finished) return undefined;
+      const got = await slot.promise;
+      if ('batch' in got) {
+        slot = deferred();
+        // Let the job compute the next batch while this one is consumed.
+        const r = resume;
+        resume = undefined;
+        r?.(true);
+        return got.batch;
+      }
+      finished = true;
+      if ('error' in got) throw got.error;
+      return undefined;
+    },
+    async close() {
+      if (closing) return job;
+      closing = true;
+      finished = true;
+      const r = resume;
+      resume = undefined;
+      r?.(false);
+      // A batch being computed (a long read, a CPU-bound loop) stops at the abort.
+      stop.abort(new ArgumentError('the stream was closed'));
+      await job;
+    },
+  };
+}
+
+function encodingOf(options: StreamOptions | undefined): 'utf8' | undefined {
+  const encoding = options?.encoding;
+  if (encoding === undefined || encoding === null) return undefined;
+  if (encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
+  throw new ArgumentError(`encoding must be 'utf8' or left out (an object stream), got ${String(encoding)}`);
+}
+
+function highWaterMarkOf(options: StreamOptions | undefined): number | undefined {
+  const hwm = options?.highWaterMark;
+  if (hwm === undefined || hwm === null) return undefined;
+  if (typeof hwm !== 'number' || !Number.isInteger(hwm) || hwm < 1)
+    throw new ArgumentError(`highWaterMark must be a positive integer, got ${String(hwm)}`);
+  return hwm;
+}
+
+/** A batch as text: one line per element, as saveAsTextFile writes them. */
+function linesOf(batch: readonly unknown[]): string {
+  let s = '';
+  for (let i = 0; i < batch.length; i++) {
+    const x = batch[i];
+    s += `${typeof x === 'string' ? x : String(x)}\n`;
+  }
+  return s;
+}
+
+const nullElement = (): Error =>
+  new ArgumentError(
+    'toNodeStream: an element is null, which a Node object-mode stream cannot carry (null ends it); ' +
+      'map it to another value first, or use toWebStream() or for await',
+  );
+
+const proto = RDD.prototype as RDD<unknown>;
+
+proto[Symbol.asyncIterator] = function (this: RDD<unknown>): AsyncIterator<unknown> {
+  if (taskCode.depth > 0) throw nestedActionError('for await');
+  const rdd = this;
+  return (async function* () {
+    const pull = pullBatches(rdd, undefined, 'for await');
+    try {
+      for (let batch = await pull.next(); batch !== undefined; batch = await pull.next()) yield* batch;
+    } finally {
+      await pull.close();
+    }
+  })();
+};
+
+proto.toNodeStream = function (this: RDD<unknown>, options?: StreamOptions) {
+  const encoding = encodingOf(options);
+  const highWaterMark = highWaterMarkOf(options);
+  const signal = signalOf(options);
+  let pull: BatchPull<unknown> | undefined;
+  const rdd = this;
+  const stream = new Readable({
+    objectMode: encoding === undefined,
+    ...(encoding === undefined ? {} : { encoding, highWaterMark: highWaterMark ?? 64 * 1024 }),
+    ...(encoding === undefined && highWaterMark !== undefined ? { highWaterMark } : {}),
+    ...(signal === undefined ? {} : { signal }),
+    read() {
+      pull ??= pullBatches(rdd, signal, 'toNodeStream');
+      const from = pull;
+      from.next().then(
+        (batch) => {
+          if (batch === undefined) {
+            stream.push(null);
+          } else if (encoding !== undefined) {
+            stream.push(linesOf(batch));
+          } else {
+            for (let i = 0; i < batch.length; i++) {
+              if (batch[i] === null) {
+                stream.destroy(nullElement());
+                return;
+              }
+              stream.push(batch[i]);
+            }
+          }
+        },
+        (e: unknown) => stream.destroy(e instanceof Error ? e : new Error(String(e))),
+      );
+    },
+    destroy(error, callback) {
+      const from = pull;
+      if (from === undefined) callback(error);
+      else
+        from.close().then(
+          () => callback(error),
+          () => callback(error),
+        );
+    },
+  });
+  return stream as unknown as ReturnType<RDD<unknown>['toNodeStream']>;
+};
+
+proto.toWebStream = function (this: RDD<unknown>, options?: StreamOptions) {
+  const encoding = encodingOf(options);
+  const highWaterMark = highWaterMarkOf(options);
+  const signal = signalOf(options);
+  const pull = pullBatches(this, signal, 'toWebStream');
+  const strategy = new CountQueuingStrategy({ highWaterMark: highWaterMark ?? 1 });
+  return new ReadableStream<unknown>(
+    {
+      async pull(controller) {
+        let batch: unknown[] | undefined;
+        try {
+          batch = await pull.next();
+        } catch (e) {
+          controller.error(e);
+          return;
+        }
+        if (batch === undefined) {
+          controller.close();
+          return;
+        }
+        if (encoding !== undefined) controller.enqueue(linesOf(batch));
+        else for (let i = 0; i < batch.length; i++) controller.enqueue(batch[i]);
+      },
+      cancel() {
+        return pull.close();
+      },
+    },
+    strategy,
+  ) as ReadableStream<never>;
+};
