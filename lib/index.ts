@@ -13,6 +13,7 @@ import './rdd-pairs.js';
 import './rdd-io.js';
 import './rdd-extras.js';
 import './streams-out.js';
+import './inspect.js';
 import './rdd-guard.js';
 import { recordRecipes } from './workers/recipes.js';
 

@@ -15,6 +15,7 @@ import { normalizeSplitWeights, rangeSampleOp, sampleOp } from './ops/sample.js'
 import type { BatchOpFactory, Kernel } from './ops/types.js';
 import { explain } from './plan/explain.js';
 import { type Attrs, knownPartitions, type NarrowOp, type PlanNode, type TaskEnv } from './plan/nodes.js';
+import { type CallSite, callSite } from './util/call-site.js';
 import { randomSeed } from './util/random.js';
 
 /** What a partition function may return: an array, an Iterable, an AsyncIterable, or a Promise of one. */
@@ -30,12 +31,15 @@ export class RDD<T> {
   readonly context: Context;
   /** @internal The plan node this RDD stands for. */
   readonly _node: PlanNode;
+  /** @internal Where the user's code made this RDD (printed by `toString()`). */
+  readonly _createdAt: CallSite;
   private _name: string | undefined;
 
   /** @internal RDDs are made by a Context and by transformations, not by `new`. */
   constructor(context: Context, node: PlanNode) {
     this.context = context;
     this._node = node;
+    this._createdAt = callSite();
   }
 
   /** @internal A new RDD over `node`. */
