@@ -76,7 +76,8 @@ declare module './rdd.js' {
      * await text(sc.parallelize(['a', 'b'], 2).toNodeStream({ encoding: 'utf8' }));
      * // => 'a\nb\n'
      */
-    toNodeStream(options?: StreamOptions): NodeReadable<T>;
+    toNodeStream(options?: StreamOptions & { encoding?: undefined }): NodeReadable<T>;
+    toNodeStream(options: StreamOptions & { encoding: 'utf8' | 'utf-8' }): NodeReadable<string>;
     /**
      * A web `ReadableStream` of the elements (of text lines, as strings, with
      * `{ encoding: 'utf8' }`; `.pipeThrough(new TextEncoderStream())` makes

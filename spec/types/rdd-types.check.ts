@@ -79,3 +79,18 @@ const chars = sc.parallelize(['ab']).flatMap((s) => s.split(''));
 expectType<typeof chars, RDD<string>>(true);
 const lengths = sc.parallelize(['ab']).flatMap((s) => [s.length]);
 expectType<typeof lengths, RDD<number>>(true);
+
+// An RDD is an AsyncIterable of its elements; the streams carry them, or lines of text.
+async function streamsOut(): Promise<void> {
+  for await (const x of numbers) expectType<typeof x, number>(true);
+  const web = numbers.toWebStream();
+  expectType<typeof web, ReadableStream<number>>(true);
+  const webText = numbers.toWebStream({ encoding: 'utf8' });
+  expectType<typeof webText, ReadableStream<string>>(true);
+  const node = pairs.toNodeStream();
+  for await (const kv of node) expectType<typeof kv, [string, number]>(true);
+  const nodeText = pairs.toNodeStream({ encoding: 'utf8', highWaterMark: 1024 });
+  for await (const line of nodeText) expectType<typeof line, string>(true);
+  nodeText.destroy();
+}
+void streamsOut;
