@@ -37,8 +37,6 @@ export const ACTIONS = [
   'takeOrdered',
   'takeSample',
   'toLocalIterator',
-  'toNodeStream',
-  'toWebStream',
   'top',
   'treeAggregate',
   'treeReduce',

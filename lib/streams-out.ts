@@ -205,7 +205,7 @@ const nullElement = (): Error =>
 const proto = RDD.prototype as RDD<unknown>;
 
 proto[Symbol.asyncIterator] = function (this: RDD<unknown>): AsyncIterator<unknown> {
-  if (taskCode.depth > 0) throw nestedActionError('for await');
+  checkNotInTask('for await');
   const rdd = this;
   return (async function* () {
     const pull = pullBatches(rdd, undefined, 'for await');
@@ -217,7 +217,17 @@ proto[Symbol.asyncIterator] = function (this: RDD<unknown>): AsyncIterator<unkno
   })();
 };
 
+/**
+ * The streams check their options at once, as Node's stream constructors do
+ * (a bad option throws; the job's failures error the stream), and refuse to
+ * start from task code, as actions do (SPARK-5063).
+ */
+function checkNotInTask(method: string): void {
+  if (taskCode.depth > 0) throw nestedActionError(method);
+}
+
 proto.toNodeStream = function (this: RDD<unknown>, options?: StreamOptions) {
+  checkNotInTask('toNodeStream');
   const encoding = encodingOf(options);
   const highWaterMark = highWaterMarkOf(options);
   const signal = signalOf(options);
@@ -264,6 +274,7 @@ proto.toNodeStream = function (this: RDD<unknown>, options?: StreamOptions) {
 };
 
 proto.toWebStream = function (this: RDD<unknown>, options?: StreamOptions) {
+  checkNotInTask('toWebStream');
   const encoding = encodingOf(options);
   const highWaterMark = highWaterMarkOf(options);
   const signal = signalOf(options);

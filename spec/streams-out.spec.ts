@@ -20,6 +20,11 @@ import { PARTITIONS, range } from './helpers.js';
 
 const sc = new Context({ defaultParallelism: 2 });
 
+/** Waits until `done()` holds, or 10 s (closing is asynchronous; a loaded machine may take a while). */
+async function until(done: () => boolean): Promise<void> {
+  for (const start = Date.now(); !done() && Date.now() - start < 10_000; ) await sleep(10);
+}
+
 async function readAll<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of stream) out.push(x);
@@ -187,7 +192,7 @@ test('an aborted signal fails the Node stream and the web stream, and stops the 
       (e: unknown) => e,
     );
     t.truthy(error, kind);
-    await sleep(50);
+    await until(() => open === 0);
     t.is(open, 0, `${kind}: the partition's finally ran`);
   }
 });
@@ -273,10 +278,11 @@ test('an HTTP client that hangs up stops the job streaming into its response', a
   });
   const error = await ended;
   t.truthy(error, 'the pipeline reports the hang-up');
-  await sleep(50);
+  await until(() => open === 0);
   t.is(open, 0, "the partition's finally ran: its source is closed");
   const after = produced;
   await sleep(100);
   t.is(produced, after, 'nothing is computed after the hang-up');
   server.close();
+  server.closeAllConnections();
 });

@@ -28,7 +28,7 @@ let site: string;
 
 test.before(async (t) => {
   if (workersPass) return;
-  t.timeout(15 * MINUTES);
+  t.timeout(5 * MINUTES);
   work = await mkdtemp(join(tmpdir(), 'sparkling-docs-'));
   site = join(work, 'site');
   await exec(process.execPath, [join(root, 'tools', 'docs', 'build.mjs'), '--out', site], {
@@ -125,7 +125,7 @@ test.serial(
   'in headless chromium: the RDD page renders its methods and the search box finds one',
   async (t) => {
     if (workersPass) return t.pass('checked in the pass without SPARKLING_WORKERS');
-    t.timeout(5 * MINUTES);
+    t.timeout(3 * MINUTES);
     if (!existsSync(CHROMIUM)) {
       const reason = `${CHROMIUM} is not installed (apt-get install chromium; .ci/run does)`;
       if (process.env.SPARKLING_REQUIRE_BROWSER === '1')

@@ -85,7 +85,7 @@ const counts = sc
 const EXPECTED = '[["a",1],["b",2],["c",2]]';
 
 test.before(async (t) => {
-  t.timeout(10 * MINUTES);
+  t.timeout(4 * MINUTES);
   work = await mkdtemp(join(tmpdir(), 'sparkling-package-'));
   await npm(['pack', '--pack-destination', work, '--loglevel=error'], root);
   const packed = (await readdir(work)).filter((f) => f.endsWith('.tgz'));
@@ -98,7 +98,7 @@ test.after.always(async () => {
 });
 
 test.serial('the tarball holds dist/ with sources in its maps, and no build tooling', async (t) => {
-  t.timeout(5 * MINUTES);
+  t.timeout(3 * MINUTES);
   if (workersPass) return t.pass('checked in the pass without SPARKLING_WORKERS');
   const { stdout } = await sh('tar', ['-tzf', tarball], work);
   const files = stdout.trim().split('\n');
@@ -114,7 +114,7 @@ test.serial('the tarball holds dist/ with sources in its maps, and no build tool
 });
 
 test.serial('CommonJS: require() runs a job; s3:// without the AWS SDK says how to install it', async (t) => {
-  t.timeout(5 * MINUTES);
+  t.timeout(3 * MINUTES);
   const dir = await project('cjs-app', {});
   await writeFile(
     join(dir, 'index.js'),
@@ -145,7 +145,7 @@ counts.collect().then(async (r) => {
 test.serial(
   'ES modules: import runs a job, and stack traces point into the TypeScript sources',
   async (t) => {
-    t.timeout(5 * MINUTES);
+    t.timeout(3 * MINUTES);
     const dir = await project('esm-app', { type: 'module' });
     await writeFile(
       join(dir, 'index.js'),
@@ -171,7 +171,7 @@ for (const [label, tsc, cjsModes, esmModes] of [
   test.serial(
     `${label}: CommonJS (module ${cjsModes.join(', ')}) and ES module projects get the types, without @types/node`,
     async (t) => {
-      t.timeout(8 * MINUTES);
+      t.timeout(4 * MINUTES);
       if (workersPass) return t.pass('checked in the pass without SPARKLING_WORKERS');
       if (tsc === tsc5) await node([join(root, 'tools', 'docs', 'build.mjs'), '--install-only'], root);
       const source = `import { Context, type RDD } from 'sparkling-rdd';
@@ -214,7 +214,7 @@ typed.collect().then((r) => {
 test.serial(
   'npm install <directory> and <git URL> of a fresh clone: prepare installs the build tools and builds',
   async (t) => {
-    t.timeout(15 * MINUTES);
+    t.timeout(6 * MINUTES);
     if (workersPass) return t.pass('checked in the pass without SPARKLING_WORKERS');
     const clone = join(work, 'sparkling');
     await sh('git', ['clone', '--quiet', root, clone], work);

@@ -128,6 +128,7 @@ const NO_ARGUMENTS = new Set([
   'name',
   'stop',
   'toDebugString',
+  'toString',
   'values',
   'zipWithIndex',
   'zipWithUniqueId',
@@ -356,6 +357,13 @@ const optionsAt: [Case['target'], string, unknown[]][] = [
   ['nums', 'countApproxDistinct', [0.05]],
   ['context', 'runJob', [nums, fn, undefined, undefined]],
 ];
+// The streams check their options when they are made, as Node's stream constructors do.
+for (const method of ['toNodeStream', 'toWebStream']) {
+  bad('nums', method, [undefined], 0, BAD_OPTIONS.slice(0, 2), 'options');
+  bad('nums', method, [undefined], 0, BAD_OPTIONS.slice(2), 'signal');
+  bad('nums', method, [undefined], 0, [{ encoding: 'latin1' }, { encoding: 8 }], 'encoding');
+  bad('nums', method, [undefined], 0, [{ highWaterMark: 0 }, { highWaterMark: 1.5 }], 'highWaterMark');
+}
 for (const [target, method, args] of optionsAt) {
   bad(target, method, [...args, undefined], args.length, BAD_OPTIONS.slice(0, 2), 'options');
   bad(target, method, [...args, undefined], args.length, BAD_OPTIONS.slice(2), 'signal');
