@@ -1,9 +1,10 @@
 /**
  * `npm run build` (and `npm run prepare`): builds dist/ from lib/.
  *
- * - `tsc -p tsconfig.build.json`: ES modules, `.d.ts`, source maps with
- *   their sources inlined (`inlineSources`), so a stack trace or a debugger
- *   shows the TypeScript of the installed version.
+ * - `tsc -p tsconfig.build.json`: ES modules (without comments), `.d.ts`
+ *   (with them), source maps with their sources inlined (`inlineSources`),
+ *   so a stack trace or a debugger shows the TypeScript of the installed
+ *   version.
  * - A `.d.cts` twin of every `.d.ts`, with relative imports renamed to
  *   `.cjs`: the types `exports["."].require` serves. `require('sparkling-rdd')`
  *   loads the ES module (Node >= 20.19), but TypeScript before 5.8 (and any
@@ -64,7 +65,11 @@ if (process.argv.includes('--prepare') && !existsSync(tsc)) {
 }
 
 rmSync(dist, { recursive: true, force: true });
-run(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], 'tsc -p tsconfig.build.json');
+const project = ['-p', join(root, 'tsconfig.build.json')];
+// JavaScript without comments (the source maps carry the sources, comments included), then the
+// declarations with their doc comments (what editors show): 0.2 MB less to install.
+run(process.execPath, [tsc, ...project, '--removeComments', '--declaration', 'false'], 'tsc (JavaScript)');
+run(process.execPath, [tsc, ...project, '--emitDeclarationOnly'], 'tsc (declarations)');
 // './x.js' in `from '...'`, `import '...'`, `import('...')` and `declare module '...'`: relative specifiers only.
 const relative = /((?:from|import\(?|declare module)\s*['"])(\.{1,2}\/[^'"]*?)\.js(['"])/g;
 for (const file of declarations(dist)) {
