@@ -9,8 +9,8 @@
  * side. Map outputs live in the job's memo and are released when the action ends.
  */
 import { InternalError, TaskError } from '../errors.js';
-import { readsNarrowly } from '../plan/explain.js';
 import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
+import { readsNarrowly } from '../plan/stages.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';

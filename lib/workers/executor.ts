@@ -20,8 +20,8 @@ import { type NamedFold, startFold } from '../exec/folds.js';
 import type { Job } from '../exec/job.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
-import { isShuffleEdge } from '../plan/explain.js';
 import { type PlanNode, parentsOf, type ShuffleNode } from '../plan/nodes.js';
+import { cutStages } from '../plan/stages.js';
 import { Encoder, Unshippable } from './lineage.js';
 import {
   cloneError,
@@ -105,18 +105,14 @@ export function describeStages(context: Context, root: PlanNode): Map<number, st
   const out = new Map<number, string>();
   const say = (problem: string | undefined) =>
     problem === undefined ? 'executor=workers' : `executor=main reason="${problem}"`;
+  const graph = cutStages(root, isPersisted);
   out.set(root.id, say(placement(encoder, isPersisted, root).problem));
-  const seen = new Set<number>();
-  const walk = (n: PlanNode): void => {
-    if (seen.has(n.id)) return;
-    seen.add(n.id);
-    for (const p of parentsOf(n)) {
-      if (isShuffleEdge(n, p) && !out.has(p.id))
-        out.set(p.id, say(mapSideProblem(encoder, isPersisted, n as ShuffleNode, p)));
-      walk(p);
+  for (const stage of graph.stages)
+    for (const read of stage.shuffles) {
+      const parent = read.from.output;
+      if (!out.has(parent.id))
+        out.set(parent.id, say(mapSideProblem(encoder, isPersisted, read.node as ShuffleNode, parent)));
     }
-  };
-  walk(root);
   return out;
 }
 
