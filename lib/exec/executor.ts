@@ -3,7 +3,7 @@
  * with `workers` installs an executor that runs some of them on worker
  * threads (lib/workers). Each hook answers `undefined` for "run it here".
  */
-import type { PlanNode, ShuffleNode } from '../plan/nodes.js';
+import type { PlanNode } from '../plan/nodes.js';
 import type { NamedFold } from './folds.js';
 import type { Job } from './job.js';
 
@@ -28,7 +28,7 @@ export interface Executor {
   /** A hash shuffle's map task run elsewhere: its `n` buckets of pairs. */
   mapTask(
     job: Job,
-    node: ShuffleNode,
+    node: PlanNode,
     parentIndex: number,
     mapPartition: number,
     n: number,

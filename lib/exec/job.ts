@@ -1,82 +1,48 @@
 /**
- * Jobs and scheduling. An action runs one job: it pulls partitions on demand
- * (`take`, `first`) or runs them with bounded concurrency (`collect`,
- * `count`), stops early, and on failure aborts the rest and waits for them to
- * close their sources before rejecting.
+ * A job: the state of one running action, handed to every task of it — its
+ * cancellation signal, what it computed once for all its tasks (shuffle
+ * outputs, zipWithIndex offsets), its CPU turns — and the three ways a task
+ * reads a partition: open it as batches, drain it into a sink, fold it.
+ * Each asks the Context's executor first (worker threads may take it) and
+ * otherwise runs it here.
  */
-
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgumentError, IOError, SparklingError, TaskError } from '../errors.js';
-import type { PlanNode, TaskEnv } from '../plan/nodes.js';
-import { drainPartition, openPartition, resolvePartitions } from './compute.js';
-import type { Executor } from './executor.js';
-import { abortError, markCancellation, taskFailure } from './failures.js';
-import { type NamedFold, type PartitionFold, startFold } from './folds.js';
+import { InternalError } from '../errors.js';
+import { opOf } from '../ops/registry.js';
+import type { PrepareEnv } from '../ops/types.js';
+import type { PlanNode } from '../plan/nodes.js';
+import { drainPartition } from './drain.js';
+import { markCancellation } from './failures.js';
+import { type NamedFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
-import { JobGroups } from './job-groups.js';
+import { openPartition } from './open.js';
+import { resolvePartitions } from './partitions.js';
+import type { FusionEnv } from './pipeline.js';
+import type { Runtime } from './runtime.js';
 import { CpuTurns } from './turns.js';
 
-/** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
-export interface RetryPolicy {
-  /** Extra attempts for any task failure, user code included (default 0). */
-  readonly maxRetries: number;
-  /** Extra attempts for transient I/O failures: 5xx answers, dropped or stalled connections (default 2). */
-  readonly ioRetries: number;
-  /** Pause before each new attempt, in milliseconds (default 0). */
-  readonly retryWaitMs: number;
+/** In a worker thread: the stage's inputs, whose partitions come from the main thread. */
+export interface RemoteInputs {
+  has(id: number): boolean;
+  open(node: PlanNode, partition: number): AsyncIterable<unknown[]>;
 }
 
-export const DEFAULT_RETRIES: RetryPolicy = { maxRetries: 0, ioRetries: 2, retryWaitMs: 0 };
-
-/** A cached partition, computed or being computed, and the signal of the job computing it. */
-export interface CachedPartition {
-  readonly batches: Promise<unknown[][]>;
-  /** Aborted when the computing job is cancelled or failed elsewhere: its computation then rejects with that job's reason. */
-  readonly signal: AbortSignal;
+/** What a job knows before it starts, resolved by the driver (a worker's stage arrives with them). */
+export interface Facts {
+  /** File listings, by node id. */
+  readonly listings: ReadonlyMap<number, unknown>;
+  /** What batch operators prepared for the job (zipWithIndex's offsets), by node id. */
+  readonly prepared: ReadonlyMap<number, unknown>;
 }
 
-/** State that outlives jobs: cached partitions and resolved partition counts. One per Context. */
-export class Runtime {
-  /** Persisted RDD ids, and the partitions computed for them so far. */
-  private readonly cached = new Map<number, Map<number, CachedPartition>>();
-  readonly partitionCounts = new WeakMap<PlanNode, Promise<number>>();
-  /** Runs tasks elsewhere (worker threads) when set; otherwise everything runs here. */
-  executor: Executor | undefined;
-  /** The Context's job groups: the signals of the group a new job belongs to. */
-  readonly groups = new JobGroups();
-
-  constructor(
-    readonly concurrency: number,
-    readonly retries: RetryPolicy = DEFAULT_RETRIES,
-  ) {}
-
-  persist(id: number): void {
-    if (!this.cached.has(id)) this.cached.set(id, new Map());
-  }
-  unpersist(id: number): void {
-    this.cached.delete(id);
-  }
-  isPersisted(id: number): boolean {
-    return this.cached.has(id);
-  }
-  cacheOf(id: number): Map<number, CachedPartition> | undefined {
-    return this.cached.get(id);
-  }
-  clear(): void {
-    this.cached.clear();
-  }
-}
-
-/** The services of one running action, handed to every task of it. */
 let jobs = 0;
 
-export class Job implements TaskEnv {
+export class Job implements PrepareEnv, FusionEnv {
   /** Names the job in messages to worker threads. */
   readonly id = ++jobs;
   /** In a worker thread: nodes whose partitions come from the main thread. */
-  remote:
-    | { has(id: number): boolean; open(node: PlanNode, partition: number): AsyncIterable<unknown[]> }
-    | undefined;
+  remote: RemoteInputs | undefined;
+  /** In a worker thread: what the main thread resolved for the stage. */
+  facts: Facts | undefined;
   /** Turns at the main thread's CPU for the partitions this job drains at once. */
   readonly turns = new CpuTurns();
   private readonly controller = new AbortController();
@@ -107,15 +73,58 @@ export class Job implements TaskEnv {
     return this.controller.signal;
   }
 
+  get io() {
+    return this.runtime.io;
+  }
+
   abort(reason?: unknown): void {
     this.controller.abort(reason);
+  }
+
+  /** Whether a node's partitions are read from elsewhere (the cache, the main thread), not computed in a fused loop. */
+  readElsewhere(node: PlanNode): boolean {
+    return this.runtime.isPersisted(node.id) || this.remote?.has(node.id) === true;
   }
 
   numPartitions(node: PlanNode): Promise<number> {
     return resolvePartitions(node, this);
   }
 
-  open<T>(node: PlanNode, partition: number): AsyncIterable<T[]> {
+  /** What a file source listed: once per RDD (the Runtime keeps it; a failure is forgotten). */
+  listing(node: PlanNode): Promise<unknown> {
+    if (this.facts !== undefined) {
+      if (!this.facts.listings.has(node.id))
+        throw new InternalError(`${node.op}[${node.id}]'s listing was not sent`);
+      return Promise.resolve(this.facts.listings.get(node.id));
+    }
+    const memo = this.runtime.listings;
+    let p = memo.get(node);
+    if (p === undefined) {
+      const def = opOf(node);
+      if (def.kind !== 'source' || def.list === undefined)
+        throw new InternalError(`${node.op}[${node.id}] has nothing to list`);
+      const attempt = def.list(node.args, this);
+      p = attempt;
+      memo.set(node, attempt);
+      attempt.catch(() => {
+        if (memo.get(node) === attempt) memo.delete(node);
+      });
+    }
+    return p;
+  }
+
+  /** What a batch operator prepared for this job (zipWithIndex's partition offsets), once per job. */
+  prepared(node: PlanNode): Promise<unknown> {
+    if (this.facts?.prepared.has(node.id)) return Promise.resolve(this.facts.prepared.get(node.id));
+    const def = opOf(node);
+    if (def.kind !== 'batch' || def.prepare === undefined)
+      throw new InternalError(`${node.op}[${node.id}] prepares nothing`);
+    const prepare = def.prepare;
+    return this.memo(node, () => prepare(node, this));
+  }
+
+  /** One partition of a node as batches (on a worker thread when the executor takes it). */
+  open<T = unknown>(node: PlanNode, partition: number): AsyncIterable<T[]> {
     const elsewhere = this.runtime.executor?.open(this, node, partition);
     return (elsewhere ?? openPartition(node, partition, this)) as AsyncIterable<T[]>;
   }
@@ -146,6 +155,7 @@ export class Job implements TaskEnv {
     return acc.result();
   }
 
+  /** A value computed once per job (shuffle outputs, prepared operators), keyed by identity. */
   memo<V>(key: object, make: () => Promise<V>): Promise<V> {
     let p = this.memos.get(key) as Promise<V> | undefined;
     if (p === undefined) {
@@ -163,194 +173,6 @@ export class Job implements TaskEnv {
   }
 }
 
-/** Starts a job over `root`: the executor may refuse it (strict mode) before anything runs. */
-function startJob(runtime: Runtime, root: PlanNode, options: ActionOptions | undefined): Job {
-  const job = new Job(runtime, signalOf(options));
-  try {
-    runtime.executor?.begin(job, root);
-  } catch (e) {
-    job.end();
-    throw e;
-  }
-  return job;
-}
-
 async function feed(batches: AsyncIterable<unknown[]>, sink: (x: unknown) => void): Promise<void> {
   for await (const b of batches) for (let i = 0; i < b.length; i++) sink(b[i]);
-}
-
-/** Options every action takes. */
-export interface ActionOptions {
-  /** Cancels the running job: its sources are closed and the action rejects. */
-  readonly signal?: AbortSignal;
-}
-
-/**
- * The caller's signal from an action's options (undefined and null mean none);
- * an ArgumentError for anything that is not `{ signal?: AbortSignal }`.
- */
-export function signalOf(options: unknown): AbortSignal | undefined {
-  if (options === undefined || options === null) return undefined;
-  if (typeof options !== 'object')
-    throw new ArgumentError(`options must be an object such as { signal }, got ${String(options)}`);
-  const signal = (options as { signal?: unknown }).signal;
-  if (signal === undefined || signal === null) return undefined;
-  if (signal instanceof AbortSignal) return signal;
-  const got = typeof signal === 'object' ? (signal.constructor?.name ?? 'an object') : String(signal);
-  throw new ArgumentError(`signal must be an AbortSignal, got ${got}`);
-}
-
-/** Errors that another attempt cannot change: bad arguments, missing paths, corrupt input, bugs, cancellation. */
-function retryable(e: unknown): boolean {
-  if (e instanceof IOError) return true;
-  if (e instanceof TaskError) return true;
-  return !(e instanceof SparklingError);
-}
-
-/**
- * Runs a task, and runs it again from its source after a failure while the
- * retry policy allows; the last failure is reported with its attempt count.
- */
-export async function withRetries<R>(job: Job, run: (attempt: number) => Promise<R>): Promise<R> {
-  const policy = job.runtime.retries;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await run(attempt);
-    } catch (e) {
-      if (job.signal.aborted || !retryable(e)) throw e;
-      const transient = e instanceof IOError && e.transient;
-      const limit = transient ? Math.max(policy.maxRetries, policy.ioRetries) : policy.maxRetries;
-      if (attempt >= limit) {
-        if (attempt > 0 && e instanceof TaskError)
-          throw new TaskError(e.operator, e.rddId, e.partition, e.cause, attempt + 1);
-        throw e;
-      }
-      if (policy.retryWaitMs > 0) await sleep(policy.retryWaitMs, undefined, { signal: job.signal });
-    }
-  }
-}
-
-/**
- * Runs `count` tasks with at most `width` at once; results in task order. The
- * first failure aborts `job` and stops new tasks; the returned promise
- * rejects with it once every running task has stopped (so sources are closed).
- */
-export async function runBounded<R>(
-  job: Job,
-  count: number,
-  width: number,
-  task: (index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(count);
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < count) {
-      const index = next++;
-      try {
-        if (job.signal.aborted) throw abortError(job.signal);
-        results[index] = await task(index);
-      } catch (e) {
-        if (!failed) {
-          failed = true;
-          failure = e;
-          job.abort(e);
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, count)) }, worker));
-  if (failed) throw failure;
-  return results;
-}
-
-/**
- * Runs one accumulator per partition over its elements, with bounded
- * concurrency; results in partition order. The accumulator's `add` is the
- * sink of the partition's fused loop. A named fold may run on a worker thread.
- * With `operator`, a failure (of the accumulator's own user function
- * included) is reported as that operator's, with the partition.
- */
-export function runFold<R>(
-  runtime: Runtime,
-  node: PlanNode,
-  start: ((partition: number) => PartitionFold<R>) | NamedFold,
-  options?: ActionOptions,
-  operator?: string,
-): Promise<R[]> {
-  return runJob(
-    runtime,
-    node,
-    async (p, job) => {
-      try {
-        if (typeof start !== 'function') return (await job.fold(node, p, start)) as R;
-        const acc = start(p);
-        await job.drain(node, p, acc.add);
-        return acc.result();
-      } catch (e) {
-        throw operator === undefined ? e : taskFailure(operator, node.id, p, e);
-      }
-    },
-    options,
-  );
-}
-
-/** Runs `task` over the given partitions (all by default) with bounded concurrency; results in partition order. */
-export async function runJob<R>(
-  runtime: Runtime,
-  node: PlanNode,
-  task: (partition: number, job: Job) => Promise<R>,
-  options?: ActionOptions & { partitions?: readonly number[] },
-): Promise<R[]> {
-  const job = startJob(runtime, node, options);
-  try {
-    const total = await job.numPartitions(node);
-    const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
-    return await runBounded(job, parts.length, runtime.concurrency, (i) =>
-      withRetries(job, () => task(parts[i] as number, job)),
-    );
-  } finally {
-    job.end();
-  }
-}
-
-/**
- * Pulls partitions one after another, in order, handing each batch to
- * `consume` until it returns false. Computes only the partitions (and the
- * part of each) that are needed; early stop closes the source.
- */
-export async function pullInOrder(
-  runtime: Runtime,
-  node: PlanNode,
-  consume: (batch: unknown[], partition: number) => boolean,
-  options?: ActionOptions,
-): Promise<void> {
-  const job = startJob(runtime, node, options);
-  try {
-    const total = await job.numPartitions(node);
-    for (let p = 0; p < total; p++) {
-      // A retried partition skips what an earlier attempt already handed on.
-      let delivered = 0;
-      const more = await withRetries(job, async () => {
-        let skip = delivered;
-        // Pulled here, on the main thread: only what is needed is read.
-        for await (const batch of openPartition(node, p, job)) {
-          let b = batch;
-          if (skip > 0) {
-            const n = Math.min(skip, b.length);
-            skip -= n;
-            if (n === b.length) continue;
-            b = b.slice(n);
-          }
-          delivered += b.length;
-          if (!consume(b, p)) return false;
-        }
-        return true;
-      });
-      if (!more) return;
-    }
-  } finally {
-    job.end();
-  }
 }

@@ -9,16 +9,18 @@
  * side. Map outputs live in the job's memo and are released when the action ends.
  */
 import { InternalError, TaskError } from '../errors.js';
-import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
-import { readsNarrowly } from '../plan/stages.js';
+import { asPair, describe, notPairError } from '../ops/pairs.js';
+import type { ShuffleSpec } from '../ops/types.js';
+import type { PlanNode } from '../plan/nodes.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
 import { type CombineTarget, combined, combineSink } from './fuse.js';
-import { type Job, runBounded, withRetries } from './job.js';
+import type { Job } from './job.js';
 import { taskCode } from './nesting.js';
-import { asPair, describe, notPairError } from './pairs.js';
+import { runBounded, withRetries } from './schedule.js';
 import { sortedPartition } from './sort-shuffle.js';
+import { shuffleSpecOf } from './specs.js';
 
 type Pair = [unknown, unknown];
 
@@ -41,7 +43,7 @@ function preparer(
  * (A parent read narrowly is one bucket: `n` 1, everything routed to 0.)
  */
 export async function mapTask(
-  node: ShuffleNode,
+  node: PlanNode,
   parentIndex: number,
   parent: PlanNode,
   mapPartition: number,
@@ -51,14 +53,14 @@ export async function mapTask(
 ): Promise<Pair[][]> {
   const buckets: Pair[][] = Array.from({ length: n }, () => []);
   try {
-    const combine = node.spec.combine;
+    const combine = shuffleSpecOf(node).combine;
     if (combine?.mapSide) {
       const target: CombineTarget = {
         accs: new Map(),
         keys: new Map(),
-        prepare: node.spec.prepare?.(parentIndex, mapPartition),
+        prepare: shuffleSpecOf(node).prepare?.(parentIndex, mapPartition),
         notPair: (x) => {
-          throw notPairError(x, node.label);
+          throw notPairError(x, node.op);
         },
         keyOf,
         create: combine.create,
@@ -67,14 +69,14 @@ export async function mapTask(
       await job.drain(parent, mapPartition, combineSink(target), target);
       for (const entry of combined(target)) (buckets[route(entry[0])] as Pair[]).push(entry);
     } else {
-      const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
+      const prepare = preparer(shuffleSpecOf(node), parentIndex, mapPartition, node.op);
       await job.drain(parent, mapPartition, (x) => {
         const kv = prepare(x);
         (buckets[route(kv[0])] as Pair[]).push(kv);
       });
     }
   } catch (e) {
-    throw taskFailure(node.label, node.id, mapPartition, e);
+    throw taskFailure(node.op, node.id, mapPartition, e);
   }
   return buckets;
 }
@@ -127,16 +129,17 @@ export function hashRouter(n: number): (key: unknown) => number {
 }
 
 /** The function from key to reduce partition of a hash or custom partitioner (null for a range one, the sort shuffle's). */
-export function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
+export function directRouter(node: PlanNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
+  if (p === undefined) throw new InternalError(`${node.op}[${node.id}] has no route`);
   if (p.kind === 'hash') return hashRouter(n);
   if (p.kind === 'custom') return customRouter(p.fn, n);
   return null;
 }
 
-const mapKeys = new WeakMap<ShuffleNode, Map<string, object>>();
+const mapKeys = new WeakMap<PlanNode, Map<string, object>>();
 /** A stable memo key per (shuffle, parent or reduce partition, what). */
-function mapKey(node: ShuffleNode, index: number, what: string): object {
+function mapKey(node: PlanNode, index: number, what: string): object {
   let m = mapKeys.get(node);
   if (m === undefined) mapKeys.set(node, (m = new Map()));
   const name = `${index}:${what}`;
@@ -147,7 +150,7 @@ function mapKey(node: ShuffleNode, index: number, what: string): object {
 
 /** Runs the map tasks of one parent (each retried on its own): their buckets, in map-partition order. */
 async function runMapTasks(
-  node: ShuffleNode,
+  node: PlanNode,
   parentIndex: number,
   n: number,
   route: (key: unknown) => number,
@@ -166,9 +169,9 @@ async function runMapTasks(
 }
 
 /** The map side of one parent: every map task's pairs routed into `n` buckets. */
-async function mapSide(node: ShuffleNode, parentIndex: number, n: number, job: Job): Promise<Pair[][][]> {
+async function mapSide(node: PlanNode, parentIndex: number, n: number, job: Job): Promise<Pair[][][]> {
   const route = directRouter(node, n);
-  if (route === null) throw new InternalError(`${node.label}: range partitioning is the sort shuffle's`);
+  if (route === null) throw new InternalError(`${node.op}: range partitioning is the sort shuffle's`);
   return runMapTasks(node, parentIndex, n, route, job);
 }
 
@@ -196,23 +199,23 @@ function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: bool
  * computed.
  */
 export async function* computeShuffle(
-  node: ShuffleNode,
+  node: PlanNode,
   partition: number,
   job: Job,
 ): AsyncGenerator<unknown[]> {
   yield* await job.memo(mapKey(node, partition, 'output'), () => reducePartition(node, partition, job));
 }
 
-async function reducePartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[][]> {
+async function reducePartition(node: PlanNode, partition: number, job: Job): Promise<unknown[][]> {
   // A reduce partition is in memory already: handed on whole, not copied into smaller batches.
-  if (node.spec.sort !== undefined) return [await sortedPartition(node, partition, job)];
-  const reduce = node.spec.reduce;
-  if (reduce === undefined) throw new InternalError(`${node.label}: a shuffle needs a reduce side`);
+  if (shuffleSpecOf(node).sort !== undefined) return [await sortedPartition(node, partition, job)];
+  const reduce = shuffleSpecOf(node).reduce;
+  if (reduce === undefined) throw new InternalError(`${node.op}: a shuffle needs a reduce side`);
   const n = await job.numPartitions(node);
   const records: Pair[][] = [];
   for (let p = 0; p < node.parents.length; p++) {
     const parent = node.parents[p] as PlanNode;
-    if (readsNarrowly(node, parent)) {
+    if (node.deps[p] === 'narrow') {
       const [pairs] = await withRetries(job, () => mapTask(node, p, parent, partition, job, 1, () => 0));
       records.push(pairs as Pair[]);
       continue;
@@ -229,14 +232,14 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
   let output: Iterable<unknown[]> | AsyncIterable<unknown[]>;
   taskCode.depth++;
   try {
-    const mapCombined = node.spec.combine?.mapSide === true;
+    const mapCombined = shuffleSpecOf(node).combine?.mapSide === true;
     const input =
-      node.spec.combine === undefined
+      shuffleSpecOf(node).combine === undefined
         ? records
-        : records.map((r) => combineBucket(node.spec, r, mapCombined));
+        : records.map((r) => combineBucket(shuffleSpecOf(node), r, mapCombined));
     output = reduce({ records: input }, partition);
   } catch (e) {
-    throw e instanceof TaskError ? e : taskFailure(node.label, node.id, partition, e);
+    throw e instanceof TaskError ? e : taskFailure(node.op, node.id, partition, e);
   } finally {
     taskCode.depth--;
   }
@@ -244,7 +247,7 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
   try {
     for await (const batch of output) batches.push(batch);
   } catch (e) {
-    throw taskFailure(node.label, node.id, partition, e);
+    throw taskFailure(node.op, node.id, partition, e);
   }
   return batches;
 }

@@ -11,31 +11,29 @@
  * collection.
  */
 import { InternalError } from '../errors.js';
-import type { PlanNode, ShuffleNode, SortSpec } from '../plan/nodes.js';
+import { asPair } from '../ops/pairs.js';
+import type { SortSpec } from '../ops/types.js';
+import type { PlanNode } from '../plan/nodes.js';
 import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
-import { type Job, runBounded, withRetries } from './job.js';
+import type { Job } from './job.js';
 import { taskCode } from './nesting.js';
-import { asPair } from './pairs.js';
+import { runBounded, withRetries } from './schedule.js';
+import { shuffleSpecOf } from './specs.js';
 
 interface Columns {
   keys: unknown[];
   values: unknown[];
 }
 
-function sortSpecOf(node: ShuffleNode): SortSpec {
-  const sort = node.spec.sort;
-  if (sort === undefined) throw new InternalError(`${node.label} is not a sort`);
+function sortSpecOf(node: PlanNode): SortSpec {
+  const sort = shuffleSpecOf(node).sort;
+  if (sort === undefined) throw new InternalError(`${node.op} is not a sort`);
   return sort;
 }
 
 /** One map task: the partition's keys and values, in order. */
-async function mapTask(
-  node: ShuffleNode,
-  parent: PlanNode,
-  mapPartition: number,
-  job: Job,
-): Promise<Columns> {
+async function mapTask(node: PlanNode, parent: PlanNode, mapPartition: number, job: Job): Promise<Columns> {
   const { keyOfElement } = sortSpecOf(node);
   const keys: unknown[] = [];
   // For sortBy, undefined while every key is its element (sortBy(x => x)): the keys are the values too.
@@ -54,19 +52,19 @@ async function mapTask(
     else {
       const vs = values as unknown[];
       await job.drain(parent, mapPartition, (x) => {
-        const kv = asPair(x, node.label);
+        const kv = asPair(x, node.op);
         keys.push(kv[0]);
         vs.push(kv[1]);
       });
     }
   } catch (e) {
-    throw taskFailure(node.label, node.id, mapPartition, e);
+    throw taskFailure(node.op, node.id, mapPartition, e);
   }
   return { keys, values: values ?? keys };
 }
 
 /** Every map task's columns (each task retried on its own), in map-partition order. */
-async function mapOutputs(node: ShuffleNode, job: Job): Promise<Columns[]> {
+async function mapOutputs(node: PlanNode, job: Job): Promise<Columns[]> {
   const parent = node.parents[0] as PlanNode;
   const m = await job.numPartitions(parent);
   return runBounded(job, m, job.runtime.concurrency, (mp) =>
@@ -141,7 +139,7 @@ interface Routed extends Columns {
 }
 
 /** The map side, routed: every map output with its records grouped by reduce partition. */
-async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]> {
+async function mapSide(node: PlanNode, n: number, job: Job): Promise<Routed[]> {
   const sort = sortSpecOf(node);
   const outputs = await mapOutputs(node, job);
   const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
@@ -156,7 +154,7 @@ async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]
         (starts[b + 1] as number)++;
       }
     } catch (e) {
-      throw taskFailure(node.label, node.id, m, e);
+      throw taskFailure(node.op, node.id, m, e);
     }
     for (let b = 0; b < n; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
     const next = starts.slice(0, n);
@@ -170,10 +168,10 @@ async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]
   });
 }
 
-const memoKeys = new WeakMap<ShuffleNode, object>();
+const memoKeys = new WeakMap<PlanNode, object>();
 
 /** One reduce partition of a sort: its records from every map output, in map order, sorted. */
-export async function sortedPartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[]> {
+export async function sortedPartition(node: PlanNode, partition: number, job: Job): Promise<unknown[]> {
   const n = await job.numPartitions(node);
   let key = memoKeys.get(node);
   if (key === undefined) memoKeys.set(node, (key = {}));
@@ -197,7 +195,7 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
   try {
     return sortSpecOf(node).finish(keys, values);
   } catch (e) {
-    throw taskFailure(node.label, node.id, partition, e);
+    throw taskFailure(node.op, node.id, partition, e);
   } finally {
     taskCode.depth--;
   }

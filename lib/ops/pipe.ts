@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { SparklingError } from '../errors.js';
-import { BATCH_SIZE } from './types.js';
+import { BATCH_SIZE, type PartitionOp } from './types.js';
 
 /** Splits a command line like a POSIX shell would (quotes and backslashes), without running a shell. */
 export function splitCommand(command: string): string[] {
@@ -47,7 +47,7 @@ export function splitCommand(command: string): string[] {
 
 export async function* pipePartition(
   command: string,
-  env: Record<string, string> | undefined,
+  env: Readonly<Record<string, string>> | undefined,
   checkCode: boolean,
   input: AsyncIterable<unknown[]>,
   signal: AbortSignal,
@@ -112,3 +112,16 @@ export async function* pipePartition(
     await feed;
   }
 }
+
+export interface PipeArgs {
+  readonly command: string;
+  readonly env: Readonly<Record<string, string>> | undefined;
+  readonly checkCode: boolean;
+}
+
+/** `rdd.pipe(command, env, checkCode)`: each partition streamed through an external command. */
+export const pipe: PartitionOp<PipeArgs> = {
+  kind: 'partition',
+  keepsPartitioner: () => false,
+  run: (a, input, _partition, env) => pipePartition(a.command, a.env, a.checkCode, input, env.signal),
+};

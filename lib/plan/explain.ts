@@ -6,7 +6,7 @@
  * this module only lays them out. Pure and deterministic: no function
  * source, addresses or timings; iterative, so any depth of lineage prints.
  */
-import { knownPartitions, type PlanNode, parentsOf } from './nodes.js';
+import type { PlanNode } from './nodes.js';
 import { cutStages } from './stages.js';
 
 /** Extra facts the executor knows about nodes (cached ones), passed in so this stays pure. */
@@ -14,23 +14,31 @@ export interface ExplainContext {
   isCached(id: number): boolean;
   /** Where the stage ending at a node runs, when the Context has worker threads. */
   readonly stages?: ReadonlyMap<number, string>;
-  /** The partition count of a node when known (resolved by an action or `getNumPartitions()`); default: known without I/O. */
+  /** The partition count of a node once resolved (by an action or `getNumPartitions()`), when it needed I/O. */
   count?(node: PlanNode): number | undefined;
 }
 
+/** The partition count as printed: `?` while it is not known. */
+function countText(node: PlanNode, ctx: ExplainContext): string {
+  const n = node.numPartitions ?? ctx.count?.(node);
+  return n === undefined ? '?' : String(n);
+}
+
 function describe(node: PlanNode, ctx: ExplainContext, stageOutput: boolean): string {
-  const attrs = node.attrs.map(([k, v]) => ` ${k}=${v}`).join('');
+  // A shuffle prints its partition count and how it routes records, then its operator's attributes.
+  const shuffle =
+    node.kind === 'shuffle' && node.route !== undefined
+      ? ` numPartitions=${countText(node, ctx)} partitioner=${node.route.kind}`
+      : '';
+  const attrs = shuffle + node.attrs.map(([k, v]) => ` ${k}=${v}`).join('');
   const cached = ctx.isCached(node.id) ? ' cached' : '';
   const stage = stageOutput ? ctx.stages?.get(node.id) : undefined;
-  return `${node.label}[${node.id}]${attrs}${cached}${stage === undefined ? '' : ` ${stage}`}`;
+  return `${node.op}[${node.id}]${attrs}${cached}${stage === undefined ? '' : ` ${stage}`}`;
 }
 
 export function explain(root: PlanNode, ctx: ExplainContext): string {
   const graph = cutStages(root, (id) => ctx.isCached(id));
-  const countOf = (node: PlanNode): string => {
-    const n = ctx.count?.(node) ?? knownPartitions(node);
-    return `(${n === undefined ? '?' : n})`;
-  };
+  const countOf = (node: PlanNode): string => `(${countText(node, ctx)})`;
   const rail = (count: string): string => {
     const left = Math.floor((count.length - 1) / 2);
     return `${' '.repeat(left)}|${' '.repeat(count.length - left)}`;
@@ -47,7 +55,7 @@ export function explain(root: PlanNode, ctx: ExplainContext): string {
   }
   const stack: Frame[] = [];
   const pushParents = (node: PlanNode, prefix: string): void => {
-    const parents = parentsOf(node);
+    const parents = node.parents;
     for (let i = parents.length - 1; i >= 0; i--)
       stack.push({
         node: parents[i] as PlanNode,

@@ -13,7 +13,6 @@
  * no I/O; walks are iterative, so a lineage of any depth is cut.
  */
 import type { PlanNode } from './nodes.js';
-import { samePartitioner } from './partitioner.js';
 
 /** A shuffle edge: the map side of `node`'s parent `parentIndex` is the stage `from`. */
 export interface ShuffleRead {
@@ -48,37 +47,9 @@ export interface StageGraph {
   isShuffleEdge(node: PlanNode, parentIndex: number): boolean;
 }
 
-/** The nodes a node reads, in order. */
-function parentsOf(node: PlanNode): readonly PlanNode[] {
-  switch (node.kind) {
-    case 'source':
-      return [];
-    case 'narrow':
-    case 'coalesce':
-      return [node.parent];
-    default:
-      return node.parents;
-  }
-}
-
-/**
- * Whether a shuffle reads `parent` without moving it: the parent is already
- * laid out by the shuffle's partitioner, and the shuffle routes the parent's
- * pairs by their own key. One that keys each element afresh (`prepare`:
- * groupBy, distinct, subtract, intersection) must move it: the parent is laid
- * out by its elements' first item, not by the new key.
- */
-export function readsNarrowly(node: PlanNode, parent: PlanNode): boolean {
-  return (
-    node.kind === 'shuffle' &&
-    node.spec.prepare === undefined &&
-    samePartitioner(node.route, parent.partitioner)
-  );
-}
-
-/** Whether `node` reads `parent` across a shuffle boundary. */
-export function isShuffleEdge(node: PlanNode, parent: PlanNode): boolean {
-  return node.kind === 'shuffle' && !readsNarrowly(node, parent);
+/** Whether `node` reads its parent `parentIndex` across a shuffle boundary (Spark's ShuffleDependency). */
+export function isShuffleEdge(node: PlanNode, parentIndex: number): boolean {
+  return node.deps[parentIndex] === 'shuffle';
 }
 
 interface Building {
@@ -111,7 +82,7 @@ export function cutStages(root: PlanNode, isCached: (id: number) => boolean): St
     const stack: { node: PlanNode; i: number }[] = [{ node: next.output, i: 0 }];
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as { node: PlanNode; i: number };
-      const parents = parentsOf(top.node);
+      const parents = top.node.parents;
       if (top.i >= parents.length) {
         stack.pop();
         stage.nodes.push(top.node);
@@ -119,7 +90,7 @@ export function cutStages(root: PlanNode, isCached: (id: number) => boolean): St
       }
       const parentIndex = top.i++;
       const parent = parents[parentIndex] as PlanNode;
-      if (isShuffleEdge(top.node, parent)) {
+      if (isShuffleEdge(top.node, parentIndex)) {
         stage.shuffles.push({ node: top.node, parentIndex, from: parent });
         want(parent, 'map');
         continue;
@@ -173,9 +144,6 @@ export function cutStages(root: PlanNode, isCached: (id: number) => boolean): St
     root: stages.get(root.id) as Stage,
     stages: list,
     stageOf: (id) => stages.get(id),
-    isShuffleEdge: (node, parentIndex) => {
-      const parent = parentsOf(node)[parentIndex];
-      return parent !== undefined && isShuffleEdge(node, parent);
-    },
+    isShuffleEdge,
   };
 }

@@ -17,13 +17,13 @@ test('stages: a word count is a map stage feeding the result stage that merges t
   const [map, result] = graph.stages;
   t.is(map?.role, 'map');
   t.deepEqual(
-    map?.nodes.map((n) => n.label),
+    map?.nodes.map((n) => n.op),
     ['parallelize', 'flatMap', 'map'],
   );
   t.is(result, graph.root);
   t.is(result?.role, 'result');
   t.deepEqual(
-    result?.nodes.map((n) => n.label),
+    result?.nodes.map((n) => n.op),
     ['reduceByKey', 'mapValues'],
   );
   t.is(result?.shuffles.length, 1);
@@ -36,7 +36,7 @@ test('stages: a shuffle over an RDD already partitioned alike stays in the same 
   const reduced = parted.mapValues((v) => v * 2).reduceByKey((a, b) => a + b);
   const graph = cutStages(reduced._node, none);
   t.deepEqual(
-    graph.stages.map((s) => s.nodes.map((n) => n.label)),
+    graph.stages.map((s) => s.nodes.map((n) => n.op)),
     [['parallelize'], ['partitionBy', 'mapValues', 'reduceByKey']],
   );
   t.false(graph.isShuffleEdge(reduced._node, 0));
@@ -55,7 +55,7 @@ test('stages: a cached RDD is a barrier, computed by a cache stage of its own', 
   t.is(cache?.output, cached._node);
   t.deepEqual(result?.cached, [cached._node]);
   t.deepEqual(
-    result?.nodes.map((n) => n.label),
+    result?.nodes.map((n) => n.op),
     ['filter', 'range', 'union'],
   );
   cached.unpersist();
@@ -72,7 +72,7 @@ test('stages: a self-join reads one map stage through two shuffle edges; stages 
   const joined = a.join(a).sortByKey();
   const graph = cutStages(joined._node, none);
   t.deepEqual(
-    graph.stages.map((s) => [s.role, s.output.label]),
+    graph.stages.map((s) => [s.role, s.output.op]),
     [
       ['map', 'parallelize'],
       ['map', 'join'],

@@ -1,0 +1,74 @@
+/**
+ * What outlives a job, one per Context: cached partitions, resolved partition
+ * counts and file listings (once per RDD, as in Spark), the retry policy and
+ * the executor that may run tasks elsewhere (worker threads).
+ */
+import type { IoOptions } from '../io/options.js';
+import type { PlanNode } from '../plan/nodes.js';
+import type { Executor } from './executor.js';
+import { JobGroups } from './job-groups.js';
+
+/** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
+export interface RetryPolicy {
+  /** Extra attempts for any task failure, user code included (default 0). */
+  readonly maxRetries: number;
+  /** Extra attempts for transient I/O failures: 5xx answers, dropped or stalled connections (default 2). */
+  readonly ioRetries: number;
+  /** Pause before each new attempt, in milliseconds (default 0). */
+  readonly retryWaitMs: number;
+}
+
+export const DEFAULT_RETRIES: RetryPolicy = { maxRetries: 0, ioRetries: 2, retryWaitMs: 0 };
+
+/** A cached partition, computed or being computed, and the signal of the job computing it. */
+export interface CachedPartition {
+  readonly batches: Promise<unknown[][]>;
+  /** Aborted when the computing job is cancelled or failed elsewhere: its computation then rejects with that job's reason. */
+  readonly signal: AbortSignal;
+  /** Set once the batches are all there. */
+  done: boolean;
+}
+
+export class Runtime {
+  /** Persisted RDD ids, and the partitions computed for them so far. */
+  private readonly cached = new Map<number, Map<number, CachedPartition>>();
+  /** Partition counts being resolved or resolved, by node (a failed resolution is forgotten). */
+  readonly counts = new WeakMap<PlanNode, Promise<number>>();
+  /** Partition counts once resolved: what explain() prints. */
+  readonly known = new WeakMap<PlanNode, number>();
+  /** What file sources listed, by node: once per RDD (a failed listing is forgotten). */
+  readonly listings = new WeakMap<PlanNode, Promise<unknown>>();
+  /** Runs tasks elsewhere (worker threads) when set; otherwise everything runs here. */
+  executor: Executor | undefined;
+  /** The Context's job groups: the signals of the group a new job belongs to. */
+  readonly groups = new JobGroups();
+
+  constructor(
+    readonly concurrency: number,
+    readonly retries: RetryPolicy = DEFAULT_RETRIES,
+    readonly io: IoOptions = {},
+  ) {}
+
+  persist(id: number): void {
+    if (!this.cached.has(id)) this.cached.set(id, new Map());
+  }
+  unpersist(id: number): void {
+    this.cached.delete(id);
+  }
+  isPersisted(id: number): boolean {
+    return this.cached.has(id);
+  }
+  cacheOf(id: number): Map<number, CachedPartition> | undefined {
+    return this.cached.get(id);
+  }
+  /** Whether all `count` partitions of a persisted RDD are in the cache. */
+  isMaterialized(id: number, count: number): boolean {
+    const store = this.cached.get(id);
+    if (store === undefined) return false;
+    for (let p = 0; p < count; p++) if (store.get(p)?.done !== true) return false;
+    return true;
+  }
+  clear(): void {
+    this.cached.clear();
+  }
+}
