@@ -43,6 +43,13 @@ export class Job implements PrepareEnv, FusionEnv {
   remote: RemoteInputs | undefined;
   /** In a worker thread: what the main thread resolved for the stage. */
   facts: Facts | undefined;
+  /**
+   * Outside the driver (a Spark executor's reduce task): the records every map
+   * task routed to `partition` of a hash shuffle's parent `parentIndex`, in map
+   * order (combined when the shuffle combines map-side). Unset: the job runs
+   * the map side itself.
+   */
+  shuffleRead: ((node: PlanNode, parentIndex: number, partition: number) => Promise<[unknown, unknown][]>) | undefined;
   /** Turns at the main thread's CPU for the partitions this job drains at once. */
   readonly turns = new CpuTurns();
   private readonly controller = new AbortController();

@@ -220,6 +220,11 @@ async function reducePartition(node: PlanNode, partition: number, job: Job): Pro
       records.push(pairs as Pair[]);
       continue;
     }
+    if (job.shuffleRead !== undefined) {
+      // Outside the driver (a Spark executor): the map outputs' bucket comes from the shuffle's transport.
+      records.push(await job.shuffleRead(node, p, partition));
+      continue;
+    }
     const outputs = await job.memo(mapKey(node, p, 'buckets'), () => mapSide(node, p, n, job));
     const bucket: Pair[] = [];
     for (const o of outputs) {

@@ -172,6 +172,8 @@ const memoKeys = new WeakMap<PlanNode, object>();
 
 /** One reduce partition of a sort: its records from every map output, in map order, sorted. */
 export async function sortedPartition(node: PlanNode, partition: number, job: Job): Promise<unknown[]> {
+  if (job.shuffleRead !== undefined)
+    throw new InternalError(`${node.op}[${node.id}]: a sort's reduce side needs the bounds its map side sampled`);
   const n = await job.numPartitions(node);
   let key = memoKeys.get(node);
   if (key === undefined) memoKeys.set(node, (key = {}));

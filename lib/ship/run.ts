@@ -60,6 +60,13 @@ export class AccumulatorTable {
 export interface RunnerOptions {
   /** A partition of one of the stage's input nodes, fed from outside (the driver, Spark's input split). */
   readonly input?: (node: PlanNode, partition: number) => AsyncIterable<unknown[]>;
+  /**
+   * A hash shuffle computed by the stage (its reduce side, then what follows
+   * it): the records the map tasks routed to `partition` from the shuffle's
+   * parent `parentIndex`, in map order. Given by the shuffle's transport (a
+   * Spark executor's reduce task); the stage merges them.
+   */
+  readonly shuffleRead?: (node: PlanNode, parentIndex: number, partition: number) => Promise<[unknown, unknown][]>;
   /** A broadcast whose value is not inline in the stage (worker threads keep one copy each). */
   readonly broadcast?: (id: number) => Broadcast<unknown> | undefined;
   /** Where the functions' accumulator updates go (default: a table of the runner's own). */
@@ -141,6 +148,7 @@ export class StageRunner {
       },
     };
     this.job.facts = { listings: new Map(stage.listings), prepared: new Map(stage.prepared) };
+    this.job.shuffleRead = options.shuffleRead;
   }
 
   /** Function `i` of the stage, rebuilt once; a capture of a function still being rebuilt (recursion) calls it late. */

@@ -213,6 +213,33 @@ test('runEncodedStage: records, folds and a map task equal the driver, from the 
   const stage = stageOf(pairs.values()._node, [words._node], 1);
   const fold = encoder.fold('sum', []);
   t.is((await runEncodedStage(stage, 0, { kind: 'fold', fold }, input)).result, 15);
+  // The reduce side: the stage merges the buckets the map tasks routed to each partition, then goes on.
+  const scaled = counts.mapValues((n) => n * 10);
+  const reduceStage = stageOf(scaled._node, [pairs._node], 2);
+  const reduced = await Promise.all(
+    [0, 1].map(
+      async (p) =>
+        (
+          await runEncodedStage(reduceStage, p, { kind: 'records' }, undefined, {
+            shuffleRead: async (node, parentIndex, partition) => {
+              t.is(node.id, counts.id());
+              t.is(parentIndex, 0);
+              // Two map tasks' outputs for this partition: each combined already.
+              return [...(buckets[partition] ?? []), ...(buckets[partition] ?? [])];
+            },
+          })
+        ).result as [string, number][],
+    ),
+  );
+  const driver = await scaled
+    .union(scaled)
+    .reduceByKey((a, b) => a + b, 2)
+    .glom()
+    .collect();
+  t.deepEqual(
+    reduced.map((part) => [...part].sort()),
+    driver.map((part) => [...part].sort()),
+  );
 });
 
 test('unseeded randomSplit with workers: 2 gives disjoint splits that cover the input', async (t) => {
