@@ -9,14 +9,14 @@
  */
 import { InternalError } from '../errors.js';
 import type { PlanNode } from '../plan/nodes.js';
-import type { Job } from './job.js';
 import type { CachedPartition } from './runtime.js';
+import type { TaskContext } from './task.js';
 
 export async function* openCached(
   node: PlanNode,
   partition: number,
-  job: Job,
-  compute: (node: PlanNode, partition: number, job: Job) => AsyncIterable<unknown[]>,
+  job: TaskContext,
+  compute: (node: PlanNode, partition: number, job: TaskContext) => AsyncIterable<unknown[]>,
 ): AsyncGenerator<unknown[]> {
   const store = job.runtime.cacheOf(node.id);
   if (store === undefined) throw new InternalError(`RDD ${node.id} is not persisted`);

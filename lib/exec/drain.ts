@@ -10,7 +10,6 @@ import type { PlanNode } from '../plan/nodes.js';
 import { TURN_EVERY, turn } from '../util/turn.js';
 import { abortError } from './failures.js';
 import type { CombineTarget } from './fuse.js';
-import type { Job } from './job.js';
 import { asTaskCode } from './nesting.js';
 import { openPartition } from './open.js';
 import {
@@ -23,6 +22,7 @@ import {
   segmentsOf,
   sinkStep,
 } from './pipeline.js';
+import type { TaskContext } from './task.js';
 
 /**
  * Feeds every element of one partition to `sink`, or folds it into `combine`
@@ -31,7 +31,7 @@ import {
 export async function drainPartition(
   node: PlanNode,
   partition: number,
-  job: Job,
+  job: TaskContext,
   sink: (x: unknown) => void,
   combine?: CombineTarget,
 ): Promise<void> {
@@ -87,7 +87,7 @@ export async function drainPartition(
  * through them without the job's other tasks cutting in at every batch.
  */
 async function drainInTurns(
-  job: Job,
+  job: TaskContext,
   input: AsyncIterable<unknown[]>,
   work: (batch: unknown[]) => void,
 ): Promise<void> {

@@ -8,7 +8,6 @@
  */
 import { InternalError } from '../errors.js';
 import { opOf } from '../ops/registry.js';
-import type { PrepareEnv } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { drainPartition } from './drain.js';
 import { markCancellation } from './failures.js';
@@ -16,27 +15,13 @@ import { type NamedFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
 import { openPartition } from './open.js';
 import { resolvePartitions } from './partitions.js';
-import type { FusionEnv } from './pipeline.js';
 import type { Runtime } from './runtime.js';
+import type { Facts, RemoteInputs, TaskContext } from './task.js';
 import { CpuTurns } from './turns.js';
-
-/** In a worker thread: the stage's inputs, whose partitions come from the main thread. */
-export interface RemoteInputs {
-  has(id: number): boolean;
-  open(node: PlanNode, partition: number): AsyncIterable<unknown[]>;
-}
-
-/** What a job knows before it starts, resolved by the driver (a worker's stage arrives with them). */
-export interface Facts {
-  /** File listings, by node id. */
-  readonly listings: ReadonlyMap<number, unknown>;
-  /** What batch operators prepared for the job (zipWithIndex's offsets), by node id. */
-  readonly prepared: ReadonlyMap<number, unknown>;
-}
 
 let jobs = 0;
 
-export class Job implements PrepareEnv, FusionEnv {
+export class Job implements TaskContext {
   /** Names the job in messages to worker threads. */
   readonly id = ++jobs;
   /** In a worker thread: nodes whose partitions come from the main thread. */
@@ -49,7 +34,9 @@ export class Job implements PrepareEnv, FusionEnv {
    * order (combined when the shuffle combines map-side). Unset: the job runs
    * the map side itself.
    */
-  shuffleRead: ((node: PlanNode, parentIndex: number, partition: number) => Promise<[unknown, unknown][]>) | undefined;
+  shuffleRead:
+    | ((node: PlanNode, parentIndex: number, partition: number) => Promise<[unknown, unknown][]>)
+    | undefined;
   /** Turns at the main thread's CPU for the partitions this job drains at once. */
   readonly turns = new CpuTurns();
   private readonly controller = new AbortController();

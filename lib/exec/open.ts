@@ -11,13 +11,13 @@ import type { ParentReader } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { openCached } from './cache.js';
 import { abortError, taskFailure } from './failures.js';
-import type { Job } from './job.js';
 import { asTaskCode } from './nesting.js';
 import { fusibleChain, pipeline, segmentsOf } from './pipeline.js';
 import { computeShuffle } from './shuffle.js';
+import type { TaskContext } from './task.js';
 
 /** One partition of a node as batches: from the cache when the RDD is persisted. */
-export function openPartition(node: PlanNode, partition: number, job: Job): AsyncIterable<unknown[]> {
+export function openPartition(node: PlanNode, partition: number, job: TaskContext): AsyncIterable<unknown[]> {
   if (job.remote?.has(node.id)) return job.remote.open(node, partition);
   return job.runtime.isPersisted(node.id)
     ? openCached(node, partition, job, computePartition)
@@ -29,7 +29,11 @@ export function openPartition(node: PlanNode, partition: number, job: Job): Asyn
  * or from the main thread: what a worker does when the main thread asks it
  * to compute a cached partition (the main thread keeps it).
  */
-export function computePartition(node: PlanNode, partition: number, job: Job): AsyncIterable<unknown[]> {
+export function computePartition(
+  node: PlanNode,
+  partition: number,
+  job: TaskContext,
+): AsyncIterable<unknown[]> {
   switch (node.kind) {
     case 'source':
       return sourcePartition(node, partition, job);
@@ -48,7 +52,11 @@ export function computePartition(node: PlanNode, partition: number, job: Job): A
 }
 
 /** A source's batches, stopping at the first batch after the job is cancelled (whoever reads them). */
-async function* sourcePartition(node: PlanNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
+async function* sourcePartition(
+  node: PlanNode,
+  partition: number,
+  job: TaskContext,
+): AsyncGenerator<unknown[]> {
   const def = opOf(node);
   if (def.kind !== 'source') throw new InternalError(`${node.op} is not a source`);
   const listing = def.list === undefined ? undefined : await job.listing(node);
@@ -59,7 +67,7 @@ async function* sourcePartition(node: PlanNode, partition: number, job: Job): As
 }
 
 /** A whole-partition operator: its user code sees the parent's partition and any failure is its own. */
-async function* partitionOp(node: PlanNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
+async function* partitionOp(node: PlanNode, partition: number, job: TaskContext): AsyncGenerator<unknown[]> {
   const def = opOf(node);
   if (def.kind !== 'partition') throw new InternalError(`${node.op} is not a partition operator`);
   const input = openPartition(node.parents[0] as PlanNode, partition, job);
@@ -99,7 +107,7 @@ interface Flat {
 const flats = new WeakMap<PlanNode, object>();
 
 /** Flattens a sequencing node once per job, without recursion. */
-function flat(node: PlanNode, job: Job): Promise<Flat> {
+function flat(node: PlanNode, job: TaskContext): Promise<Flat> {
   let key = flats.get(node);
   if (key === undefined) flats.set(node, (key = {}));
   return job.memo(key, async () => {
@@ -123,7 +131,7 @@ function flat(node: PlanNode, job: Job): Promise<Flat> {
  * coalesce of a union ...) are expanded, without recursion, so the leaves
  * are opened directly, one after another.
  */
-async function* concatenated(node: PlanNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
+async function* concatenated(node: PlanNode, partition: number, job: TaskContext): AsyncGenerator<unknown[]> {
   if (sequences(node)) {
     const { leaves, starts } = await flat(node, job);
     let lo = 0;
@@ -163,7 +171,7 @@ async function* concatenated(node: PlanNode, partition: number, job: Job): Async
 }
 
 /** A partition made from parents' partitions by the operator (zip, cartesian). */
-async function* combined(node: PlanNode, partition: number, job: Job): AsyncGenerator<unknown[]> {
+async function* combined(node: PlanNode, partition: number, job: TaskContext): AsyncGenerator<unknown[]> {
   const def = opOf(node);
   if (def.kind !== 'combine' || def.open === undefined)
     throw new InternalError(`${node.op} does not combine partitions`);

@@ -16,11 +16,11 @@ import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
 import { type CombineTarget, combined, combineSink } from './fuse.js';
-import type { Job } from './job.js';
 import { taskCode } from './nesting.js';
 import { runBounded, withRetries } from './schedule.js';
 import { sortedPartition } from './sort-shuffle.js';
 import { shuffleSpecOf } from './specs.js';
+import type { TaskContext } from './task.js';
 
 type Pair = [unknown, unknown];
 
@@ -47,7 +47,7 @@ export async function mapTask(
   parentIndex: number,
   parent: PlanNode,
   mapPartition: number,
-  job: Job,
+  job: TaskContext,
   n: number,
   route: (key: unknown) => number,
 ): Promise<Pair[][]> {
@@ -154,7 +154,7 @@ async function runMapTasks(
   parentIndex: number,
   n: number,
   route: (key: unknown) => number,
-  job: Job,
+  job: TaskContext,
 ): Promise<Pair[][][]> {
   const parent = node.parents[parentIndex] as PlanNode;
   const m = await job.numPartitions(parent);
@@ -169,7 +169,12 @@ async function runMapTasks(
 }
 
 /** The map side of one parent: every map task's pairs routed into `n` buckets. */
-async function mapSide(node: PlanNode, parentIndex: number, n: number, job: Job): Promise<Pair[][][]> {
+async function mapSide(
+  node: PlanNode,
+  parentIndex: number,
+  n: number,
+  job: TaskContext,
+): Promise<Pair[][][]> {
   const route = directRouter(node, n);
   if (route === null) throw new InternalError(`${node.op}: range partitioning is the sort shuffle's`);
   return runMapTasks(node, parentIndex, n, route, job);
@@ -201,12 +206,12 @@ function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: bool
 export async function* computeShuffle(
   node: PlanNode,
   partition: number,
-  job: Job,
+  job: TaskContext,
 ): AsyncGenerator<unknown[]> {
   yield* await job.memo(mapKey(node, partition, 'output'), () => reducePartition(node, partition, job));
 }
 
-async function reducePartition(node: PlanNode, partition: number, job: Job): Promise<unknown[][]> {
+async function reducePartition(node: PlanNode, partition: number, job: TaskContext): Promise<unknown[][]> {
   // A reduce partition is in memory already: handed on whole, not copied into smaller batches.
   if (shuffleSpecOf(node).sort !== undefined) return [await sortedPartition(node, partition, job)];
   const reduce = shuffleSpecOf(node).reduce;

@@ -16,10 +16,10 @@ import type { SortSpec } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
-import type { Job } from './job.js';
 import { taskCode } from './nesting.js';
 import { runBounded, withRetries } from './schedule.js';
 import { shuffleSpecOf } from './specs.js';
+import type { TaskContext } from './task.js';
 
 interface Columns {
   keys: unknown[];
@@ -33,7 +33,12 @@ function sortSpecOf(node: PlanNode): SortSpec {
 }
 
 /** One map task: the partition's keys and values, in order. */
-async function mapTask(node: PlanNode, parent: PlanNode, mapPartition: number, job: Job): Promise<Columns> {
+async function mapTask(
+  node: PlanNode,
+  parent: PlanNode,
+  mapPartition: number,
+  job: TaskContext,
+): Promise<Columns> {
   const { keyOfElement } = sortSpecOf(node);
   const keys: unknown[] = [];
   // For sortBy, undefined while every key is its element (sortBy(x => x)): the keys are the values too.
@@ -64,7 +69,7 @@ async function mapTask(node: PlanNode, parent: PlanNode, mapPartition: number, j
 }
 
 /** Every map task's columns (each task retried on its own), in map-partition order. */
-async function mapOutputs(node: PlanNode, job: Job): Promise<Columns[]> {
+async function mapOutputs(node: PlanNode, job: TaskContext): Promise<Columns[]> {
   const parent = node.parents[0] as PlanNode;
   const m = await job.numPartitions(parent);
   return runBounded(job, m, job.runtime.concurrency, (mp) =>
@@ -139,7 +144,7 @@ interface Routed extends Columns {
 }
 
 /** The map side, routed: every map output with its records grouped by reduce partition. */
-async function mapSide(node: PlanNode, n: number, job: Job): Promise<Routed[]> {
+async function mapSide(node: PlanNode, n: number, job: TaskContext): Promise<Routed[]> {
   const sort = sortSpecOf(node);
   const outputs = await mapOutputs(node, job);
   const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
@@ -171,9 +176,15 @@ async function mapSide(node: PlanNode, n: number, job: Job): Promise<Routed[]> {
 const memoKeys = new WeakMap<PlanNode, object>();
 
 /** One reduce partition of a sort: its records from every map output, in map order, sorted. */
-export async function sortedPartition(node: PlanNode, partition: number, job: Job): Promise<unknown[]> {
+export async function sortedPartition(
+  node: PlanNode,
+  partition: number,
+  job: TaskContext,
+): Promise<unknown[]> {
   if (job.shuffleRead !== undefined)
-    throw new InternalError(`${node.op}[${node.id}]: a sort's reduce side needs the bounds its map side sampled`);
+    throw new InternalError(
+      `${node.op}[${node.id}]: a sort's reduce side needs the bounds its map side sampled`,
+    );
   const n = await job.numPartitions(node);
   let key = memoKeys.get(node);
   if (key === undefined) memoKeys.set(node, (key = {}));

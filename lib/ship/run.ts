@@ -66,7 +66,11 @@ export interface RunnerOptions {
    * parent `parentIndex`, in map order. Given by the shuffle's transport (a
    * Spark executor's reduce task); the stage merges them.
    */
-  readonly shuffleRead?: (node: PlanNode, parentIndex: number, partition: number) => Promise<[unknown, unknown][]>;
+  readonly shuffleRead?: (
+    node: PlanNode,
+    parentIndex: number,
+    partition: number,
+  ) => Promise<[unknown, unknown][]>;
   /** A broadcast whose value is not inline in the stage (worker threads keep one copy each). */
   readonly broadcast?: (id: number) => Broadcast<unknown> | undefined;
   /** Where the functions' accumulator updates go (default: a table of the runner's own). */
