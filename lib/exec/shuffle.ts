@@ -12,6 +12,7 @@ import { InternalError, TaskError } from '../errors.js';
 import { asPair, describe, notPairError } from '../ops/pairs.js';
 import type { ShuffleSpec } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
+import { isShuffleEdge } from '../plan/stages.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import { taskFailure } from './failures.js';
@@ -220,7 +221,7 @@ async function reducePartition(node: PlanNode, partition: number, job: TaskConte
   const records: Pair[][] = [];
   for (let p = 0; p < node.parents.length; p++) {
     const parent = node.parents[p] as PlanNode;
-    if (node.deps[p] === 'narrow') {
+    if (!isShuffleEdge(node, p)) {
       const [pairs] = await withRetries(job, () => mapTask(node, p, parent, partition, job, 1, () => 0));
       records.push(pairs as Pair[]);
       continue;

@@ -24,127 +24,36 @@ import { openPartition } from '../exec/open.js';
 import type { Runtime } from '../exec/runtime.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
-import { opOf } from '../ops/registry.js';
 import { type PlanNode, topological } from '../plan/nodes.js';
-import { cutStages, type Stage } from '../plan/stages.js';
-import {
-  type EncodedFold,
-  type EncodedNode,
-  type EncodedStage,
-  STAGE_FORMAT,
-  StageEncoder,
-  Unshippable,
-} from '../ship/encode.js';
+import { cutStages } from '../plan/stages.js';
+import type { EncodedFold, EncodedStage } from '../ship/encode.js';
+import { StageEncoder, Unshippable } from '../ship/encode.js';
+import { isLocalSource, planStage, resolveStage, type StageMode, type StagePlan } from '../ship/stage.js';
 import { cloneError, clonesFaithfully } from '../util/clone.js';
 import { type FromWorker, fromWire, type TaskKind, type ToWorker, toWire } from './protocol.js';
 
 /** What a task computes: a partition's batches, the same for a cache, a named fold of it, or a hash shuffle's map task. */
-type Mode =
-  | { readonly kind: 'open'; readonly computeCached: boolean }
-  | { readonly kind: 'fold'; readonly fold: NamedFold }
-  | { readonly kind: 'map'; readonly shuffle: PlanNode; readonly parentIndex: number };
-
-/** Whether a source's data lives in the main thread's memory (parallelize). */
-const isLocal = (node: PlanNode): boolean => {
-  const def = opOf(node);
-  return def.kind === 'source' && def.local === true;
-};
-
-/**
- * What a task on `output` computes on a worker — the part of its stage
- * above the inputs read from the main thread (shuffles merged here, cached
- * partitions, parallelized data) — or why it cannot run there.
- */
-export function sketch(
-  output: PlanNode,
-  computeCached: boolean,
-  isPersisted: (id: number) => boolean,
-): { readonly problem: string } | { readonly computed: PlanNode[]; readonly inputs: PlanNode[] } {
-  const name = `${output.op}[${output.id}]`;
-  if (!computeCached && isPersisted(output.id)) return { problem: `${name} is cached on the main thread` };
-  if (output.kind === 'shuffle') return { problem: `${name} merges its shuffle on the main thread` };
-  if (isLocal(output)) return { problem: `${name} holds its data on the main thread` };
-  const stage: Stage = cutStages(output, (id) => id !== output.id && isPersisted(id)).root;
-  const cached = new Set(stage.cached);
-  const inside = new Set<PlanNode>();
-  const inputs = new Set<PlanNode>();
-  const stack = [output];
-  inside.add(output);
-  for (let n = stack.pop(); n !== undefined; n = stack.pop())
-    for (const p of n.parents) {
-      if (inside.has(p) || inputs.has(p)) continue;
-      if (cached.has(p) || p.kind === 'shuffle' || isLocal(p)) inputs.add(p);
-      else {
-        inside.add(p);
-        stack.push(p);
-      }
-    }
-  // Parents first, as the stage lists them.
-  return { computed: stage.nodes.filter((n) => inside.has(n)), inputs: [...inputs] };
-}
+type Mode = StageMode | { readonly kind: 'cache' };
 
 /** A task's stage, written down (counts still unresolved), or why it cannot go to a worker. */
-type Plan =
-  | { readonly problem: string }
-  | {
-      readonly problem?: undefined;
-      readonly template: Omit<EncodedStage, 'listings' | 'prepared'>;
-      /** The plan nodes of `template.nodes`, in the same order. */
-      readonly nodes: readonly PlanNode[];
-      readonly computed: readonly PlanNode[];
-      readonly inputs: readonly PlanNode[];
-      readonly encoder: StageEncoder;
-      readonly fold?: EncodedFold;
-    };
+type Plan = StagePlan;
 
-/** Writes down the stage of a task in `mode` over `output`. */
+/**
+ * Writes down the stage of a task in `mode` over `output` for a worker: it
+ * is fed what the main thread holds — merged shuffle outputs, cached
+ * partitions (but the one it computes for the cache), parallelized data.
+ */
 function plan(output: PlanNode, mode: Mode, isPersisted: (id: number) => boolean, io: Runtime['io']): Plan {
-  const s = sketch(output, mode.kind === 'open' && mode.computeCached, isPersisted);
-  if ('problem' in s) return s;
-  const encoder = new StageEncoder();
-  const nodes: EncodedNode[] = [];
-  const planNodes: PlanNode[] = [];
-  const add = (n: PlanNode, e: EncodedNode) => {
-    nodes.push(e);
-    planNodes.push(n);
-  };
-  let fold: EncodedFold | undefined;
-  try {
-    for (const n of s.inputs) add(n, encoder.input(n, null));
-    for (const n of s.computed) add(n, encoder.node(n, null));
-    let outputId = output.id;
-    const inputs = [...s.inputs];
-    if (mode.kind === 'map') {
-      // The shuffle's other parents are never read by this task: they travel as inputs.
-      for (const p of mode.shuffle.parents)
-        if (!planNodes.includes(p)) {
-          add(p, encoder.input(p, null));
-          inputs.push(p);
-        }
-      add(mode.shuffle, encoder.node(mode.shuffle, null));
-      outputId = mode.shuffle.id;
-    }
-    if (mode.kind === 'fold') fold = encoder.fold(mode.fold.name, mode.fold.args);
-    return {
-      template: {
-        format: STAGE_FORMAT,
-        nodes,
-        output: outputId,
-        functions: encoder.functions,
-        broadcasts: encoder.encodedBroadcasts(false),
-        accumulators: encoder.accumulatorSpecs,
-        io,
-      },
-      nodes: planNodes,
-      computed: s.computed,
-      inputs,
-      encoder,
-      ...(fold === undefined ? {} : { fold }),
-    };
-  } catch (e) {
-    if (e instanceof Unshippable) return { problem: e.message };
-    throw e;
-  }
+  const name = `${output.op}[${output.id}]`;
+  if (mode.kind !== 'cache' && isPersisted(output.id))
+    return { problem: `${name} is cached on the main thread` };
+  if (output.kind === 'shuffle') return { problem: `${name} merges its shuffle on the main thread` };
+  if (isLocalSource(output)) return { problem: `${name} holds its data on the main thread` };
+  return planStage(output, mode.kind === 'cache' ? { kind: 'open' } : mode, {
+    isInput: (n) => n.kind === 'shuffle' || isLocalSource(n),
+    isCached: isPersisted,
+    io,
+  });
 }
 
 /** Where the map side of the shuffle read `parentIndex` of `shuffle` runs: on workers (undefined) or here, and why. */
@@ -156,8 +65,7 @@ function mapSideProblem(
 ): string | undefined {
   const parent = shuffle.parents[parentIndex] as PlanNode;
   // A sort's map side: the parent's pipeline runs on workers, its records come back for sampling and routing.
-  if (shuffle.route?.kind === 'range')
-    return plan(parent, { kind: 'open', computeCached: false }, isPersisted, io).problem;
+  if (shuffle.route?.kind === 'range') return plan(parent, { kind: 'open' }, isPersisted, io).problem;
   return plan(parent, { kind: 'map', shuffle, parentIndex }, isPersisted, io).problem;
 }
 
@@ -167,7 +75,7 @@ export function describeStages(runtime: Runtime, root: PlanNode): Map<number, st
   const out = new Map<number, string>();
   const say = (problem: string | undefined) =>
     problem === undefined ? 'executor=workers' : `executor=main reason="${problem}"`;
-  out.set(root.id, say(plan(root, { kind: 'open', computeCached: false }, isPersisted, runtime.io).problem));
+  out.set(root.id, say(plan(root, { kind: 'open' }, isPersisted, runtime.io).problem));
   for (const stage of cutStages(root, isPersisted).stages)
     for (const read of stage.shuffles) {
       const parent = read.from.output;
@@ -345,7 +253,7 @@ export class WorkerExecutor implements Executor {
     // Every function of the plan must ship (the data of parallelize stays here and is not checked).
     const encoder = new StageEncoder();
     for (const n of topological(root)) {
-      if (isLocal(n)) continue;
+      if (isLocalSource(n)) continue;
       try {
         encoder.node(n, null);
       } catch (e) {
@@ -391,7 +299,7 @@ export class WorkerExecutor implements Executor {
     if (this.closed) return undefined;
     const st = this.state(job);
     const key = `${computeCached ? 'cache' : 'open'}:${node.id}`;
-    const p = this.planned(st, key, node, { kind: 'open', computeCached });
+    const p = this.planned(st, key, node, computeCached ? { kind: 'cache' } : { kind: 'open' });
     if (p.plan.problem !== undefined) return undefined;
     return this.stream(st, key, p, node, partition);
   }
@@ -476,27 +384,12 @@ export class WorkerExecutor implements Executor {
     if (p.stage === undefined) {
       const plan = p.plan;
       if (plan.problem !== undefined) throw new SparklingError(plan.problem);
-      const job = st.job;
-      const stage = (async (): Promise<EncodedStage> => {
-        const counts = await Promise.all(plan.nodes.map((n) => job.numPartitions(n)));
-        const listings: [number, unknown][] = [];
-        const prepared: [number, unknown][] = [];
-        for (const n of plan.computed) {
-          const def = opOf(n);
-          if (def.kind === 'source' && def.list !== undefined) listings.push([n.id, await job.listing(n)]);
-          if (def.kind === 'batch' && def.prepare !== undefined) prepared.push([n.id, await job.prepared(n)]);
-        }
-        return {
-          ...plan.template,
-          nodes: plan.template.nodes.map((e, i) => ({ ...e, numPartitions: counts[i] as number })),
-          listings,
-          prepared,
-        };
-      })();
+      const stage = resolveStage(plan, st.job);
       p.stage = stage;
       stage.catch(() => {
         if (p.stage === stage) p.stage = undefined;
       });
+      return stage;
     }
     return p.stage;
   }
