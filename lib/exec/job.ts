@@ -9,6 +9,7 @@
 import { InternalError } from '../errors.js';
 import { opOf } from '../ops/registry.js';
 import type { PlanNode } from '../plan/nodes.js';
+import { cutStages, type StageGraph } from '../plan/stages.js';
 import { drainPartition } from './drain.js';
 import { markCancellation } from './failures.js';
 import { type NamedFold, startFold } from './folds.js';
@@ -42,10 +43,13 @@ export class Job implements TaskContext {
   private readonly controller = new AbortController();
   private readonly memos = new Map<object, Promise<unknown>>();
   private readonly unlink: () => void;
+  private graph: StageGraph | undefined;
 
+  /** `root`: the node the job computes (its stages are `root`'s), when the job has one. */
   constructor(
     readonly runtime: Runtime,
     external?: AbortSignal,
+    readonly root?: PlanNode,
   ) {
     // The caller's signal, and those of the job's group and of cancelAllJobs.
     const signals = [...(external === undefined ? [] : [external]), ...runtime.groups.signals()];
@@ -159,11 +163,42 @@ export class Job implements TaskContext {
     return p;
   }
 
-  /** Releases what the job held (shuffle outputs) and its link to the caller's signal. */
-  end(): void {
+  /** The job's stages (cut once, when first asked for), or undefined for a job without a root. */
+  get stages(): StageGraph | undefined {
+    if (this.graph === undefined && this.root !== undefined)
+      this.graph = cutStages(this.root, (id) => this.runtime.isPersisted(id));
+    return this.graph;
+  }
+
+  stageTasks<R>(
+    output: PlanNode,
+    count: number,
+    partitionOf: (i: number) => number,
+    task: (i: number) => Promise<R>,
+  ): (i: number) => Promise<R> {
+    const listeners = this.runtime.listeners;
+    const stage = listeners.size === 0 ? undefined : this.stages?.stageOf(output.id);
+    if (stage === undefined) return task;
+    for (const l of listeners) l.stageStarted?.(this.id, stage, count);
+    return async (i) => {
+      let error: unknown;
+      try {
+        return await task(i);
+      } catch (e) {
+        error = e;
+        throw e;
+      } finally {
+        for (const l of listeners) l.taskEnded?.(this.id, stage, partitionOf(i), error);
+      }
+    };
+  }
+
+  /** Releases what the job held (shuffle outputs) and its link to the caller's signal; `error`: why it failed. */
+  end(error?: unknown): void {
     this.memos.clear();
     this.unlink();
     this.runtime.executor?.end(this);
+    if (this.root !== undefined) for (const l of this.runtime.listeners) l.jobEnded?.(this.id, error);
   }
 }
 

@@ -42,7 +42,7 @@ export function signalOf(options: unknown): AbortSignal | undefined {
  * (counting partitions lists files, runs no user code) is not checked.
  */
 function startJob(runtime: Runtime, root: PlanNode, options: unknown, runsStages: boolean): Job {
-  const job = new Job(runtime, signalOf(options));
+  const job = new Job(runtime, signalOf(options), root);
   try {
     if (runsStages) runtime.executor?.begin(job, root);
   } catch (e) {
@@ -61,10 +61,14 @@ export async function withJob<R>(
   runsStages = true,
 ): Promise<R> {
   const job = startJob(runtime, root, options, runsStages);
+  let error: unknown;
   try {
     return await body(job);
+  } catch (e) {
+    error = e;
+    throw e;
   } finally {
-    job.end();
+    job.end(error);
   }
 }
 
@@ -83,8 +87,12 @@ export function runJob<R>(
   return withJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
     const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
-    return runBounded(job, parts.length, runtime.concurrency, (i) =>
-      withRetries(job, () => task(parts[i] as number, job)),
+    const at = (i: number) => parts[i] as number;
+    return runBounded(
+      job,
+      parts.length,
+      runtime.concurrency,
+      job.stageTasks(node, parts.length, at, (i) => withRetries(job, () => task(at(i), job))),
     );
   });
 }
@@ -193,10 +201,16 @@ export function pullInOrder(
 ): Promise<void> {
   return withJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
-    for (let p = 0; p < total; p++) {
+    const run = job.stageTasks(
+      node,
+      total,
+      (p) => p,
+      (p) => pull(p),
+    );
+    const pull = async (p: number): Promise<boolean> => {
       // A retried partition skips what an earlier attempt already handed on.
       let delivered = 0;
-      const more = await withRetries(job, async () => {
+      return withRetries(job, async () => {
         let skip = delivered;
         // Pulled here, on the main thread: only what is needed is read.
         for await (const batch of openPartition(node, p, job)) {
@@ -212,8 +226,8 @@ export function pullInOrder(
         }
         return true;
       });
-      if (!more) return;
-    }
+    };
+    for (let p = 0; p < total; p++) if (!(await run(p))) return;
   });
 }
 
@@ -230,18 +244,26 @@ export function iteratePartitions(
   return {
     async *[Symbol.asyncIterator]() {
       const job = startJob(runtime, node, options, true);
+      let error: unknown;
       try {
         const n = await job.numPartitions(node);
-        for (let p = 0; p < n; p++) {
-          const part = await withRetries(job, async () => {
-            const all: unknown[] = [];
-            await job.drain(node, p, (x) => all.push(x));
-            return all;
-          });
-          yield* part;
-        }
+        const fetch = job.stageTasks(
+          node,
+          n,
+          (p) => p,
+          (p) =>
+            withRetries(job, async () => {
+              const all: unknown[] = [];
+              await job.drain(node, p, (x) => all.push(x));
+              return all;
+            }),
+        );
+        for (let p = 0; p < n; p++) yield* await fetch(p);
+      } catch (e) {
+        error = e;
+        throw e;
       } finally {
-        job.end();
+        job.end(error);
       }
     },
   };

@@ -5,6 +5,7 @@
  */
 import type { IoOptions } from '../io/options.js';
 import type { PlanNode } from '../plan/nodes.js';
+import type { Stage } from '../plan/stages.js';
 import type { Executor } from './executor.js';
 import { JobGroups } from './job-groups.js';
 
@@ -29,6 +30,20 @@ export interface CachedPartition {
   done: boolean;
 }
 
+/**
+ * Hears how a Context's jobs run, stage by stage (the stages of
+ * lib/plan/stages.ts): what a progress bar or a status tracker needs. Calls
+ * are synchronous, on the main thread; a listener must not throw.
+ */
+export interface JobListener {
+  /** A stage's tasks start: `tasks` of them (a result stage, or a shuffle's map side). */
+  stageStarted?(job: number, stage: Stage, tasks: number): void;
+  /** One task of the stage ended (after its retries), with `error` when it failed. */
+  taskEnded?(job: number, stage: Stage, partition: number, error: unknown): void;
+  /** The job ended, with `error` when it failed or was cancelled. */
+  jobEnded?(job: number, error: unknown): void;
+}
+
 export class Runtime {
   /** Persisted RDD ids, and the partitions computed for them so far. */
   private readonly cached = new Map<number, Map<number, CachedPartition>>();
@@ -42,6 +57,8 @@ export class Runtime {
   executor: Executor | undefined;
   /** The Context's job groups: the signals of the group a new job belongs to. */
   readonly groups = new JobGroups();
+  /** Who hears about jobs, stages and tasks. */
+  readonly listeners = new Set<JobListener>();
 
   constructor(
     readonly concurrency: number,

@@ -159,12 +159,21 @@ async function runMapTasks(
 ): Promise<Pair[][][]> {
   const parent = node.parents[parentIndex] as PlanNode;
   const m = await job.numPartitions(parent);
-  return runBounded(job, m, job.runtime.concurrency, (mp) =>
-    withRetries(
-      job,
-      () =>
-        job.runtime.executor?.mapTask(job, node, parentIndex, mp, n) ??
-        mapTask(node, parentIndex, parent, mp, job, n, route),
+  return runBounded(
+    job,
+    m,
+    job.runtime.concurrency,
+    job.stageTasks(
+      parent,
+      m,
+      (mp) => mp,
+      (mp) =>
+        withRetries(
+          job,
+          () =>
+            job.runtime.executor?.mapTask(job, node, parentIndex, mp, n) ??
+            mapTask(node, parentIndex, parent, mp, job, n, route),
+        ),
     ),
   );
 }

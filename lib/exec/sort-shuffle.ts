@@ -72,8 +72,16 @@ async function mapTask(
 async function mapOutputs(node: PlanNode, job: TaskContext): Promise<Columns[]> {
   const parent = node.parents[0] as PlanNode;
   const m = await job.numPartitions(parent);
-  return runBounded(job, m, job.runtime.concurrency, (mp) =>
-    withRetries(job, () => mapTask(node, parent, mp, job)),
+  return runBounded(
+    job,
+    m,
+    job.runtime.concurrency,
+    job.stageTasks(
+      parent,
+      m,
+      (mp) => mp,
+      (mp) => withRetries(job, () => mapTask(node, parent, mp, job)),
+    ),
   );
 }
 

@@ -65,4 +65,15 @@ export interface TaskContext extends PrepareEnv {
   fold(node: PlanNode, partition: number, fold: NamedFold): Promise<unknown>;
   /** A value computed once per job, keyed by identity. */
   memo<V>(key: object, make: () => Promise<V>): Promise<V>;
+  /**
+   * Runs `count` tasks of the stage whose output is `output` (the job's root
+   * for its result stage, a shuffle's parent for a map side), reporting them
+   * to the Runtime's listeners: `task(i)` runs task i.
+   */
+  stageTasks<R>(
+    output: PlanNode,
+    count: number,
+    partitionOf: (i: number) => number,
+    task: (i: number) => Promise<R>,
+  ): (i: number) => Promise<R>;
 }
