@@ -7,6 +7,7 @@
  * - lib/rdd/transforms.ts: the narrow transformations;
  * - lib/rdd/pairs.ts: the wide transformations (one shuffle each);
  * - lib/rdd/actions.ts: the actions;
+ * - lib/rdd/numeric.ts: the numeric actions (`sum`, `stats`, `histogram` ...);
  * - lib/rdd/extras.ts: PySpark's less common methods (`sampleByKey`, the approximate actions ...).
  * A method checks its arguments and appends a plan node (or runs a job);
  * the work happens in lib/exec and lib/ops.

@@ -17,8 +17,8 @@ import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
 import { randomSeed } from '../util/random.js';
 import { ValueMap } from '../values/value-map.js';
-import { RDDActions } from './actions.js';
 import { guard } from './guard.js';
+import { RDDNumeric } from './numeric.js';
 import type { PartitionResult } from './transforms.js';
 
 /** `fractions` as by-value entries, every fraction checked (PySpark: "Negative fraction value"). */
@@ -123,7 +123,7 @@ const statsOf = (): PartitionFold<StatCounter> => {
   return { add: (x) => s.merge(Number(x)), result: () => s };
 };
 
-export class RDDExtras<T> extends RDDActions<T> {
+export class RDDExtras<T> extends RDDNumeric<T> {
   /**
    * A sample of each key's pairs at that key's rate: `fractions` maps every
    * key to its fraction (a `Map`, compared by value, or an object for string
