@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
-import { ArgumentError, SparklingError } from './errors.js';
+import { ArgumentError } from './errors.js';
+import { MemoryBudget } from './exec/memory.js';
 import { type ActionOptions, runJob, signalOf } from './exec/run.js';
-import { DEFAULT_RETRIES, Runtime } from './exec/runtime.js';
+import { DEFAULT_RETRIES, Runtime, stoppedError } from './exec/runtime.js';
 import { splitExpressions } from './io/glob.js';
 import type { IoOptions } from './io/index.js';
 import { type ArgsOf, makeNode, type OpName } from './ops/registry.js';
@@ -18,7 +19,7 @@ import { type PartitionResult, RDD } from './rdd.js';
 import { VERSION } from './version.js';
 import { WorkerExecutor } from './workers/executor.js';
 
-/** Options of `new Context(...)`; the I/O ones (`s3`, `gcs`, `hdfs`, `httpTimeoutMs`, `blockSize`) apply to file sources and outputs. */
+/** Options of `new Context(...)`; the I/O ones (`s3`, `gcs`, `hdfs`, `httpTimeoutMs`, `blockSize`, `ioRetries`) apply to file sources and outputs. */
 export interface ContextOptions extends IoOptions {
   /** Default number of partitions for `parallelize`, `range` ... (default: the number of CPUs). */
   defaultParallelism?: number;
@@ -30,10 +31,6 @@ export interface ContextOptions extends IoOptions {
    * time; side effects of `foreach` may repeat.
    */
   maxRetries?: number;
-  /** Extra attempts for transient I/O failures (5xx answers, dropped or stalled connections); default 2. */
-  ioRetries?: number;
-  /** Pause before each new attempt, in milliseconds (default 0). */
-  retryWaitMs?: number;
   /**
    * Worker threads to run stages on (default 0: everything on the main
    * thread, or the `SPARKLING_WORKERS` environment variable). A stage runs
@@ -43,6 +40,63 @@ export interface ContextOptions extends IoOptions {
    * unshippable stage an ArgumentError before the job runs.
    */
   workers?: number | { n: number; strict?: boolean };
+  /**
+   * The heap budget, in MiB, for the data jobs buffer (shuffles, sorts,
+   * `collect`/`take`, caches): past it an action rejects with a
+   * `MemoryError` instead of V8 aborting the process. Default: 75% of V8's
+   * heap limit for long-lived data (`--max-old-space-size`).
+   */
+  memoryLimitMb?: number;
+}
+/**
+ * Every option `new Context()` accepts, and only those: anything else is an
+ * ArgumentError naming it (a typo such as `wokers` would otherwise be
+ * ignored). A new option goes into `ContextOptions` and here (the compiler
+ * checks that the two agree).
+ */
+const OPTION_NAMES = {
+  defaultParallelism: true,
+  concurrency: true,
+  maxRetries: true,
+  ioRetries: true,
+  retryWaitMs: true,
+  workers: true,
+  memoryLimitMb: true,
+  s3: true,
+  gcs: true,
+  hdfs: true,
+  httpTimeoutMs: true,
+  blockSize: true,
+} as const satisfies Record<keyof ContextOptions, true>;
+
+/** Throws an ArgumentError naming the options `new Context()` does not know. */
+function checkOptionNames(options: object): void {
+  const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
+  if (unknown.length === 0) return;
+  const names = unknown.map((k) => {
+    const near = Object.keys(OPTION_NAMES).find((o) => editDistance(o.toLowerCase(), k.toLowerCase()) <= 2);
+    return near === undefined ? `'${k}'` : `'${k}' (did you mean '${near}'?)`;
+  });
+  throw new ArgumentError(
+    `unknown Context option${unknown.length > 1 ? 's' : ''} ${names.join(', ')}; ` +
+      `the options are ${Object.keys(OPTION_NAMES).join(', ')}`,
+  );
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] as number;
 }
 
 /** `workers`, checked; the environment's `SPARKLING_WORKERS` when absent. */
@@ -160,11 +214,22 @@ export class Context {
   constructor(options: ContextOptions = {}) {
     if (typeof options !== 'object' || options === null)
       throw new ArgumentError(`options must be an object, got ${String(options)}`);
+    checkOptionNames(options);
     this.defaultParallelism =
       args.optionalPositiveInt('defaultParallelism', options.defaultParallelism) ?? availableParallelism();
     const concurrency =
       args.optionalPositiveInt('concurrency', options.concurrency) ?? Math.max(2, this.defaultParallelism);
-    this._io = { ...(options.s3 === undefined ? {} : { s3: options.s3 }) };
+    const retries = {
+      maxRetries: args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
+      ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
+      retryWaitMs:
+        args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
+    };
+    this._io = {
+      ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+      ioRetries: retries.ioRetries,
+      retryWaitMs: retries.retryWaitMs,
+    };
     if (options.httpTimeoutMs !== undefined)
       this._io.httpTimeoutMs = args.positiveInt('httpTimeoutMs', options.httpTimeoutMs);
     if (options.blockSize !== undefined)
@@ -173,14 +238,9 @@ export class Context {
     if (options.gcs !== undefined) this._io.gcs = gcsOptions(options.gcs);
     this._runtime = new Runtime(
       concurrency,
-      {
-        maxRetries:
-          args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
-        ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
-        retryWaitMs:
-          args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
-      },
+      retries,
       this._io,
+      new MemoryBudget(args.optionalPositiveInt('memoryLimitMb', options.memoryLimitMb)),
     );
     const workers = workersOption(options.workers);
     this.workers = workers.n;
@@ -189,7 +249,7 @@ export class Context {
 
   /** @internal The next RDD id. */
   _newId(): number {
-    if (this.stopped) throw new SparklingError('this Context was stopped');
+    if (this.stopped) throw stoppedError();
     return this.nextId++;
   }
 
@@ -492,14 +552,15 @@ export class Context {
   }
 
   /**
-   * Drops cached partitions; the Context can make no new RDDs after this.
+   * Drops cached partitions and stops the worker threads; running actions
+   * reject, and later ones (and new RDDs) fail, saying the Context was stopped.
    * @example
    * const c = new Context(); c.stop(); c.isStopped;
    * // => true
    */
   stop(): void {
     this.stopped = true;
-    this._runtime.clear();
+    this._runtime.stop();
     this._runtime.executor?.close();
   }
 

@@ -8,6 +8,9 @@ export class SparklingError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    // The stack as text now: until it is read, V8 keeps the frames, whose closures hold the
+    // failed job's data (a MemoryError kept by the caller would keep the buffers it released).
+    void this.stack;
   }
 }
 
@@ -82,6 +85,52 @@ export class TaskError extends SparklingError {
     this.rddId = rddId;
     this.partition = partition;
     this.attempts = attempts;
+  }
+}
+
+/**
+ * A job's buffered data (a shuffle, a sort, `collect`/`take`, a cache) would
+ * have taken the heap past the Context's memory budget (`memoryLimitMb`), or
+ * a worker thread running the task reached its heap limit: names the
+ * operator, RDD id and partition, the limit and what to do. The job's
+ * buffers are released; the Context and the process go on working.
+ */
+export class MemoryError extends SparklingError {
+  readonly operator: string;
+  readonly rddId: number;
+  readonly partition: number;
+  /** The budget (or the worker thread's heap limit), in MiB. */
+  readonly limitMb: number;
+  /** The heap the task would have needed, in MiB, when known. */
+  readonly usedMb: number | undefined;
+  /**
+   * `doing`: what the task was doing (`collecting it`, `merging its
+   * shuffle`); `used` undefined: a worker thread hit its heap limit `limit`.
+   */
+  constructor(
+    operator: string,
+    rddId: number,
+    partition: number,
+    doing: string,
+    limit: number,
+    used?: number,
+  ) {
+    const limitMb = Math.round(limit / 2 ** 20);
+    const usedMb = used === undefined ? undefined : Math.round(used / 2 ** 20);
+    const what =
+      usedMb === undefined
+        ? `its worker thread reached its heap limit of ${limitMb} MiB`
+        : `the heap would hold ${usedMb} MiB, past the memory budget of ${limitMb} MiB`;
+    super(
+      `${operator}[${rddId}] ran out of memory in partition ${partition} while ${doing}: ${what}. ` +
+        'Use more partitions (smaller ones), reduceByKey or aggregateByKey instead of groupByKey, ' +
+        'a larger --max-old-space-size, or new Context({ memoryLimitMb })',
+    );
+    this.operator = operator;
+    this.rddId = rddId;
+    this.partition = partition;
+    this.limitMb = limitMb;
+    this.usedMb = usedMb;
   }
 }
 

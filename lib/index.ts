@@ -9,6 +9,7 @@ export {
   EmptyRDDError,
   InternalError,
   IOError,
+  MemoryError,
   PathExistsError,
   PathNotFoundError,
   SparklingError,

@@ -10,7 +10,7 @@
 import { InternalError } from '../errors.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { CachedPartition } from './runtime.js';
-import type { TaskContext } from './task.js';
+import type { TaskContext, Watch } from './task.js';
 
 export async function* openCached(
   node: PlanNode,
@@ -25,6 +25,7 @@ export async function* openCached(
     if (entry === undefined) {
       const computing = collectBatches(
         job.runtime.executor?.open(job, node, partition, true) ?? compute(node, partition, job),
+        job.watch(node.op, node.id, partition, 'caching it'),
       );
       const started: CachedPartition = { batches: computing, signal: job.signal, done: false };
       entry = started;
@@ -50,8 +51,11 @@ export async function* openCached(
   }
 }
 
-async function collectBatches(batches: AsyncIterable<unknown[]>): Promise<unknown[][]> {
+async function collectBatches(batches: AsyncIterable<unknown[]>, watch: Watch): Promise<unknown[][]> {
   const all: unknown[][] = [];
-  for await (const b of batches) all.push(b);
+  for await (const b of batches) {
+    all.push(b);
+    watch();
+  }
   return all;
 }

@@ -6,6 +6,7 @@
  * map side); an in-memory source is read in place.
  */
 import { opOf } from '../ops/registry.js';
+import { BATCH_SIZE } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { TURN_EVERY, turn } from '../util/turn.js';
 import { abortError } from './failures.js';
@@ -22,11 +23,12 @@ import {
   segmentsOf,
   sinkStep,
 } from './pipeline.js';
-import type { TaskContext } from './task.js';
+import type { TaskContext, Watch } from './task.js';
 
 /**
  * Feeds every element of one partition to `sink`, or folds it into `combine`
- * when given (`sink` then being that same fold as a function).
+ * when given (`sink` then being that same fold as a function); `watch` (the
+ * memory budget's check) runs after each batch.
  */
 export async function drainPartition(
   node: PlanNode,
@@ -34,6 +36,7 @@ export async function drainPartition(
   job: TaskContext,
   sink: (x: unknown) => void,
   combine?: CombineTarget,
+  watch?: Watch,
 ): Promise<void> {
   if (node.kind === 'kernel' && !job.readElsewhere(node)) {
     const { feed, chain } = fusibleChain(node, job);
@@ -53,7 +56,12 @@ export async function drainPartition(
       for (const [array, from, to] of def.ranges(feed.args, partition)) {
         if (job.signal.aborted) throw abortError(job.signal);
         try {
-          asTaskCode(() => run(array, from, to));
+          if (watch === undefined) asTaskCode(() => run(array, from, to));
+          else
+            for (let at = from; at < to; at += BATCH_SIZE) {
+              asTaskCode(() => run(array, at, Math.min(at + BATCH_SIZE, to)));
+              watch();
+            }
         } catch (e) {
           throw kernelFailure(last, partition, e);
         }
@@ -71,14 +79,16 @@ export async function drainPartition(
       } catch (e) {
         throw kernelFailure(last, partition, e);
       }
+      watch?.();
     });
     return;
   }
-  await drainInTurns(job, openPartition(node, partition, job), (batch) =>
+  await drainInTurns(job, openPartition(node, partition, job), (batch) => {
     asTaskCode(() => {
       for (let i = 0; i < batch.length; i++) sink(batch[i]);
-    }),
-  );
+    });
+    watch?.();
+  });
 }
 
 /**

@@ -25,12 +25,24 @@ export interface Executor {
   ): AsyncIterable<unknown[]> | undefined;
   /** A partition folded elsewhere; the fold's result. */
   fold(job: TaskContext, node: PlanNode, partition: number, fold: NamedFold): Promise<unknown> | undefined;
-  /** A hash shuffle's map task run elsewhere: its `n` buckets of pairs. */
+  /** A hash shuffle's map task run elsewhere: its pairs by reduce partition (of `n`). */
   mapTask(
     job: TaskContext,
     node: PlanNode,
     parentIndex: number,
     mapPartition: number,
     n: number,
-  ): Promise<[unknown, unknown][][]> | undefined;
+  ): Promise<MapOutput> | undefined;
+}
+
+/**
+ * A hash shuffle's map task output: only the reduce partitions it has
+ * records for (so a shuffle's memory grows with its records, not with map
+ * × reduce partitions), each with its records in order.
+ */
+export interface MapOutput {
+  /** Reduce partitions, each once, in the order they were first routed to. */
+  readonly partitions: number[];
+  /** `buckets[i]`: the records of reduce partition `partitions[i]`. */
+  readonly buckets: [unknown, unknown][][];
 }

@@ -9,6 +9,8 @@ import { freshCopy } from '../util/clone.js';
 export interface PartitionFold<R = unknown> {
   readonly add: (x: unknown) => void;
   readonly result: () => R;
+  /** How many elements it keeps (the folds that keep what they are given: `collect`). */
+  readonly kept?: () => number;
 }
 
 type Step = (acc: unknown, x: unknown) => unknown;
@@ -36,7 +38,7 @@ export const FOLDS = {
   },
   collect: (): PartitionFold<unknown[]> => {
     const all: unknown[] = [];
-    return { add: (x) => all.push(x), result: () => all };
+    return { add: (x) => all.push(x), result: () => all, kept: () => all.length };
   },
   /** Folds from a fresh copy of `zero` with `step`. */
   fold: (zero: unknown, step: Step): PartitionFold => {

@@ -10,14 +10,15 @@ import { InternalError } from '../errors.js';
 import { opOf } from '../ops/registry.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { cutStages, type StageGraph } from '../plan/stages.js';
+import { arrayGrowth } from '../util/growth.js';
 import { drainPartition } from './drain.js';
 import { markCancellation } from './failures.js';
-import { type NamedFold, startFold } from './folds.js';
+import { type NamedFold, type PartitionFold, startFold } from './folds.js';
 import type { CombineTarget } from './fuse.js';
 import { openPartition } from './open.js';
 import { resolvePartitions } from './partitions.js';
-import type { Runtime } from './runtime.js';
-import type { Facts, RemoteInputs, TaskContext } from './task.js';
+import { type Runtime, stoppedError } from './runtime.js';
+import type { Facts, RemoteInputs, TaskContext, Watch } from './task.js';
 import { CpuTurns } from './turns.js';
 
 let jobs = 0;
@@ -51,6 +52,8 @@ export class Job implements TaskContext {
     external?: AbortSignal,
     readonly root?: PlanNode,
   ) {
+    if (runtime.stopped) throw stoppedError();
+    runtime.jobs.add(this);
     // The caller's signal, and those of the job's group and of cancelAllJobs.
     const signals = [...(external === undefined ? [] : [external]), ...runtime.groups.signals()];
     const unlinks = signals.map((s) => {
@@ -130,27 +133,34 @@ export class Job implements TaskContext {
   /**
    * Feeds every element of one partition to `sink` (fused into the
    * partition's last loop when it can be), or folds it into `combine`, whose
-   * fold `sink` is then.
+   * fold `sink` is then; `watch`, the memory budget's check, runs once per batch.
    */
   drain(
     node: PlanNode,
     partition: number,
     sink: (x: unknown) => void,
     combine?: CombineTarget,
+    watch?: Watch,
   ): Promise<void> {
     const elsewhere = this.runtime.executor?.open(this, node, partition);
     return elsewhere === undefined
-      ? drainPartition(node, partition, this, sink, combine)
-      : feed(elsewhere, sink);
+      ? drainPartition(node, partition, this, sink, combine, watch)
+      : feed(elsewhere, sink, watch);
   }
 
   /** Folds one partition with a named fold (on a worker thread when the executor takes it). */
   async fold(node: PlanNode, partition: number, fold: NamedFold): Promise<unknown> {
     const elsewhere = this.runtime.executor?.fold(this, node, partition, fold);
-    if (elsewhere !== undefined) return elsewhere;
-    const acc = startFold(fold);
-    await drainPartition(node, partition, this, acc.add);
-    return acc.result();
+    if (elsewhere === undefined) return foldHere(this, node, partition, fold);
+    const result = await elsewhere;
+    // What came back from the worker thread is in this heap now.
+    foldWatch(this, node, partition, fold)?.();
+    return result;
+  }
+
+  watch(operator: string, rddId: number, partition: number, doing: string): Watch {
+    const memory = this.runtime.memory;
+    return (extra) => memory.check(operator, rddId, partition, doing, extra);
   }
 
   /** A value computed once per job (shuffle outputs, prepared operators), keyed by identity. */
@@ -195,6 +205,7 @@ export class Job implements TaskContext {
 
   /** Releases what the job held (shuffle outputs) and its link to the caller's signal; `error`: why it failed. */
   end(error?: unknown): void {
+    this.runtime.jobs.delete(this);
     this.memos.clear();
     this.unlink();
     this.runtime.executor?.end(this);
@@ -202,6 +213,44 @@ export class Job implements TaskContext {
   }
 }
 
-async function feed(batches: AsyncIterable<unknown[]>, sink: (x: unknown) => void): Promise<void> {
-  for await (const b of batches) for (let i = 0; i < b.length; i++) sink(b[i]);
+async function feed(
+  batches: AsyncIterable<unknown[]>,
+  sink: (x: unknown) => void,
+  watch: Watch | undefined,
+): Promise<void> {
+  for await (const b of batches) {
+    for (let i = 0; i < b.length; i++) sink(b[i]);
+    watch?.();
+  }
+}
+
+/** The budget check of a named fold that keeps what it is given (`collect`); none for the others. */
+function foldWatch(job: TaskContext, node: PlanNode, partition: number, fold: NamedFold): Watch | undefined {
+  return fold.name === 'collect' ? job.watch('collect', node.id, partition, 'collecting it') : undefined;
+}
+
+/** Folds one partition with a named fold in this thread. */
+export async function foldHere(
+  job: TaskContext,
+  node: PlanNode,
+  partition: number,
+  fold: NamedFold,
+): Promise<unknown> {
+  const acc = startFold(fold);
+  await drainPartition(
+    node,
+    partition,
+    job,
+    acc.add,
+    undefined,
+    keeping(acc, foldWatch(job, node, partition, fold)),
+  );
+  return acc.result();
+}
+
+/** A per-batch check of `watch` that counts how the fold's kept elements may grow. */
+export function keeping(acc: PartitionFold, watch: Watch | undefined): (() => void) | undefined {
+  if (watch === undefined) return undefined;
+  const kept = acc.kept;
+  return () => watch(kept === undefined ? 0 : arrayGrowth(kept()));
 }

@@ -8,11 +8,12 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { PlanNode } from '../plan/nodes.js';
-import { taskFailure } from './failures.js';
+import { arrayGrowth } from '../util/growth.js';
+import { abortError, taskFailure } from './failures.js';
 import type { NamedFold, PartitionFold } from './folds.js';
-import { Job } from './job.js';
+import { Job, keeping } from './job.js';
 import { openPartition } from './open.js';
-import type { Runtime } from './runtime.js';
+import { ABANDON_MS, type Runtime } from './runtime.js';
 import { runBounded, withRetries } from './schedule.js';
 
 /** Options every action takes. */
@@ -52,7 +53,43 @@ function startJob(runtime: Runtime, root: PlanNode, options: unknown, runsStages
   return job;
 }
 
-/** Runs `body` as one job over `root`, ending the job (releasing what it holds) whatever happens. */
+/**
+ * The outcome of an action's `work` on `job`: `work`'s own, unless the job
+ * was aborted. Then the action rejects with the abort's reason (the
+ * caller's signal's, the first failure's, the stopped Context's), never
+ * with a result: as soon as `work` settles, or ABANDON_MS after the abort if
+ * it does not (a task stuck on a promise that never settles is abandoned).
+ */
+export function outcome<R>(job: Job, work: Promise<R>): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => reject(abortError(job.signal)), ABANDON_MS);
+    };
+    if (job.signal.aborted) onAbort();
+    else job.signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      job.signal.removeEventListener('abort', onAbort);
+    };
+    work.then(
+      (r) => {
+        done();
+        if (job.signal.aborted) reject(abortError(job.signal));
+        else resolve(r);
+      },
+      (e: unknown) => {
+        done();
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Runs `body` as one job over `root` (see `outcome`), ending the job
+ * (releasing what it holds) when the action settles.
+ */
 export async function withJob<R>(
   runtime: Runtime,
   root: PlanNode,
@@ -63,7 +100,10 @@ export async function withJob<R>(
   const job = startJob(runtime, root, options, runsStages);
   let error: unknown;
   try {
-    return await body(job);
+    return await outcome(
+      job,
+      Promise.resolve().then(() => body(job)),
+    );
   } catch (e) {
     error = e;
     throw e;
@@ -110,6 +150,7 @@ export function runFold<R>(
   start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
   operator?: string,
+  buffering?: string,
 ): Promise<R[]> {
   return runJob(
     runtime,
@@ -118,7 +159,9 @@ export function runFold<R>(
       try {
         if (typeof start !== 'function') return (await job.fold(node, p, start)) as R;
         const acc = start(p);
-        await job.drain(node, p, acc.add);
+        const watch =
+          buffering === undefined ? undefined : job.watch(operator ?? 'fold', node.id, p, buffering);
+        await job.drain(node, p, acc.add, undefined, keeping(acc, watch));
         return acc.result();
       } catch (e) {
         throw operator === undefined ? e : taskFailure(operator, node.id, p, e);
@@ -144,7 +187,11 @@ export async function collectAll(
             async (p, job) => {
               const all: unknown[][] = [];
               try {
-                for await (const b of job.open(node, p)) all.push(b);
+                const watch = job.watch('collect', node.id, p, 'collecting it');
+                for await (const b of job.open(node, p)) {
+                  all.push(b);
+                  watch();
+                }
               } catch (e) {
                 throw taskFailure('collect', node.id, p, e);
               }
@@ -198,9 +245,11 @@ export function pullInOrder(
   node: PlanNode,
   consume: (batch: unknown[], partition: number) => boolean,
   options?: ActionOptions,
+  operator = 'take',
 ): Promise<void> {
   return withJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
+    let taken = 0;
     const run = job.stageTasks(
       node,
       total,
@@ -210,6 +259,7 @@ export function pullInOrder(
     const pull = async (p: number): Promise<boolean> => {
       // A retried partition skips what an earlier attempt already handed on.
       let delivered = 0;
+      const watch = job.watch(operator, node.id, p, 'taking it');
       return withRetries(job, async () => {
         let skip = delivered;
         // Pulled here, on the main thread: only what is needed is read.
@@ -222,7 +272,9 @@ export function pullInOrder(
             b = b.slice(n);
           }
           delivered += b.length;
+          taken += b.length;
           if (!consume(b, p)) return false;
+          watch(arrayGrowth(taken));
         }
         return true;
       });
@@ -246,7 +298,7 @@ export function iteratePartitions(
       const job = startJob(runtime, node, options, true);
       let error: unknown;
       try {
-        const n = await job.numPartitions(node);
+        const n = await outcome(job, job.numPartitions(node));
         const fetch = job.stageTasks(
           node,
           n,
@@ -254,11 +306,18 @@ export function iteratePartitions(
           (p) =>
             withRetries(job, async () => {
               const all: unknown[] = [];
-              await job.drain(node, p, (x) => all.push(x));
+              const watch = job.watch('toLocalIterator', node.id, p, 'fetching it');
+              await job.drain(
+                node,
+                p,
+                (x) => all.push(x),
+                undefined,
+                () => watch(arrayGrowth(all.length)),
+              );
               return all;
             }),
         );
-        for (let p = 0; p < n; p++) yield* await fetch(p);
+        for (let p = 0; p < n; p++) yield* await outcome(job, fetch(p));
       } catch (e) {
         error = e;
         throw e;

@@ -3,11 +3,13 @@
  * counts and file listings (once per RDD, as in Spark), the retry policy and
  * the executor that may run tasks elsewhere (worker threads).
  */
+import { SparklingError } from '../errors.js';
 import type { IoOptions } from '../io/options.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { Stage } from '../plan/stages.js';
 import type { Executor } from './executor.js';
 import { JobGroups } from './job-groups.js';
+import { MemoryBudget } from './memory.js';
 
 /** When a failed task is run again (PySpark's `max_retries`/`retry_wait`, Spark's task attempts). */
 export interface RetryPolicy {
@@ -20,6 +22,24 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRIES: RetryPolicy = { maxRetries: 0, ioRetries: 2, retryWaitMs: 0 };
+
+/**
+ * How long an aborted job (cancelled, failed elsewhere, its Context stopped)
+ * waits for its running tasks to stop before the action rejects without
+ * them: a task awaiting a promise that never settles is abandoned, and a
+ * worker thread whose task has not stopped by then is terminated (the
+ * executor's own, shorter wait). Tasks that check the signal stop well
+ * within it, closing their sources before the action rejects.
+ */
+export const ABANDON_MS = 400;
+
+/** The error actions of a stopped Context reject with (and transformations throw). */
+export const stoppedError = (): SparklingError => new SparklingError('this Context was stopped');
+
+/** What stopping the Context does to a running job. */
+export interface RunningJob {
+  abort(reason?: unknown): void;
+}
 
 /** A cached partition, computed or being computed, and the signal of the job computing it. */
 export interface CachedPartition {
@@ -59,12 +79,28 @@ export class Runtime {
   readonly groups = new JobGroups();
   /** Who hears about jobs, stages and tasks. */
   readonly listeners = new Set<JobListener>();
+  /** Jobs running now (stopping the Context aborts them). */
+  readonly jobs = new Set<RunningJob>();
+  private stopError: SparklingError | undefined;
 
   constructor(
     readonly concurrency: number,
     readonly retries: RetryPolicy = DEFAULT_RETRIES,
     readonly io: IoOptions = {},
+    readonly memory: MemoryBudget = new MemoryBudget(),
   ) {}
+
+  /** Whether `stop()` was called: no job starts after it. */
+  get stopped(): boolean {
+    return this.stopError !== undefined;
+  }
+
+  /** The Context stopped: running jobs are aborted, new ones refused. */
+  stop(): void {
+    this.stopError ??= stoppedError();
+    for (const job of this.jobs) job.abort(this.stopError);
+    this.clear();
+  }
 
   persist(id: number): void {
     if (!this.cached.has(id)) this.cached.set(id, new Map());

@@ -3,27 +3,37 @@
  * pipeline once per job, turns records into `[key, value]` pairs, combines
  * them per distinct key when the operator allows it (so memory grows with
  * distinct keys, not records), and routes them into buckets by the
- * partitioner. A reduce task reads its bucket from every map output, in map
- * order, merges combiners and finishes with the operator's `reduce`. A parent
- * already partitioned by the same partitioner is read narrowly, with no map
- * side. Map outputs live in the job's memo and are released when the action ends.
+ * partitioner. A map output holds buckets only for the reduce partitions
+ * it has records for, and the map side is indexed by reduce partition once,
+ * so memory and time grow with records, not with map × reduce partitions
+ * (4,000 × 4,000 empty buckets took 1.2 GB and 11 s). A reduce task reads
+ * its buckets, in map order, merges combiners and finishes with the
+ * operator's `reduce`. A parent already partitioned by the same partitioner
+ * is read narrowly, with no map side. Map outputs live in the job's memo and
+ * are released when the action ends. Everything buffered here checks the
+ * memory budget (memory.ts) once per batch.
  */
 import { InternalError, TaskError } from '../errors.js';
 import { asPair, describe, notPairError } from '../ops/pairs.js';
 import type { ShuffleSpec } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { isShuffleEdge } from '../plan/stages.js';
+import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
+import type { MapOutput } from './executor.js';
 import { taskFailure } from './failures.js';
 import { type CombineTarget, combined, combineSink } from './fuse.js';
 import { taskCode } from './nesting.js';
 import { runBounded, withRetries } from './schedule.js';
 import { sortedPartition } from './sort-shuffle.js';
 import { shuffleSpecOf } from './specs.js';
-import type { TaskContext } from './task.js';
+import type { TaskContext, Watch } from './task.js';
 
 type Pair = [unknown, unknown];
+
+/** Loops over records check the memory budget every WATCH_MASK + 1 of them. */
+const WATCH_MASK = 4095;
 
 /** Turns a parent's element into a pair; checks the shape when the operator takes pairs as they are. */
 function preparer(
@@ -41,7 +51,7 @@ function preparer(
  * sink that turns each element into a pair and either combines it into one
  * accumulator per distinct key (when the operator combines map-side) or
  * routes it straight into its bucket, so no batch of pairs is ever built.
- * (A parent read narrowly is one bucket: `n` 1, everything routed to 0.)
+ * (A parent read narrowly is one bucket: everything routed to 0.)
  */
 export async function mapTask(
   node: PlanNode,
@@ -49,12 +59,18 @@ export async function mapTask(
   parent: PlanNode,
   mapPartition: number,
   job: TaskContext,
-  n: number,
   route: (key: unknown) => number,
-): Promise<Pair[][]> {
-  const buckets: Pair[][] = Array.from({ length: n }, () => []);
+): Promise<MapOutput> {
+  // A bucket per reduce partition that gets records, made with its first one (nothing per empty partition).
+  const byPartition = new Map<number, Pair[]>();
+  const bucket = (p: number): Pair[] => {
+    let b = byPartition.get(p);
+    if (b === undefined) byPartition.set(p, (b = []));
+    return b;
+  };
   try {
     const combine = shuffleSpecOf(node).combine;
+    const watch = job.watch(node.op, node.id, mapPartition, 'buffering its map output');
     if (combine?.mapSide) {
       const target: CombineTarget = {
         accs: new Map(),
@@ -67,19 +83,34 @@ export async function mapTask(
         create: combine.create,
         merge: combine.keepsFirst === true ? undefined : combine.merge,
       };
-      await job.drain(parent, mapPartition, combineSink(target), target);
-      for (const entry of combined(target)) (buckets[route(entry[0])] as Pair[]).push(entry);
+      const grows = () => watch(tableGrowth(target.accs.size) + tableGrowth(target.keys.size));
+      await job.drain(parent, mapPartition, combineSink(target), target, grows);
+      // The map's entries become pairs in buckets: a pair and a slot each, while the map is still alive.
+      let entries = 0;
+      for (const entry of combined(target)) {
+        bucket(route(entry[0])).push(entry);
+        if ((++entries & WATCH_MASK) === 0) watch(arrayGrowth(entries));
+      }
     } else {
       const prepare = preparer(shuffleSpecOf(node), parentIndex, mapPartition, node.op);
-      await job.drain(parent, mapPartition, (x) => {
-        const kv = prepare(x);
-        (buckets[route(kv[0])] as Pair[]).push(kv);
-      });
+      let records = 0;
+      await job.drain(
+        parent,
+        mapPartition,
+        (x) => {
+          const kv = prepare(x);
+          bucket(route(kv[0])).push(kv);
+          records++;
+        },
+        undefined,
+        // Each bucket grows on its own; their growth together is at most the records' count's.
+        () => watch(arrayGrowth(records)),
+      );
     }
   } catch (e) {
     throw taskFailure(node.op, node.id, mapPartition, e);
   }
-  return buckets;
+  return { partitions: [...byPartition.keys()], buckets: [...byPartition.values()] };
 }
 
 /** Key to partition by a user's partition function: its integer result modulo `n`, Python's way (never negative). */
@@ -149,14 +180,14 @@ function mapKey(node: PlanNode, index: number, what: string): object {
   return k;
 }
 
-/** Runs the map tasks of one parent (each retried on its own): their buckets, in map-partition order. */
+/** Runs the map tasks of one parent (each retried on its own): their outputs, in map-partition order. */
 async function runMapTasks(
   node: PlanNode,
   parentIndex: number,
   n: number,
   route: (key: unknown) => number,
   job: TaskContext,
-): Promise<Pair[][][]> {
+): Promise<MapOutput[]> {
   const parent = node.parents[parentIndex] as PlanNode;
   const m = await job.numPartitions(parent);
   return runBounded(
@@ -168,34 +199,60 @@ async function runMapTasks(
       m,
       (mp) => mp,
       (mp) =>
-        withRetries(
-          job,
-          () =>
-            job.runtime.executor?.mapTask(job, node, parentIndex, mp, n) ??
-            mapTask(node, parentIndex, parent, mp, job, n, route),
-        ),
+        withRetries(job, async () => {
+          const elsewhere = job.runtime.executor?.mapTask(job, node, parentIndex, mp, n);
+          if (elsewhere === undefined) return mapTask(node, parentIndex, parent, mp, job, route);
+          const output = await elsewhere;
+          // The worker thread's output is in this heap now.
+          job.watch(node.op, node.id, mp, 'receiving its map output')();
+          return output;
+        }),
     ),
   );
 }
 
-/** The map side of one parent: every map task's pairs routed into `n` buckets. */
+/**
+ * The map side of one parent, by reduce partition: for each of the `n`, the
+ * map outputs' buckets for it in map order (undefined when none has records
+ * for it; a reduce task takes its entry and clears it).
+ */
 async function mapSide(
   node: PlanNode,
   parentIndex: number,
   n: number,
   job: TaskContext,
-): Promise<Pair[][][]> {
+): Promise<(Pair[][] | undefined)[]> {
   const route = directRouter(node, n);
   if (route === null) throw new InternalError(`${node.op}: range partitioning is the sort shuffle's`);
-  return runMapTasks(node, parentIndex, n, route, job);
+  const outputs = await runMapTasks(node, parentIndex, n, route, job);
+  const byPartition: (Pair[][] | undefined)[] = new Array(n);
+  for (const o of outputs)
+    for (let i = 0; i < o.partitions.length; i++) {
+      const p = o.partitions[i] as number;
+      const blocks = byPartition[p];
+      if (blocks === undefined) byPartition[p] = [o.buckets[i] as Pair[]];
+      else blocks.push(o.buckets[i] as Pair[]);
+    }
+  return byPartition;
+}
+
+/** Arrays end to end, in one new array. */
+function concat(blocks: readonly Pair[][]): Pair[] {
+  let total = 0;
+  for (const b of blocks) total += b.length;
+  const out: Pair[] = new Array(total);
+  let j = 0;
+  for (const b of blocks) for (let i = 0; i < b.length; i++) out[j++] = b[i] as Pair;
+  return out;
 }
 
 /** Merges the bucket's pairs by key with the operator's combiner functions, in first-seen order. */
-function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: boolean): Pair[] {
+function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: boolean, watch: Watch): Pair[] {
   const combine = spec.combine;
   if (combine === undefined) return pairs as Pair[];
   const byKey = new Map<unknown, Pair>();
   for (let i = 0; i < pairs.length; i++) {
+    if ((i & WATCH_MASK) === WATCH_MASK) watch(tableGrowth(byKey.size));
     const [k, v] = pairs[i] as Pair;
     const id = keyOf(k);
     const entry = byKey.get(id);
@@ -227,27 +284,25 @@ async function reducePartition(node: PlanNode, partition: number, job: TaskConte
   const reduce = shuffleSpecOf(node).reduce;
   if (reduce === undefined) throw new InternalError(`${node.op}: a shuffle needs a reduce side`);
   const n = await job.numPartitions(node);
+  const watch = job.watch(node.op, node.id, partition, 'merging its shuffle');
   const records: Pair[][] = [];
   for (let p = 0; p < node.parents.length; p++) {
     const parent = node.parents[p] as PlanNode;
     if (!isShuffleEdge(node, p)) {
-      const [pairs] = await withRetries(job, () => mapTask(node, p, parent, partition, job, 1, () => 0));
-      records.push(pairs as Pair[]);
+      const { buckets } = await withRetries(job, () => mapTask(node, p, parent, partition, job, () => 0));
+      records.push(buckets[0] ?? []);
       continue;
     }
     if (job.shuffleRead !== undefined) {
-      // Outside the driver (a Spark executor): the map outputs' bucket comes from the shuffle's transport.
+      // Outside the driver (a Spark executor): the map outputs' records come from the shuffle's transport.
       records.push(await job.shuffleRead(node, p, partition));
       continue;
     }
-    const outputs = await job.memo(mapKey(node, p, 'buckets'), () => mapSide(node, p, n, job));
-    const bucket: Pair[] = [];
-    for (const o of outputs) {
-      const b = o[partition] as Pair[];
-      for (let i = 0; i < b.length; i++) bucket.push(b[i] as Pair);
-      o[partition] = [];
-    }
-    records.push(bucket);
+    const byPartition = await job.memo(mapKey(node, p, 'buckets'), () => mapSide(node, p, n, job));
+    const blocks = byPartition[partition] ?? [];
+    byPartition[partition] = undefined;
+    if (blocks.length > 1) watch(8 * blocks.reduce((k, b) => k + b.length, 0));
+    records.push(blocks.length === 1 ? (blocks[0] as Pair[]) : concat(blocks));
   }
   let output: Iterable<unknown[]> | AsyncIterable<unknown[]>;
   taskCode.depth++;
@@ -256,8 +311,8 @@ async function reducePartition(node: PlanNode, partition: number, job: TaskConte
     const input =
       shuffleSpecOf(node).combine === undefined
         ? records
-        : records.map((r) => combineBucket(shuffleSpecOf(node), r, mapCombined));
-    output = reduce({ records: input }, partition);
+        : records.map((r) => combineBucket(shuffleSpecOf(node), r, mapCombined, watch));
+    output = reduce({ records: input, watch }, partition);
   } catch (e) {
     throw e instanceof TaskError ? e : taskFailure(node.op, node.id, partition, e);
   } finally {
@@ -265,7 +320,10 @@ async function reducePartition(node: PlanNode, partition: number, job: TaskConte
   }
   const batches: unknown[][] = [];
   try {
-    for await (const batch of output) batches.push(batch);
+    for await (const batch of output) {
+      batches.push(batch);
+      watch();
+    }
   } catch (e) {
     throw taskFailure(node.op, node.id, partition, e);
   }

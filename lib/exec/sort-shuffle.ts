@@ -14,6 +14,7 @@ import { InternalError } from '../errors.js';
 import { asPair } from '../ops/pairs.js';
 import type { SortSpec } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
+import { arrayGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
 import { taskCode } from './nesting.js';
@@ -43,24 +44,37 @@ async function mapTask(
   const keys: unknown[] = [];
   // For sortBy, undefined while every key is its element (sortBy(x => x)): the keys are the values too.
   let values: unknown[] | undefined = keyOfElement === undefined ? [] : undefined;
+  const watch = job.watch(node.op, node.id, mapPartition, 'buffering its map output');
   try {
     if (keyOfElement !== undefined)
-      await job.drain(parent, mapPartition, (x) => {
-        const k = keyOfElement(x);
-        keys.push(k);
-        if (values !== undefined) values.push(x);
-        else if (!Object.is(k, x)) {
-          values = keys.slice(0, keys.length - 1);
-          values.push(x);
-        }
-      });
+      await job.drain(
+        parent,
+        mapPartition,
+        (x) => {
+          const k = keyOfElement(x);
+          keys.push(k);
+          if (values !== undefined) values.push(x);
+          else if (!Object.is(k, x)) {
+            values = keys.slice(0, keys.length - 1);
+            values.push(x);
+          }
+        },
+        undefined,
+        () => watch(2 * arrayGrowth(keys.length)),
+      );
     else {
       const vs = values as unknown[];
-      await job.drain(parent, mapPartition, (x) => {
-        const kv = asPair(x, node.op);
-        keys.push(kv[0]);
-        vs.push(kv[1]);
-      });
+      await job.drain(
+        parent,
+        mapPartition,
+        (x) => {
+          const kv = asPair(x, node.op);
+          keys.push(kv[0]);
+          vs.push(kv[1]);
+        },
+        undefined,
+        () => watch(2 * arrayGrowth(keys.length)),
+      );
     }
   } catch (e) {
     throw taskFailure(node.op, node.id, mapPartition, e);
@@ -158,6 +172,8 @@ async function mapSide(node: PlanNode, n: number, job: TaskContext): Promise<Rou
   const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
   return outputs.map((o, m) => {
     const size = o.keys.length;
+    // Two arrays of a record index each.
+    job.watch(node.op, node.id, m, 'routing its map output')(6 * size);
     const target = n <= 0x10000 ? new Uint16Array(size) : new Uint32Array(size);
     const starts = new Uint32Array(n + 1);
     try {
@@ -199,6 +215,9 @@ export async function sortedPartition(
   const outputs = await job.memo(key, () => mapSide(node, n, job));
   let total = 0;
   for (const o of outputs) total += (o.starts[partition + 1] as number) - (o.starts[partition] as number);
+  // The columns gathered here, then the sort's own arrays (a key pattern and an index per record, and the output).
+  const watch = job.watch(node.op, node.id, partition, 'sorting it');
+  watch(16 * total);
   const keys: unknown[] = new Array(total);
   // When every map output's keys are its values, so are the partition's: one column to gather.
   const shared = outputs.every((o) => o.values === o.keys);
@@ -212,6 +231,7 @@ export async function sortedPartition(
       if (!shared) values[j] = o.values[r];
     }
   }
+  watch(24 * total);
   taskCode.depth++;
   try {
     return sortSpecOf(node).finish(keys, values);

@@ -12,6 +12,9 @@ import type { CombineTarget } from './fuse.js';
 import type { Runtime } from './runtime.js';
 import type { CpuTurns } from './turns.js';
 
+/** Checks the memory budget (see memory.ts), counting `extra` bytes about to be allocated. */
+export type Watch = (extra?: number) => void;
+
 /** In a worker thread: the stage's inputs, whose partitions come from the main thread. */
 export interface RemoteInputs {
   has(id: number): boolean;
@@ -54,13 +57,24 @@ export interface TaskContext extends PrepareEnv {
   listing(node: PlanNode): Promise<unknown>;
   /** What a batch operator prepared for this job, once per job. */
   prepared(node: PlanNode): Promise<unknown>;
-  /** Feeds every element of one partition to `sink`, or folds it into `combine` (on a worker when the executor takes it). */
+  /**
+   * Feeds every element of one partition to `sink`, or folds it into
+   * `combine` (on a worker when the executor takes it); `watch`, the memory
+   * budget's check, runs once per batch.
+   */
   drain(
     node: PlanNode,
     partition: number,
     sink: (x: unknown) => void,
     combine?: CombineTarget,
+    watch?: Watch,
   ): Promise<void>;
+  /**
+   * A check of the memory budget for a task of `operator[rddId]` that
+   * buffers data of `partition` (`doing` says how, in the MemoryError): it
+   * runs once per batch, or with the bytes about to be allocated.
+   */
+  watch(operator: string, rddId: number, partition: number, doing: string): Watch;
   /** Folds one partition with a named fold (on a worker when the executor takes it). */
   fold(node: PlanNode, partition: number, fold: NamedFold): Promise<unknown>;
   /** A value computed once per job, keyed by identity. */

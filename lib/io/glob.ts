@@ -19,7 +19,25 @@ import { ArgumentError, PathNotFoundError } from '../errors.js';
 import { fileSystemFor, schemeOf } from './fs/index.js';
 import type { FileInfo, FileSystem, ListEntry } from './fs/types.js';
 import type { IoOptions } from './options.js';
-import { mapLimit } from './util.js';
+import { mapLimit, withIoRetries } from './util.js';
+
+/**
+ * The filesystem of `path`, each of its listing and size requests sent again
+ * after a transient failure (`ioRetries`): planning is not part of a task,
+ * which the scheduler would run again.
+ */
+function retrying(path: string, opts: IoOptions): FileSystem {
+  const fs = fileSystemFor(path);
+  const listTree = fs.listTree;
+  return {
+    ...fs,
+    stat: (p, o, signal) => withIoRetries(opts, () => fs.stat(p, o, signal), signal),
+    list: (d, o, signal) => withIoRetries(opts, () => fs.list(d, o, signal), signal),
+    ...(listTree === undefined
+      ? {}
+      : { listTree: (d, o, signal) => withIoRetries(opts, () => listTree.call(fs, d, o, signal), signal) }),
+  };
+}
 
 /** Splits a comma-separated path list (commas inside `{...}` belong to the glob), trimming blanks. */
 export function splitExpressions(paths: string): string[] {
@@ -155,7 +173,7 @@ export async function expandExpression(
   opts: IoOptions,
   signal?: AbortSignal,
 ): Promise<FileInfo[]> {
-  const fs = fileSystemFor(expr);
+  const fs = retrying(expr, opts);
   const { root, segments, firstGlob } = parseExpression(expr);
   if (firstGlob === -1) {
     const info = await fs.stat(expr, opts, signal);

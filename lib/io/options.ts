@@ -32,7 +32,16 @@ export interface IoOptions {
   httpTimeoutMs?: number;
   /** Split size for uncompressed splittable files (default: an HDFS file's block size, else 32 MiB). */
   blockSize?: number;
+  /**
+   * Extra attempts for transient I/O failures (5xx answers, dropped or
+   * stalled connections), of every request: a read's task is run again, a
+   * listing's or a file's size request (planning) is sent again; default 2.
+   */
+  ioRetries?: number;
+  /** Pause before each new attempt, in milliseconds (default 0). */
+  retryWaitMs?: number;
 }
 
 export const DEFAULT_BLOCK_SIZE = 32 * 1024 * 1024;
+export const DEFAULT_IO_RETRIES = 2;
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;

@@ -151,10 +151,11 @@ function splitBytes(
     if (split.start !== 0 || split.end !== null) {
       throw new ArgumentError(`a ${split.codec} file is read whole, got a byte range of ${split.path}`);
     }
-    return codec.decode(fs.read(split.path, 0, null, opts, signal), split.path);
+    return codec.decode(fs.read(split.path, 0, null, opts, signal, { size: split.size }), split.path);
   }
   if (split.size === 0) return (async function* () {})();
-  if (split.end === null) return fs.read(split.path, split.start, null, opts, signal, SCRATCH);
+  if (split.end === null)
+    return fs.read(split.path, split.start, null, opts, signal, { ...SCRATCH, size: split.size });
   return readFrom(fs, split, split.end + 1 + LOOKAHEAD, opts, signal);
 }
 

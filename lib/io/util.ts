@@ -1,5 +1,7 @@
 /** Small helpers shared by the I/O modules. */
-import { SparklingError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IOError, SparklingError } from '../errors.js';
+import { DEFAULT_IO_RETRIES, type IoOptions } from './options.js';
 
 /** Counters for tests and diagnostics: files opened/closed by the local filesystem, bytes it read. */
 export const ioCounters = { opened: 0, closed: 0, bytesRead: 0 };
@@ -77,15 +79,84 @@ export class InputGuard<T> implements AsyncIterable<T> {
   failed = false;
   error: unknown;
 
-  constructor(private readonly input: AsyncIterable<T>) {}
+  /** With `signal`: the input ends with its reason when it fires, even while a read of it is pending. */
+  constructor(
+    private readonly input: AsyncIterable<T>,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     try {
-      yield* this.input;
+      yield* this.signal === undefined ? this.input : abortable(this.input, this.signal);
     } catch (e) {
-      this.failed = true;
-      this.error = e;
+      // Ended by the signal: not the input's own failure.
+      if (this.signal?.aborted !== true) {
+        this.failed = true;
+        this.error = e;
+      }
       throw e;
+    }
+  }
+}
+
+/**
+ * `input`, ending with `signal`'s reason as soon as it fires, even while a
+ * read is pending (a source stuck on a promise that never settles is
+ * abandoned: told to return, not waited for).
+ */
+export async function* abortable<T>(input: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = input[Symbol.asyncIterator]();
+  // A listener per read, removed when the read settles: a promise raced against one long-lived
+  // "aborted" promise would keep every chunk alive through the reactions piling up on it.
+  const next = () =>
+    new Promise<IteratorResult<T>>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      it.next().then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  let finished = false;
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const r = await next();
+      if (r.done === true) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!finished) it.return?.()?.catch(() => undefined);
+  }
+}
+
+/**
+ * Sends a request again after a transient IOError (a 5xx answer, a dropped
+ * or stalled connection), up to `ioRetries` more times, pausing
+ * `retryWaitMs` before each: for requests that are not part of a task,
+ * which the scheduler would run again (listings, a file's size).
+ */
+export async function withIoRetries<T>(
+  opts: IoOptions,
+  request: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const retries = opts.ioRetries ?? DEFAULT_IO_RETRIES;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (e) {
+      if (!(e instanceof IOError && e.transient) || attempt >= retries || signal?.aborted === true) throw e;
+      if ((opts.retryWaitMs ?? 0) > 0) await sleep(opts.retryWaitMs, undefined, { signal });
     }
   }
 }

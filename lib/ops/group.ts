@@ -2,11 +2,15 @@
  * Reduce-side bodies of the wide operators: what a reduce task makes of the
  * pairs routed to it (already combined by key when the operator combines).
  */
+import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { allPlainStrings, compare } from '../values/compare.js';
 import { keyOf } from '../values/key.js';
 import { numericOrder, numericSort, sortedNumbers } from './radix.js';
 
 type Pair = [unknown, unknown];
+
+/** Loops that build a reduce partition's output check the memory budget every WATCH_MASK + 1 records. */
+const WATCH_MASK = 4095;
 
 /** Pairs as they are (reduceByKey, combineByKey, partitionBy ...). */
 export function* pairsOut(records: readonly (readonly Pair[])[]): Generator<unknown[]> {
@@ -22,12 +26,16 @@ export function* keysOut(records: readonly (readonly Pair[])[]): Generator<unkno
  * Groups every parent's values by key: `[key, [values of parent 0, values of parent 1, ...]]`,
  * keys in first-seen order (parents in order), values in arrival order.
  */
-export function cogroupPairs(records: readonly (readonly Pair[])[]): [unknown, unknown[][]][] {
+export function cogroupPairs(
+  records: readonly (readonly Pair[])[],
+  watch?: (extra?: number) => void,
+): [unknown, unknown[][]][] {
   const n = records.length;
   const byKey = new Map<unknown, [unknown, unknown[][]]>();
   for (let p = 0; p < n; p++) {
     const pairs = records[p] as readonly Pair[];
     for (let i = 0; i < pairs.length; i++) {
+      if ((i & WATCH_MASK) === WATCH_MASK) watch?.(tableGrowth(byKey.size));
       const kv = pairs[i] as Pair;
       const k = kv[0];
       const id = keyOf(k);
@@ -50,21 +58,37 @@ function emptyGroups(n: number): unknown[][] {
   return groups;
 }
 
-/** PySpark's join family over two cogrouped sides; `undefined` stands for a missing side. */
+/**
+ * PySpark's join family over two cogrouped sides; `undefined` stands for a
+ * missing side. `watch` (the memory budget) is checked once per group, and
+ * within a group every few thousand pairs made.
+ */
 export function joinGroups(
   groups: readonly [unknown, unknown[][]][],
   keepLeftOnly: boolean,
   keepRightOnly: boolean,
+  watch?: (extra?: number) => void,
 ): [unknown, [unknown, unknown]][] {
   const out: [unknown, [unknown, unknown]][] = [];
+  let next = WATCH_MASK;
   for (let g = 0; g < groups.length; g++) {
+    if (out.length > next) {
+      watch?.(arrayGrowth(out.length));
+      next = out.length + WATCH_MASK;
+    }
     const group = groups[g] as [unknown, unknown[][]];
     const k = group[0];
     const sides = group[1];
     const vs = sides[0] ?? [];
     const ws = sides[1] ?? [];
     if (vs.length > 0 && ws.length > 0) {
-      for (let i = 0; i < vs.length; i++) for (let j = 0; j < ws.length; j++) out.push([k, [vs[i], ws[j]]]);
+      for (let i = 0; i < vs.length; i++) {
+        for (let j = 0; j < ws.length; j++) out.push([k, [vs[i], ws[j]]]);
+        if (out.length > next) {
+          watch?.(arrayGrowth(out.length));
+          next = out.length + WATCH_MASK;
+        }
+      }
     } else if (vs.length > 0) {
       if (keepLeftOnly) for (let i = 0; i < vs.length; i++) out.push([k, [vs[i], undefined]]);
     } else if (keepRightOnly) for (let j = 0; j < ws.length; j++) out.push([k, [undefined, ws[j]]]);

@@ -16,8 +16,11 @@ export function* chunks<T>(array: readonly T[]): Generator<T[]> {
   for (let i = 0; i < array.length; i += BATCH_SIZE) yield array.slice(i, i + BATCH_SIZE);
 }
 
-/** The elements of a stream of batches, with early-stop (`return()`) passed to the source. */
-export function elements<T>(batches: AsyncIterable<T[]>): AsyncIterable<T> {
+/**
+ * The elements of a stream of batches, with early-stop (`return()`) passed
+ * to the source; once `signal` fires, the next read throws its reason.
+ */
+export function elements<T>(batches: AsyncIterable<T[]>, signal?: AbortSignal): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const source = batches[Symbol.asyncIterator]();
@@ -25,6 +28,7 @@ export function elements<T>(batches: AsyncIterable<T[]>): AsyncIterable<T> {
       let i = 0;
       return {
         async next(): Promise<IteratorResult<T>> {
+          signal?.throwIfAborted();
           while (i >= batch.length) {
             const r = await source.next();
             if (r.done) return { value: undefined, done: true };
@@ -52,8 +56,16 @@ function isIterable(x: unknown): x is Iterable<unknown> {
     : false;
 }
 
-/** Turns what a partition function returned into batches; synchronous results are batched without awaits per element. */
-export async function* toBatches(result: unknown, what: string): AsyncGenerator<unknown[]> {
+/**
+ * Turns what a partition function returned into batches; synchronous results
+ * are batched without awaits per element. An AsyncIterable stops at the
+ * element after `signal` fires (it awaits per element anyway).
+ */
+export async function* toBatches(
+  result: unknown,
+  what: string,
+  signal?: AbortSignal,
+): AsyncGenerator<unknown[]> {
   const value = result instanceof Promise ? await result : result;
   if (Array.isArray(value)) {
     yield* chunks(value);
@@ -62,6 +74,7 @@ export async function* toBatches(result: unknown, what: string): AsyncGenerator<
   if (isAsyncIterable(value)) {
     let batch: unknown[] = [];
     for await (const x of value) {
+      signal?.throwIfAborted();
       batch.push(x);
       if (batch.length >= BATCH_SIZE) {
         yield batch;

@@ -11,17 +11,21 @@ import type { ShuffleOp } from './types.js';
 type Groups = [unknown, unknown[][]][];
 
 /** A cogroup-shaped shuffle whose reduce side finishes the groups with `finish`. */
-export function cogrouping<A extends Partitioning>(finish: (groups: Groups) => unknown[]): ShuffleOp<A> {
-  return hashShuffle<A>(() => ({ reduce: ({ records }) => [finish(cogroupPairs(records))] }));
+export function cogrouping<A extends Partitioning>(
+  finish: (groups: Groups, watch: (extra?: number) => void) => unknown[],
+): ShuffleOp<A> {
+  return hashShuffle<A>(() => ({
+    reduce: ({ records, watch }) => [finish(cogroupPairs(records, watch), watch)],
+  }));
 }
 
 /** No partition function: the joins take only a count. */
 export type JoinArgs = Partitioning;
 
-export const join = cogrouping<JoinArgs>((g) => joinGroups(g, false, false));
-export const leftOuterJoin = cogrouping<JoinArgs>((g) => joinGroups(g, true, false));
-export const rightOuterJoin = cogrouping<JoinArgs>((g) => joinGroups(g, false, true));
-export const fullOuterJoin = cogrouping<JoinArgs>((g) => joinGroups(g, true, true));
+export const join = cogrouping<JoinArgs>((g, watch) => joinGroups(g, false, false, watch));
+export const leftOuterJoin = cogrouping<JoinArgs>((g, watch) => joinGroups(g, true, false, watch));
+export const rightOuterJoin = cogrouping<JoinArgs>((g, watch) => joinGroups(g, false, true, watch));
+export const fullOuterJoin = cogrouping<JoinArgs>((g, watch) => joinGroups(g, true, true, watch));
 export const cogroup = cogrouping<JoinArgs>((g) => g);
 export const groupWith = cogrouping<JoinArgs>((g) => g);
 

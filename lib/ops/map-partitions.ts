@@ -20,17 +20,20 @@ export interface MapPartitionsWithIndexArgs {
 export const mapPartitions: PartitionOp<MapPartitionsArgs> = {
   kind: 'partition',
   keepsPartitioner: (a) => a.preservesPartitioning,
-  run: (a, input) => toBatches(a.f(elements(input)), 'mapPartitions'),
+  run: (a, input, _partition, env) =>
+    toBatches(a.f(elements(input, env.signal)), 'mapPartitions', env.signal),
 };
 
 export const mapPartitionsWithIndex: PartitionOp<MapPartitionsWithIndexArgs> = {
   kind: 'partition',
   keepsPartitioner: (a) => a.preservesPartitioning,
-  run: (a, input, partition) => toBatches(a.f(partition, elements(input)), 'mapPartitionsWithIndex'),
+  run: (a, input, partition, env) =>
+    toBatches(a.f(partition, elements(input, env.signal)), 'mapPartitionsWithIndex', env.signal),
 };
 
 /** PySpark's deprecated name of `mapPartitionsWithIndex`. */
 export const mapPartitionsWithSplit: PartitionOp<MapPartitionsWithIndexArgs> = {
   ...mapPartitionsWithIndex,
-  run: (a, input, partition) => toBatches(a.f(partition, elements(input)), 'mapPartitionsWithSplit'),
+  run: (a, input, partition, env) =>
+    toBatches(a.f(partition, elements(input, env.signal)), 'mapPartitionsWithSplit', env.signal),
 };

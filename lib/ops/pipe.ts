@@ -45,6 +45,14 @@ export function splitCommand(command: string): string[] {
   return words;
 }
 
+/** How long a command may take to exit after SIGTERM before it gets SIGKILL. */
+const KILL_AFTER_MS = 200;
+
+/**
+ * One partition through `command`. Stopping early, a failure or the job's
+ * `signal` kills the command (SIGTERM, then SIGKILL), and the partition ends
+ * only once it has exited; a cancelled command's output is never a result.
+ */
 export async function* pipePartition(
   command: string,
   env: Readonly<Record<string, string>> | undefined,
@@ -60,6 +68,23 @@ export async function* pipePartition(
     child.once('close', (code) => resolve(code));
   });
   exited.catch(() => {});
+  // The process itself has ended (its stdout may stay open in a process it started).
+  const gone = new Promise<void>((resolve) => {
+    if (child.pid === undefined) resolve();
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  /** Ends the command: SIGTERM, then SIGKILL if it is still there after KILL_AFTER_MS; resolves once it has exited. */
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    child.kill('SIGTERM');
+    const hard = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    await gone;
+    clearTimeout(hard);
+  };
+  // Cancelled: the command is killed at once, whatever it is doing (it may never write or read again).
+  const onAbort = () => void kill();
+  signal.addEventListener('abort', onAbort, { once: true });
   let writeError: unknown;
   const stopFeed = new AbortController();
   // Once the command has exited, or failed to start (its stdin is then destroyed without an
@@ -98,6 +123,8 @@ export async function* pipePartition(
         out = [];
       }
     }
+    // Killed because the job was cancelled: what it wrote is not its output.
+    signal.throwIfAborted();
     rest += decoder.decode();
     if (rest !== '') out.push(rest);
     if (out.length > 0) yield out;
@@ -107,8 +134,9 @@ export async function* pipePartition(
     if (checkCode && code !== 0)
       throw new SparklingError(`Pipe function \`${command}' exited with error code ${code}`);
   } finally {
+    signal.removeEventListener('abort', onAbort);
     stopFeed.abort();
-    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await kill();
     await feed;
   }
 }

@@ -220,4 +220,10 @@ export interface SortSpec {
 export interface ReduceInput {
   /** Records of parent `p` routed to this partition, map outputs in order. */
   readonly records: readonly [unknown, unknown][][];
+  /**
+   * Checks the memory budget (throws a MemoryError past it), counting `extra`
+   * bytes about to be allocated: a reduce that builds much calls it every
+   * few thousand records.
+   */
+  readonly watch: (extra?: number) => void;
 }

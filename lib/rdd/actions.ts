@@ -40,7 +40,7 @@ type Step = (acc: unknown, x: unknown) => unknown;
 function each<R>(
   rdd: RDDCoreLike,
   operator: string,
-  perPartition: (batches: AsyncIterable<unknown[]>, partition: number) => Promise<R>,
+  perPartition: (batches: AsyncIterable<unknown[]>, partition: number, signal: AbortSignal) => Promise<R>,
   options?: ActionOptions,
 ): Promise<R[]> {
   const node = rdd._node;
@@ -49,7 +49,7 @@ function each<R>(
     node,
     async (p, job) => {
       try {
-        return await perPartition(job.open(node, p), p);
+        return await perPartition(job.open(node, p), p, job.signal);
       } catch (e) {
         throw taskFailure(operator, node.id, p, e);
       }
@@ -64,14 +64,15 @@ interface RDDCoreLike {
   readonly _node: PlanNode;
 }
 
-/** `runFold` over the RDD, failures reported for `operator`. */
+/** `runFold` over the RDD, failures reported for `operator`; `buffering`: how it keeps data (a memory budget check). */
 function fold<R>(
   rdd: RDDCoreLike,
   operator: string,
   start: ((partition: number) => PartitionFold<R>) | NamedFold,
   options?: ActionOptions,
+  buffering?: string,
 ): Promise<R[]> {
-  return runFold(rdd.context._runtime, rdd._node, start, options, operator);
+  return runFold(rdd.context._runtime, rdd._node, start, options, operator, buffering);
 }
 
 /** Folds each partition from its own copy of `zeroValue`. */
@@ -465,7 +466,7 @@ export class RDDActions<T> extends RDDPairs<T> {
           result: () => counts,
         };
       };
-      const parts = await fold(this, 'countByValue', start, options);
+      const parts = await fold(this, 'countByValue', start, options, 'counting it');
       const total = new ValueMap<T, number>();
       for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
       return total;
@@ -485,7 +486,7 @@ export class RDDActions<T> extends RDDPairs<T> {
       await each(
         this,
         'foreach',
-        async (batches) => {
+        async (batches, _p, signal) => {
           for await (const b of batches)
             for (let i = 0; i < b.length; i++) {
               taskCode.depth++;
@@ -495,7 +496,10 @@ export class RDDActions<T> extends RDDPairs<T> {
               } finally {
                 taskCode.depth--;
               }
-              if (r instanceof Promise) await r;
+              if (r instanceof Promise) {
+                await r;
+                signal.throwIfAborted();
+              }
             }
         },
         options,
@@ -516,8 +520,8 @@ export class RDDActions<T> extends RDDPairs<T> {
       await each(
         this,
         'foreachPartition',
-        async (batches) => {
-          await asTaskCode(() => f(elements(batches as AsyncIterable<T[]>)));
+        async (batches, _p, signal) => {
+          await asTaskCode(() => f(elements(batches as AsyncIterable<T[]>, signal)));
         },
         options,
       );

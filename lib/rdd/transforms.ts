@@ -203,7 +203,11 @@ export class RDDTransforms<T> extends RDDCore<T> {
   }
 
   /**
-   * Every pair `[x, y]` of an element of this RDD and one of `other`.
+   * Every pair `[x, y]` of an element of this RDD and one of `other`
+   * (partition i·m + j pairs partition i with `other`'s partition j, in
+   * order of x). As in Spark, `other` is streamed: a partition of it of up
+   * to 65,536 elements is kept while it is paired, a bigger one is read again
+   * for each element of this RDD, so memory stays bounded.
    * @example
    * await sc.parallelize([1, 2]).cartesian(sc.parallelize(['a', 'b'])).collect();
    * // => [[1, 'a'], [1, 'b'], [2, 'a'], [2, 'b']]

@@ -11,9 +11,10 @@
 import { Accumulator, type AccumulatorParam } from '../accumulator.js';
 import { Broadcast } from '../broadcast.js';
 import { InternalError } from '../errors.js';
-import { drainPartition } from '../exec/drain.js';
-import { FOLDS, type FoldName, startFold } from '../exec/folds.js';
-import { Job } from '../exec/job.js';
+import type { MapOutput } from '../exec/executor.js';
+import { FOLDS, type FoldName } from '../exec/folds.js';
+import { foldHere, Job } from '../exec/job.js';
+import { MemoryBudget } from '../exec/memory.js';
 import { openPartition } from '../exec/open.js';
 import { DEFAULT_RETRIES, Runtime } from '../exec/runtime.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
@@ -79,6 +80,8 @@ export interface RunnerOptions {
   readonly signal?: AbortSignal;
   /** How many partitions a task may read at once (default 2). */
   readonly concurrency?: number;
+  /** The Context's memory budget, in MiB (default: a share of this thread's heap limit). */
+  readonly memoryLimitMb?: number;
 }
 
 /** A decoded stage, ready to run tasks over its output node. */
@@ -141,7 +144,12 @@ export class StageRunner {
       throw new InternalError(`the stage's output ${stage.output} is not among its nodes`);
     this.nodes = nodes;
     this.output = output;
-    const runtime = new Runtime(options.concurrency ?? 2, DEFAULT_RETRIES, stage.io);
+    const runtime = new Runtime(
+      options.concurrency ?? 2,
+      DEFAULT_RETRIES,
+      stage.io,
+      new MemoryBudget(options.memoryLimitMb),
+    );
     this.job = new Job(runtime, options.signal);
     const input = options.input;
     this.job.remote = {
@@ -204,25 +212,24 @@ export class StageRunner {
   async fold(partition: number, fold: EncodedFold): Promise<unknown> {
     if (!(fold.name in FOLDS)) throw new InternalError(`no fold ${fold.name}`);
     const args = fold.args.map((a) => ('fn' in a ? this.fn(a.fn) : a.value));
-    const acc = startFold({ name: fold.name as FoldName, args });
-    await drainPartition(this.output, partition, this.job, acc.add);
-    return acc.result();
+    return foldHere(this.job, this.output, partition, { name: fold.name as FoldName, args });
   }
 
   /**
    * A hash shuffle's map task: the output node is the shuffle; its parent
    * `parentIndex`'s partition is combined map-side (when the operator
-   * combines) and routed by the shuffle's partitioner into `n` buckets of
-   * `[key, value]` pairs.
+   * combines) and routed by the shuffle's partitioner to the `n` reduce
+   * partitions: the `[key, value]` pairs of each reduce partition that gets
+   * any (`partitions[i]` gets `buckets[i]`).
    */
-  map(partition: number, parentIndex: number, n: number): Promise<[unknown, unknown][][]> {
+  map(partition: number, parentIndex: number, n: number): Promise<MapOutput> {
     const shuffle = this.output;
     const route = shuffle.kind === 'shuffle' ? directRouter(shuffle, n) : null;
     if (route === null) throw new InternalError(`${shuffle.op}[${shuffle.id}] is not a hash shuffle`);
     const parent = shuffle.parents[parentIndex];
     if (parent === undefined)
       throw new InternalError(`${shuffle.op}[${shuffle.id}] has no parent ${parentIndex}`);
-    return mapTask(shuffle, parentIndex, parent, partition, this.job, n, route);
+    return mapTask(shuffle, parentIndex, parent, partition, this.job, route);
   }
 
   /** Ends the runner's job (its inputs are closed). */
@@ -237,7 +244,7 @@ export type StageTask =
   | { readonly kind: 'records' }
   /** Folded by a named fold: one result. */
   | { readonly kind: 'fold'; readonly fold: EncodedFold }
-  /** A hash shuffle's map task over the shuffle's parent `parentIndex`: `numPartitions` buckets of pairs. */
+  /** A hash shuffle's map task over the shuffle's parent `parentIndex`: its pairs by reduce partition (of `numPartitions`). */
   | { readonly kind: 'map'; readonly parentIndex: number; readonly numPartitions: number };
 
 /**

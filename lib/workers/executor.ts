@@ -14,14 +14,13 @@ import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Accumulator } from '../accumulator.js';
 import { type Broadcast, broadcastCopies } from '../broadcast.js';
-import { ArgumentError, SparklingError, TaskError } from '../errors.js';
-import { drainPartition } from '../exec/drain.js';
-import type { Executor } from '../exec/executor.js';
+import { ArgumentError, MemoryError, SparklingError, TaskError } from '../errors.js';
+import type { Executor, MapOutput } from '../exec/executor.js';
 import { abortError } from '../exec/failures.js';
-import { type NamedFold, startFold } from '../exec/folds.js';
-import type { Job } from '../exec/job.js';
+import type { NamedFold } from '../exec/folds.js';
+import { foldHere, type Job } from '../exec/job.js';
 import { openPartition } from '../exec/open.js';
-import type { Runtime } from '../exec/runtime.js';
+import { ABANDON_MS, type Runtime, stoppedError } from '../exec/runtime.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
 import { type PlanNode, topological } from '../plan/nodes.js';
@@ -199,6 +198,9 @@ let nextTask = 0;
 /** How long a worker may stay idle before it ends (the next task starts a new one). */
 const IDLE_MS = 10_000;
 
+/** How long a worker may go on with a task of an aborted job before it is terminated (see ABANDON_MS). */
+const TERMINATE_MS = ABANDON_MS / 2;
+
 // A broadcast unpersisted or destroyed: workers drop their copy, and get it again (or its destruction) with the next task that reads it.
 broadcastCopies.release = (id) => {
   for (const slot of slots)
@@ -313,11 +315,7 @@ export class WorkerExecutor implements Executor {
     const encoded = p.plan.fold as EncodedFold;
     return this.run(st, key, p, node, partition, { kind: 'fold', fold: encoded }).catch((e: unknown) => {
       if (!this.cannotClone(st, key, node, e)) throw e;
-      return (async () => {
-        const acc = startFold(fold);
-        await drainPartition(node, partition, job, acc.add);
-        return acc.result();
-      })();
+      return foldHere(job, node, partition, fold);
     });
   }
 
@@ -327,7 +325,7 @@ export class WorkerExecutor implements Executor {
     parentIndex: number,
     mapPartition: number,
     n: number,
-  ): Promise<[unknown, unknown][][]> | undefined {
+  ): Promise<MapOutput> | undefined {
     if (this.closed) return undefined;
     const st = this.state(job);
     const parent = node.parents[parentIndex] as PlanNode;
@@ -335,10 +333,10 @@ export class WorkerExecutor implements Executor {
     const p = this.planned(st, key, parent, { kind: 'map', shuffle: node, parentIndex });
     if (p.plan.problem !== undefined) return undefined;
     return this.run(st, key, p, node, mapPartition, { kind: 'map', parentIndex, n }).then(
-      (buckets) => buckets as [unknown, unknown][][],
+      (output) => output as MapOutput,
       (e: unknown) => {
         if (!this.cannotClone(st, key, parent, e)) throw e;
-        return mapTask(node, parentIndex, parent, mapPartition, job, n, directRouter(node, n) ?? (() => 0));
+        return mapTask(node, parentIndex, parent, mapPartition, job, directRouter(node, n) ?? (() => 0));
       },
     );
   }
@@ -360,7 +358,7 @@ export class WorkerExecutor implements Executor {
     if (this.closed) return;
     this.closed = true;
     users.delete(this);
-    const stopped = new SparklingError('the Context was stopped');
+    const stopped = stoppedError();
     for (const slot of slots) {
       if (slot === undefined) continue;
       for (const t of [...slot.tasks.values()])
@@ -538,6 +536,7 @@ export class WorkerExecutor implements Executor {
       broadcasts,
       partition: task.partition,
       what,
+      ...(this.#runtime.memory.limitMb === undefined ? {} : { memoryLimitMb: this.#runtime.memory.limitMb }),
     };
     sent.add(key);
     slot.tasks.set(task.id, task);
@@ -607,8 +606,12 @@ export class WorkerExecutor implements Executor {
     slot.idle.unref();
   }
 
-  /** A dead (or stopped) worker: its tasks fail, and the next task starts a new one. */
-  private retire(slot: Slot, cause: unknown): void {
+  /**
+   * A dead (or stopped) worker: its tasks fail, and the next task starts a
+   * new one. `killed`: terminated here because a cancelled job's task would
+   * not stop; the other jobs' tasks on it did not crash it.
+   */
+  private retire(slot: Slot, cause: unknown, killed = false): void {
     if (slot.dead) return;
     slot.dead = true;
     clearTimeout(slot.idle);
@@ -617,10 +620,30 @@ export class WorkerExecutor implements Executor {
     const tasks = [...slot.tasks.values()];
     slot.tasks.clear();
     for (const t of tasks) {
+      const signal = t.state.job.signal;
+      if (signal.aborted) {
+        t.reject(abortError(signal));
+        continue;
+      }
+      // Out of heap: the task would run out again elsewhere; a MemoryError, as on the main thread.
+      if ((cause as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        const limit = (workerLimits().resourceLimits?.maxOldGenerationSizeMb ?? 0) * 2 ** 20;
+        t.reject(
+          new MemoryError(
+            t.node.op,
+            t.node.id,
+            t.partition,
+            `running on worker thread ${slot.index}`,
+            limit || getHeapStatistics().heap_size_limit,
+          ),
+        );
+        continue;
+      }
       // Another task on the same worker may have killed it: send each once more to a new worker (as Spark
       // resubmits the tasks of a lost executor); a task that dies twice, or has handed on batches, fails.
-      if (!this.closed && !(cause instanceof SparklingError) && t.crashes === 0 && t.batches === 0) {
-        t.crashes++;
+      const crashed = !(cause instanceof SparklingError) && t.crashes === 0;
+      if (!this.closed && t.batches === 0 && (killed || crashed)) {
+        if (!killed) t.crashes++;
         t.id = nextTask++;
         t.slot = this.pick();
         t.send();
@@ -640,6 +663,20 @@ export class WorkerExecutor implements Executor {
     for (const slot of slots)
       if (slot !== undefined && !slot.dead && slot.sent.delete(job.id))
         this.post(slot, { type: 'end-job', job: job.id });
+    // A worker still running one of the job's tasks after TERMINATE_MS is stuck (a function that never
+    // returns, a promise that never settles): it is terminated, and the next task starts a new one.
+    const check = setTimeout(() => {
+      for (const slot of slots)
+        if (slot !== undefined && !slot.dead && [...slot.tasks.values()].some((t) => t.state.job === job))
+          this.retire(
+            slot,
+            new SparklingError(
+              `worker thread ${slot.index} was terminated: a task of a cancelled job did not stop`,
+            ),
+            true,
+          );
+    }, TERMINATE_MS);
+    check.unref();
   }
 
   private receive(slot: Slot, m: FromWorker): void {
@@ -690,11 +727,13 @@ export class WorkerExecutor implements Executor {
     try {
       if (st === undefined || node === undefined) throw new SparklingError(`job ${jobId} has ended`);
       const batches: unknown[][] = [];
+      const watch = st.job.watch(node.op, node.id, partition, 'handing it to a worker thread');
       for await (const b of openPartition(node, partition, st.job)) {
         for (let i = 0; i < b.length; i++)
           if (!clonesFaithfully(b[i]))
             throw cloneError(`${node.op}[${node.id}] partition ${partition}`, b[i]);
         batches.push(b);
+        watch();
       }
       reply = { type: 'pulled', req, batches };
     } catch (e) {

@@ -29,6 +29,8 @@ export type ToWorker =
       }[];
       readonly partition: number;
       readonly what: TaskKind;
+      /** The Context's memory budget, in MiB, when it set one. */
+      readonly memoryLimitMb?: number;
     }
   | {
       readonly type: 'pulled';

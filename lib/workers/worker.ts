@@ -42,6 +42,7 @@ class JobState {
         broadcast: (id) => broadcasts.get(id),
         accumulators: this.accumulators,
         signal: this.controller.signal,
+        ...(m.memoryLimitMb === undefined ? {} : { memoryLimitMb: m.memoryLimitMb }),
       });
       this.stages.set(key, r);
     }

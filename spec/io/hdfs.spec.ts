@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { hostname } from 'node:os';
 import zlib from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import { Context, IOError, PathExistsError, PathNotFoundError, TaskError } from '../../lib/index.js';
@@ -354,6 +355,27 @@ hdfsTest(
     );
     t.true((down as IOError).transient);
     await rejectsWith(t, planTextSplits('hdfs:///no/host', 1, opts), Error, 'NameNode');
+  },
+);
+
+hdfsTest(
+  "hdfs output: a dead writer's staging directory goes with the next save into the same parent",
+  async (t) => {
+    const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+    // Linux never gives out a pid above 2^22: a writer with that pid is gone.
+    const gone = 2 ** 22 + 17;
+    const dead = `.killed.sparkling-tmp-${host}.${gone}.0-a1b2c3d4`;
+    const live = `.live.sparkling-tmp-${host}.${process.pid}.0-a1b2c3d4`;
+    const elsewhere = `.far.sparkling-tmp-another-host.${gone}.0-a1b2c3d4`;
+    for (const n of [dead, live, elsewhere]) {
+      const mk = await fetch(api(`/stale/${n}`, 'MKDIRS'), { method: 'PUT' });
+      t.true(mk.ok);
+    }
+    await put(`/stale/${dead}/part-00000`, 'half written\n');
+    const sc = new Context({ hdfs: { httpPort: port, user: USER } });
+    await sc.parallelize(['x', 'y'], 2).saveAsTextFile(hdfs('/stale/next'));
+    t.deepEqual(await names('/stale'), [elsewhere, live, 'next'].sort());
+    t.deepEqual(await sc.textFile(hdfs('/stale/next')).collect(), ['x', 'y']);
   },
 );
 

@@ -32,10 +32,12 @@
  *
  * Output (saveAsTextFile): parts are written (`CREATE`, two steps: the
  * NameNode redirects to a DataNode, which receives the streamed body) into a
- * hidden temporary sibling directory `.<name>.sparkling-tmp-XXXXXXXX`
- * (skipped by readers), `_SUCCESS` last, then the directory is renamed into
- * place with `RENAME` and `renameoptions=NONE`, which HDFS does atomically
- * and refuses if the target exists. `abort` deletes the temporary directory.
+ * hidden temporary sibling directory
+ * `.<name>.sparkling-tmp-<host>.<pid>.<start>-XXXXXXXX` (skipped by readers),
+ * `_SUCCESS` last, then the directory is renamed into place with `RENAME`
+ * and `renameoptions=NONE`, which HDFS does atomically and refuses if the
+ * target exists. `abort` deletes the temporary directory; one left by a
+ * killed writer is deleted by the next save into the same parent (staging.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -46,6 +48,7 @@ import { ArgumentError, IOError, PathExistsError, PathNotFoundError, SparklingEr
 import { DEFAULT_HTTP_TIMEOUT_MS, type IoOptions } from '../options.js';
 import { anySignal, InputGuard, isAbortError } from '../util.js';
 import { StagedOutput } from './staged.js';
+import { isAbandonedStaging, stagingPrefix } from './staging.js';
 import { StallGuard } from './stall.js';
 import type { FileInfo, FileSystem, ListEntry, OutputTarget } from './types.js';
 
@@ -569,6 +572,25 @@ class HdfsOutput extends StagedOutput {
   }
 }
 
+/** Deletes the staging directories in `parent` whose writer was killed on this host (see staging.ts); best effort. */
+async function removeAbandoned(parent: HdfsLocation, opts: IoOptions): Promise<void> {
+  let statuses: HdfsFileStatus[] = [];
+  try {
+    const json = await nameNodeJson(parent, 'GET', 'LISTSTATUS', {}, opts);
+    statuses =
+      (json as { FileStatuses?: { FileStatus?: HdfsFileStatus[] } } | null)?.FileStatuses?.FileStatus ?? [];
+  } catch {
+    return; // no parent yet, or not listable: nothing of ours to clean
+  }
+  for (const st of statuses) {
+    const name = st.pathSuffix;
+    if (name?.includes('.sparkling-tmp-') && st.type === 'DIRECTORY' && (await isAbandonedStaging(name)))
+      await nameNodeJson(childOf(parent, name), 'DELETE', 'DELETE', { recursive: 'true' }, opts).catch(
+        () => undefined,
+      );
+  }
+}
+
 async function createOutputHdfs(path: string, opts: IoOptions): Promise<OutputTarget> {
   const target = parse(path, opts);
   if (target.path === '/') throw new ArgumentError(`cannot write output to the HDFS root: ${path}`);
@@ -576,7 +598,8 @@ async function createOutputHdfs(path: string, opts: IoOptions): Promise<OutputTa
   const cut = target.path.lastIndexOf('/');
   const parent: HdfsLocation = { ...target, path: cut === 0 ? '/' : target.path.slice(0, cut) };
   const name = target.path.slice(cut + 1);
-  const tmp = childOf(parent, `.${name}.sparkling-tmp-${randomBytes(4).toString('hex')}`);
+  await removeAbandoned(parent, opts);
+  const tmp = childOf(parent, `${await stagingPrefix(name)}${randomBytes(4).toString('hex')}`);
   await mkdirs(tmp, opts, path); // creates the parent too, as Hadoop's output formats do
   return new HdfsOutput(path, target, tmp, opts);
 }

@@ -40,8 +40,9 @@ export abstract class StagedOutput implements OutputTarget {
   async writeFile(name: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
     if (this.state !== 'open')
       throw new IOError(this.path, `cannot write ${name}: output already ${this.state}`);
-    const input = new InputGuard(data);
-    const done = this.write(name, input, anySignal(signal, this.stop.signal));
+    const stop = anySignal(signal, this.stop.signal);
+    const input = new InputGuard(data, stop);
+    const done = this.write(name, input, stop);
     this.inflight.add(done);
     try {
       await done;

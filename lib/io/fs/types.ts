@@ -57,6 +57,12 @@ export interface ReadHints {
    * it, every chunk is the reader's to keep.
    */
   readonly scratch?: boolean;
+  /**
+   * The file's size when it was listed: a filesystem that reads into
+   * buffers of its own need not make them bigger (a small file gets a small
+   * buffer). The file is still read to its end if it has grown since.
+   */
+  readonly size?: number | null;
 }
 
 export interface FileSystem {
