@@ -7,6 +7,7 @@
  */
 
 import { ArgumentError } from './errors.js';
+import { printsAsString } from './util/call-site.js';
 
 /** The plain object `StatCounter.asDict()` returns (PySpark's keys). */
 export interface StatCounterDict {
@@ -241,6 +242,8 @@ export class StatCounter {
     );
   }
 }
+
+printsAsString(StatCounter);
 
 /**
  * Formats a number as Python's `repr(float)` does: shortest round-trip

@@ -16,3 +16,36 @@ export function callSite(): CallSite {
   Error.stackTraceLimit = limit;
   return holder;
 }
+
+/** The library's directory (lib/ or dist/): frames in its own files are not the user's call site. */
+const libraryDir = new URL('..', import.meta.url).href;
+
+/** The first frame of `stack` outside the library and Node's internals, as `file:line`, or undefined. */
+export function userFrame(stack: string | undefined): string | undefined {
+  if (stack === undefined) return undefined;
+  for (const line of stack.split('\n')) {
+    const m = /\(?((?:file:\/\/|\/|[A-Za-z]:[\\/])[^()\s]*?):(\d+):\d+\)?\s*$/.exec(line);
+    if (m === null) continue;
+    const file = m[1] as string;
+    const url = file.startsWith('file://') ? file : `file://${file.startsWith('/') ? '' : '/'}${file}`;
+    if (url.startsWith(libraryDir) || file.startsWith('node:')) continue;
+    const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+    return `${base}:${m[2]}`;
+  }
+  return undefined;
+}
+
+/**
+ * Makes `util.inspect` and `console.log` print instances of `cls` as their
+ * `toString()` (one line), through the key Node looks up, without importing
+ * node:util.
+ */
+export function printsAsString(cls: { prototype: { toString(): string } }): void {
+  Object.defineProperty(cls.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+    value: function (this: { toString(): string }) {
+      return this.toString();
+    },
+    writable: true,
+    configurable: true,
+  });
+}

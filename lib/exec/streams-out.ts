@@ -10,10 +10,11 @@
  * sources before the stream reports that it is closed.
  */
 import { Readable } from 'node:stream';
-import { ArgumentError } from './errors.js';
-import { type ActionOptions, pullInOrder, signalOf } from './exec/job.js';
-import { nestedActionError, taskCode } from './exec/nesting.js';
-import { RDD } from './rdd.js';
+import { ArgumentError } from '../errors.js';
+import type { PlanNode } from '../plan/nodes.js';
+import { nestedActionError, taskCode } from './nesting.js';
+import { type ActionOptions, pullInOrder, signalOf } from './run.js';
+import type { Runtime } from './runtime.js';
 
 /** Options of `toNodeStream` and `toWebStream`. */
 export interface StreamOptions extends ActionOptions {
@@ -54,44 +55,6 @@ export interface NodeReadable<T> extends AsyncIterable<T> {
   resume(): this;
 }
 
-declare module './rdd.js' {
-  interface RDD<T> {
-    /**
-     * The elements, in partition order, pulled one batch at a time as the
-     * loop asks (`break` stops the job and closes its sources). Same as
-     * iterating `toLocalIterator()`, without reading a partition whole first.
-     * @example
-     * const xs = []; for await (const x of sc.parallelize([1, 2, 3], 2)) xs.push(x); xs;
-     * // => [1, 2, 3]
-     */
-    [Symbol.asyncIterator](): AsyncIterator<T>;
-    /**
-     * A Node `Readable` of the elements: object mode, or text lines with
-     * `{ encoding: 'utf8' }`. It pulls as it is read (back-pressure): a slow
-     * reader keeps the job a batch ahead and memory flat. `destroy()` or the
-     * `signal` stops the job and closes its sources. `null` cannot travel in
-     * an object-mode stream: an element `null` fails the stream.
-     * @example
-     * const { text } = await import('node:stream/consumers');
-     * await text(sc.parallelize(['a', 'b'], 2).toNodeStream({ encoding: 'utf8' }));
-     * // => 'a\nb\n'
-     */
-    toNodeStream(options?: StreamOptions & { encoding?: undefined }): NodeReadable<T>;
-    toNodeStream(options: StreamOptions & { encoding: 'utf8' | 'utf-8' }): NodeReadable<string>;
-    /**
-     * A web `ReadableStream` of the elements (of text lines, as strings, with
-     * `{ encoding: 'utf8' }`; `.pipeThrough(new TextEncoderStream())` makes
-     * bytes). It pulls as it is read; `cancel()` or the `signal` stops the
-     * job and closes its sources.
-     * @example
-     * const got = []; for await (const x of sc.parallelize([1, 2, 3]).toWebStream()) got.push(x); got;
-     * // => [1, 2, 3]
-     */
-    toWebStream(options?: StreamOptions & { encoding?: undefined }): ReadableStream<T>;
-    toWebStream(options: StreamOptions & { encoding: 'utf8' | 'utf-8' }): ReadableStream<string>;
-  }
-}
-
 /** The consumer's side of a job that hands over one batch at a time. */
 interface BatchPull<T> {
   /** The next batch, or undefined at the end; rejects with the job's failure. */
@@ -116,7 +79,12 @@ function deferred<V>(): { promise: Promise<V>; resolve: (v: V) => void } {
  * a time: the job computes the next batch while the consumer works on this
  * one, then waits for the consumer to ask again.
  */
-function pullBatches<T>(rdd: RDD<T>, signal: AbortSignal | undefined, operator: string): BatchPull<T> {
+function pullBatches<T>(
+  runtime: Runtime,
+  node: PlanNode,
+  signal: AbortSignal | undefined,
+  operator: string,
+): BatchPull<T> {
   const stop = new AbortController();
   const jobSignal = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
   let slot = deferred<Handoff<T>>();
@@ -124,8 +92,8 @@ function pullBatches<T>(rdd: RDD<T>, signal: AbortSignal | undefined, operator: 
   let closing = false;
   let finished = false;
   const job = pullInOrder(
-    rdd.context._runtime,
-    rdd._node,
+    runtime,
+    node,
     (batch) => {
       if (closing) return false;
       if (batch.length === 0) return true;
@@ -202,20 +170,18 @@ const nullElement = (): Error =>
       'map it to another value first, or use toWebStream() or for await',
   );
 
-const proto = RDD.prototype as RDD<unknown>;
-
-proto[Symbol.asyncIterator] = function (this: RDD<unknown>): AsyncIterator<unknown> {
+/** `for await (const x of rdd)`: the elements, pulled one batch at a time as the loop asks. */
+export function iterateElements<T>(runtime: Runtime, node: PlanNode): AsyncIterator<T> {
   checkNotInTask('for await');
-  const rdd = this;
   return (async function* () {
-    const pull = pullBatches(rdd, undefined, 'for await');
+    const pull = pullBatches<T>(runtime, node, undefined, 'for await');
     try {
       for (let batch = await pull.next(); batch !== undefined; batch = await pull.next()) yield* batch;
     } finally {
       await pull.close();
     }
   })();
-};
+}
 
 /**
  * The streams check their options at once, as Node's stream constructors do
@@ -226,20 +192,20 @@ function checkNotInTask(method: string): void {
   if (taskCode.depth > 0) throw nestedActionError(method);
 }
 
-proto.toNodeStream = function (this: RDD<unknown>, options?: StreamOptions) {
+/** `rdd.toNodeStream(options)`: a Node `Readable` that pulls the job as it is read. */
+export function nodeStream(runtime: Runtime, node: PlanNode, options?: StreamOptions): NodeReadable<unknown> {
   checkNotInTask('toNodeStream');
   const encoding = encodingOf(options);
   const highWaterMark = highWaterMarkOf(options);
   const signal = signalOf(options);
   let pull: BatchPull<unknown> | undefined;
-  const rdd = this;
   const stream = new Readable({
     objectMode: encoding === undefined,
     ...(encoding === undefined ? {} : { encoding, highWaterMark: highWaterMark ?? 64 * 1024 }),
     ...(encoding === undefined && highWaterMark !== undefined ? { highWaterMark } : {}),
     ...(signal === undefined ? {} : { signal }),
     read() {
-      pull ??= pullBatches(rdd, signal, 'toNodeStream');
+      pull ??= pullBatches(runtime, node, signal, 'toNodeStream');
       const from = pull;
       from.next().then(
         (batch) => {
@@ -270,15 +236,20 @@ proto.toNodeStream = function (this: RDD<unknown>, options?: StreamOptions) {
         );
     },
   });
-  return stream as unknown as ReturnType<RDD<unknown>['toNodeStream']>;
-};
+  return stream as unknown as NodeReadable<unknown>;
+}
 
-proto.toWebStream = function (this: RDD<unknown>, options?: StreamOptions) {
+/** `rdd.toWebStream(options)`: a WHATWG `ReadableStream` that pulls the job as it is read. */
+export function webStream(
+  runtime: Runtime,
+  node: PlanNode,
+  options?: StreamOptions,
+): ReadableStream<unknown> {
   checkNotInTask('toWebStream');
   const encoding = encodingOf(options);
   const highWaterMark = highWaterMarkOf(options);
   const signal = signalOf(options);
-  const pull = pullBatches(this, signal, 'toWebStream');
+  const pull = pullBatches(runtime, node, signal, 'toWebStream');
   const strategy = new CountQueuingStrategy({ highWaterMark: highWaterMark ?? 1 });
   return new ReadableStream<unknown>(
     {
@@ -302,5 +273,5 @@ proto.toWebStream = function (this: RDD<unknown>, options?: StreamOptions) {
       },
     },
     strategy,
-  ) as ReadableStream<never>;
-};
+  );
+}
