@@ -41,8 +41,14 @@ test.after.always(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-const publicNames = (proto: object): string[] =>
-  Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && !n.startsWith('_'));
+/** The public members of a class's prototype, inherited ones included (RDD's method families are base classes). */
+const publicNames = (proto: object): string[] => {
+  const names = new Set<string>();
+  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p))
+    for (const n of Object.getOwnPropertyNames(p))
+      if (n !== 'constructor' && !n.startsWith('_')) names.add(n);
+  return [...names];
+};
 
 const page = (name: string) => readFile(join(site, 'classes', `${name}.html`), 'utf8');
 
