@@ -7,7 +7,9 @@ import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
 import { ArgumentError } from './errors.js';
+import { ConsoleProgressBar } from './exec/console-progress.js';
 import { MemoryBudget } from './exec/memory.js';
+import { ProgressState, type StageProgress } from './exec/progress.js';
 import { type ActionOptions, runJob, signalOf } from './exec/run.js';
 import { DEFAULT_RETRIES, Runtime, stoppedError } from './exec/runtime.js';
 import { splitExpressions } from './io/glob.js';
@@ -16,6 +18,7 @@ import { type ArgsOf, makeNode, type OpName } from './ops/registry.js';
 import { aligned } from './ops/union.js';
 import type { PlanNode } from './plan/nodes.js';
 import { type PartitionResult, RDD } from './rdd.js';
+import { StatusTracker } from './status-tracker.js';
 import { printsAsString } from './util/call-site.js';
 import { VERSION } from './version.js';
 import { WorkerExecutor } from './workers/executor.js';
@@ -48,6 +51,21 @@ export interface ContextOptions extends IoOptions {
    * heap limit for long-lived data (`--max-old-space-size`).
    */
   memoryLimitMb?: number;
+  /**
+   * Spark's console progress bar (`spark.ui.showConsoleProgress`): on
+   * stderr, when it is a terminal, for stages running longer than 500 ms:
+   * `[Stage 3:====>      (12 + 2) / 40]` (tasks done + running / all of
+   * the stage's), redrawn at most 5 times a second, wiped when the job
+   * ends. Default false; nothing is written when stderr is not a terminal.
+   */
+  progress?: boolean;
+  /**
+   * Called with a stage's progress whenever one of its tasks starts or ends
+   * (and, while a task reads, at most every 100 ms): for a progress display
+   * of your own. Runs on the main thread, synchronously: keep it quick; an
+   * exception it throws is reported once as a process warning and ignored.
+   */
+  onProgress?: (progress: StageProgress) => void;
 }
 /**
  * Every option `new Context()` accepts, and only those: anything else is an
@@ -68,6 +86,8 @@ const OPTION_NAMES = {
   hdfs: true,
   httpTimeoutMs: true,
   blockSize: true,
+  progress: true,
+  onProgress: true,
 } as const satisfies Record<keyof ContextOptions, true>;
 
 /** Throws an ArgumentError naming the options `new Context()` does not know. */
@@ -75,7 +95,12 @@ function checkOptionNames(options: object): void {
   const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
   if (unknown.length === 0) return;
   const names = unknown.map((k) => {
-    const near = Object.keys(OPTION_NAMES).find((o) => editDistance(o.toLowerCase(), k.toLowerCase()) <= 2);
+    let near: string | undefined;
+    let best = 3;
+    for (const o of Object.keys(OPTION_NAMES)) {
+      const d = editDistance(o.toLowerCase(), k.toLowerCase());
+      if (d < best) [near, best] = [o, d];
+    }
     return near === undefined ? `'${k}'` : `'${k}' (did you mean '${near}'?)`;
   });
   throw new ArgumentError(
@@ -98,6 +123,40 @@ function editDistance(a: string, b: string): number {
     row = next;
   }
   return row[b.length] as number;
+}
+
+/**
+ * The Context's progress state, always kept (the status tracker answers at
+ * any time); the console bar and `onProgress` watch it when asked for.
+ */
+function progressOptions(runtime: Runtime, options: ContextOptions): ProgressState {
+  const { progress, onProgress } = options;
+  if (progress !== undefined && typeof progress !== 'boolean')
+    throw new ArgumentError(`progress must be a boolean, got ${String(progress)}`);
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new ArgumentError(`onProgress must be a function, got ${String(onProgress)}`);
+  const state = new ProgressState(() => runtime.groups.current?.id);
+  runtime.listeners.add(state);
+  if (progress === true && process.stderr.isTTY === true) new ConsoleProgressBar(state, process.stderr);
+  if (onProgress !== undefined) {
+    let warned = false;
+    state.watchers.add((s) => {
+      try {
+        onProgress(state.progressOf(s));
+      } catch (e) {
+        if (!warned) {
+          warned = true;
+          process.emitWarning(
+            `onProgress threw (ignored from now on): ${e instanceof Error ? e.message : String(e)}`,
+            {
+              code: 'SPARKLING_ON_PROGRESS',
+            },
+          );
+        }
+      }
+    });
+  }
+  return state;
 }
 
 /** `workers`, checked; the environment's `SPARKLING_WORKERS` when absent. */
@@ -206,6 +265,7 @@ export class Context {
   readonly workers: number;
   private nextId = 0;
   private stopped = false;
+  readonly #progress: ProgressState;
 
   /**
    * @example
@@ -243,6 +303,7 @@ export class Context {
       this._io,
       new MemoryBudget(args.optionalPositiveInt('memoryLimitMb', options.memoryLimitMb)),
     );
+    this.#progress = progressOptions(this._runtime, options);
     const workers = workersOption(options.workers);
     this.workers = workers.n;
     if (workers.n > 0) this._runtime.executor = new WorkerExecutor(this._runtime, workers.n, workers.strict);
@@ -573,6 +634,19 @@ export class Context {
    */
   get isStopped(): boolean {
     return this.stopped;
+  }
+
+  /**
+   * PySpark's status tracker: the running jobs and stages, and each one's
+   * task counts, for a monitoring loop or a UI of your own.
+   * @example
+   * const t = sc.statusTracker();
+   * await sc.parallelize([1, 2, 3, 4], 2).map((x) => x * 2).count();
+   * t.getStageInfo(t.getJobInfo(0).stageIds[0]).numCompletedTasks;
+   * // => 2
+   */
+  statusTracker(): StatusTracker {
+    return new StatusTracker(this.#progress);
   }
 
   /**

@@ -29,6 +29,13 @@ export type { NodeReadable, StreamOptions } from './exec/streams-out.js';
 export type { CompressionCodec } from './io/output.js';
 export { type GroupedValues, type PartitionFunc, type PartitionResult, RDD } from './rdd.js';
 export { StatCounter, type StatCounterDict } from './stat-counter.js';
+export {
+  type JobInfo,
+  type JobStatus,
+  type StageInfo,
+  type StageProgress,
+  StatusTracker,
+} from './status-tracker.js';
 export { compare } from './values/compare.js';
 export { portableHash } from './values/hash.js';
 export { equals } from './values/key.js';

@@ -32,6 +32,8 @@ test('every documented option is accepted', (t) => {
     s3: { region: 'us-east-1' },
     gcs: { anonymous: true },
     hdfs: { user: 'me' },
+    progress: false,
+    onProgress: () => {},
   };
   const sc = new Context(all);
   t.is(sc.defaultParallelism, 2);

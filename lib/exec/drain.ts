@@ -55,6 +55,7 @@ export async function drainPartition(
       let k = 0;
       for (const [array, from, to] of def.ranges(feed.args, partition)) {
         if (job.signal.aborted) throw abortError(job.signal);
+        job.inputRead(feed.id, to - from, 0);
         try {
           if (watch === undefined) asTaskCode(() => run(array, from, to));
           else

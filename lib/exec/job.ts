@@ -9,7 +9,7 @@
 import { InternalError } from '../errors.js';
 import { opOf } from '../ops/registry.js';
 import type { PlanNode } from '../plan/nodes.js';
-import { cutStages, type StageGraph } from '../plan/stages.js';
+import { cutStages, type Stage, type StageGraph } from '../plan/stages.js';
 import { arrayGrowth } from '../util/growth.js';
 import { drainPartition } from './drain.js';
 import { markCancellation } from './failures.js';
@@ -45,6 +45,8 @@ export class Job implements TaskContext {
   private readonly memos = new Map<object, Promise<unknown>>();
   private readonly unlink: () => void;
   private graph: StageGraph | undefined;
+  /** The stage each source node of the graph is read in (built when a source first reports). */
+  private readers: Map<number, Stage> | undefined;
 
   /** `root`: the node the job computes (its stages are `root`'s), when the job has one. */
   constructor(
@@ -68,6 +70,12 @@ export class Job implements TaskContext {
     this.unlink = () => {
       for (const u of unlinks) u();
     };
+  }
+
+  /** Tells the listeners that the job starts running its stages (a job that only counts partitions runs none). */
+  announce(): void {
+    const graph = this.runtime.listeners.size === 0 ? undefined : this.stages;
+    if (graph !== undefined) for (const l of this.runtime.listeners) l.jobStarted?.(this.id, graph);
   }
 
   get signal(): AbortSignal {
@@ -192,15 +200,34 @@ export class Job implements TaskContext {
     for (const l of listeners) l.stageStarted?.(this.id, stage, count);
     return async (i) => {
       let error: unknown;
+      for (const l of listeners) l.taskStarted?.(this.id, stage, partitionOf(i));
       try {
         return await task(i);
       } catch (e) {
         error = e;
         throw e;
       } finally {
-        for (const l of listeners) l.taskEnded?.(this.id, stage, partitionOf(i), error);
+        const killed = error !== undefined && this.signal.aborted;
+        for (const l of listeners) l.taskEnded?.(this.id, stage, partitionOf(i), error, killed);
       }
     };
+  }
+
+  inputRead(nodeId: number, records: number, bytes: number): void {
+    const listeners = this.runtime.listeners;
+    if (listeners.size === 0) return;
+    let stage: Stage | undefined;
+    const graph = this.stages;
+    if (graph !== undefined) {
+      if (this.readers === undefined) {
+        this.readers = new Map();
+        for (const s of graph.stages)
+          for (const n of s.nodes)
+            if (n.kind === 'source' && !this.readers.has(n.id)) this.readers.set(n.id, s);
+      }
+      stage = this.readers.get(nodeId);
+    }
+    for (const l of listeners) l.inputRead?.(this.id, stage, nodeId, records, bytes);
   }
 
   /** Releases what the job held (shuffle outputs) and its link to the caller's signal; `error`: why it failed. */

@@ -62,8 +62,11 @@ async function* sourcePartition(
   const listing = def.list === undefined ? undefined : await job.listing(node);
   for await (const batch of def.open(node.args, partition, listing, job)) {
     if (job.signal.aborted) throw abortError(job.signal);
+    job.inputRead(node.id, batch.length, 0);
     yield batch;
   }
+  const bytes = def.bytes?.(node.args, partition, listing) ?? 0;
+  if (bytes > 0) job.inputRead(node.id, 0, bytes);
 }
 
 /** A whole-partition operator: its user code sees the parent's partition and any failure is its own. */

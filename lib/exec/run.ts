@@ -45,7 +45,10 @@ export function signalOf(options: unknown): AbortSignal | undefined {
 function startJob(runtime: Runtime, root: PlanNode, options: unknown, runsStages: boolean): Job {
   const job = new Job(runtime, signalOf(options), root);
   try {
-    if (runsStages) runtime.executor?.begin(job, root);
+    if (runsStages) {
+      runtime.executor?.begin(job, root);
+      job.announce();
+    }
   } catch (e) {
     job.end();
     throw e;

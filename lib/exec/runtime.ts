@@ -6,7 +6,7 @@
 import { SparklingError } from '../errors.js';
 import type { IoOptions } from '../io/options.js';
 import type { PlanNode } from '../plan/nodes.js';
-import type { Stage } from '../plan/stages.js';
+import type { Stage, StageGraph } from '../plan/stages.js';
 import type { Executor } from './executor.js';
 import { JobGroups } from './job-groups.js';
 import { MemoryBudget } from './memory.js';
@@ -56,10 +56,25 @@ export interface CachedPartition {
  * are synchronous, on the main thread; a listener must not throw.
  */
 export interface JobListener {
+  /** A job over a plan starts; `stages` is its stage graph (some stages may never run: a cache already filled). */
+  jobStarted?(job: number, stages: StageGraph): void;
   /** A stage's tasks start: `tasks` of them (a result stage, or a shuffle's map side). */
   stageStarted?(job: number, stage: Stage, tasks: number): void;
-  /** One task of the stage ended (after its retries), with `error` when it failed. */
-  taskEnded?(job: number, stage: Stage, partition: number, error: unknown): void;
+  /** One task of the stage starts running (its retries are part of it). */
+  taskStarted?(job: number, stage: Stage, partition: number): void;
+  /**
+   * One task of the stage ended (after its retries), with `error` when it
+   * failed; `killed`: it failed because its job was aborted first (another
+   * task's failure, a cancellation), as Spark's killed tasks.
+   */
+  taskEnded?(job: number, stage: Stage, partition: number, error: unknown, killed: boolean): void;
+  /**
+   * A source (node `nodeId`) of `stage` handed on `records` elements, or
+   * finished a partition of `bytes` stored bytes: a batch at a time, never
+   * per element. `stage` is undefined where the job has no stage graph (a
+   * worker thread's job, whose reports the main thread passes on).
+   */
+  inputRead?(job: number, stage: Stage | undefined, nodeId: number, records: number, bytes: number): void;
   /** The job ended, with `error` when it failed or was cancelled. */
   jobEnded?(job: number, error: unknown): void;
 }

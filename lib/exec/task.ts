@@ -77,6 +77,12 @@ export interface TaskContext extends PrepareEnv {
   watch(operator: string, rddId: number, partition: number, doing: string): Watch;
   /** Folds one partition with a named fold (on a worker when the executor takes it). */
   fold(node: PlanNode, partition: number, fold: NamedFold): Promise<unknown>;
+  /**
+   * A source (node `nodeId`) handed on `records` elements or finished a
+   * partition of `bytes` stored bytes: reported to the Runtime's listeners
+   * (progress), once per batch.
+   */
+  inputRead(nodeId: number, records: number, bytes: number): void;
   /** A value computed once per job, keyed by identity. */
   memo<V>(key: object, make: () => Promise<V>): Promise<V>;
   /**

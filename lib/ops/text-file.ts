@@ -45,9 +45,22 @@ export const textFile: SourceOp<FileArgs> = {
   partitions: (_a, listing) => (listing as InputSplit[]).length,
   open: (_a, partition, listing, env) =>
     readTextSplit((listing as InputSplit[])[partition] as InputSplit, env.io, env.signal),
+  bytes: (_a, partition, listing) => {
+    const s = (listing as InputSplit[])[partition];
+    if (s === undefined) return 0;
+    const end = s.end ?? s.size;
+    return end === null ? 0 : Math.max(0, end - s.start);
+  },
 };
 
-type Listed = readonly { readonly path: string }[];
+type Listed = readonly { readonly path: string; readonly size?: number | null }[];
+
+/** The stored bytes of the files `[from, to)` of a listing. */
+function sizeOf(files: Listed, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n += files[i]?.size ?? 0;
+  return n;
+}
 
 /**
  * Whole files grouped into at most `minPartitions` partitions, in path
@@ -61,6 +74,11 @@ function wholeFiles(read: (bytes: Uint8Array) => unknown, decompress: boolean): 
     knownPartitions: () => undefined,
     list: (a, env) => listFiles(a.paths, env.io),
     partitions: (a, listing) => count(a, listing as Listed),
+    bytes: (a, partition, listing) => {
+      const files = listing as Listed;
+      const [from, to] = sliceBounds(files.length, count(a, files), partition);
+      return sizeOf(files, from, to);
+    },
     open: async function* (a, partition, listing, env) {
       const files = listing as Listed;
       const [from, to] = sliceBounds(files.length, count(a, files), partition);
@@ -96,6 +114,11 @@ export const binaryRecords: SourceOp<RecordsArgs> = {
   knownPartitions: () => undefined,
   list: async (a, env) => (await listFiles(a.paths, env.io)).filter((f) => f.size !== 0),
   partitions: (_a, listing) => Math.max(1, (listing as Listed).length),
+  bytes: (_a, partition, listing) => {
+    const files = listing as Listed;
+    const [from, to] = sliceBounds(files.length, Math.max(1, files.length), partition);
+    return sizeOf(files, from, to);
+  },
   open: async function* (a, partition, listing, env) {
     const files = listing as Listed;
     const size = a.recordLength;

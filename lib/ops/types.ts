@@ -85,6 +85,8 @@ export interface SourceOp<A> extends OpBase<A> {
   ranges?(args: A, partition: number): Ranges;
   /** Its data lives in the driver's memory (parallelize): other threads read its partitions from there. */
   readonly local?: boolean;
+  /** The stored bytes a partition reads (a file split's length, its files' sizes), for progress reports. */
+  bytes?(args: A, partition: number, listing: unknown): number;
 }
 
 /** An element-wise operator (map, filter, flatMap and their kin). */

@@ -82,6 +82,8 @@ export interface RunnerOptions {
   readonly concurrency?: number;
   /** The Context's memory budget, in MiB (default: a share of this thread's heap limit). */
   readonly memoryLimitMb?: number;
+  /** Hears what the stage's sources read (node id, elements, stored bytes), a batch at a time: progress reports. */
+  readonly onInput?: (nodeId: number, records: number, bytes: number) => void;
 }
 
 /** A decoded stage, ready to run tasks over its output node. */
@@ -150,6 +152,11 @@ export class StageRunner {
       stage.io,
       new MemoryBudget(options.memoryLimitMb),
     );
+    const onInput = options.onInput;
+    if (onInput !== undefined)
+      runtime.listeners.add({
+        inputRead: (_job, _stage, nodeId, records, bytes) => onInput(nodeId, records, bytes),
+      });
     this.job = new Job(runtime, options.signal);
     const input = options.input;
     this.job.remote = {

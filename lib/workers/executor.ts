@@ -684,6 +684,11 @@ export class WorkerExecutor implements Executor {
       void this.serve(slot, m.job, m.req, m.node, m.partition);
       return;
     }
+    if (m.type === 'input') {
+      const job = states.get(m.job)?.job;
+      if (job !== undefined) for (const [id, records, bytes] of m.input) job.inputRead(id, records, bytes);
+      return;
+    }
     if (m.type !== 'batch') {
       ioCounters.opened += m.io.opened;
       ioCounters.closed += m.io.closed;

@@ -55,6 +55,12 @@ export type FromWorker =
       readonly io: IoDelta;
     }
   | { readonly type: 'failed'; readonly task: number; readonly error: WireError; readonly io: IoDelta }
+  /** What the job's sources read since the last report: `[node id, elements, stored bytes]` (progress). */
+  | {
+      readonly type: 'input';
+      readonly job: number;
+      readonly input: readonly (readonly [number, number, number])[];
+    }
   | {
       readonly type: 'pull';
       readonly job: number;

@@ -29,8 +29,31 @@ class JobState {
   readonly accumulators = new AccumulatorTable();
   readonly controller = new AbortController();
   readonly pulls = new Map<number, { resolve: (b: unknown[][]) => void; reject: (e: unknown) => void }>();
+  /** What the job's sources read since the last report, by node id: [elements, stored bytes]. */
+  private readonly read = new Map<number, [number, number]>();
+  private reportedAt = 0;
 
   constructor(readonly id: number) {}
+
+  /** Counts what a source read; reported to the main thread at most every 200 ms, and at each task's end. */
+  input(nodeId: number, records: number, bytes: number): void {
+    const r = this.read.get(nodeId);
+    if (r === undefined) this.read.set(nodeId, [records, bytes]);
+    else {
+      r[0] += records;
+      r[1] += bytes;
+    }
+    if (performance.now() - this.reportedAt >= 200) this.report();
+  }
+
+  /** Sends what the sources read since the last report, if anything. */
+  report(): void {
+    this.reportedAt = performance.now();
+    if (this.read.size === 0) return;
+    const input = [...this.read].map(([id, [records, bytes]]) => [id, records, bytes] as const);
+    this.read.clear();
+    post({ type: 'input', job: this.id, input });
+  }
 
   /** The runner of the task's stage: decoded the first time the stage arrives. */
   runner(key: string, m: ToWorker & { type: 'task' }): StageRunner {
@@ -42,6 +65,7 @@ class JobState {
         broadcast: (id) => broadcasts.get(id),
         accumulators: this.accumulators,
         signal: this.controller.signal,
+        onInput: (nodeId, records, bytes) => this.input(nodeId, records, bytes),
         ...(m.memoryLimitMb === undefined ? {} : { memoryLimitMb: m.memoryLimitMb }),
       });
       this.stages.set(key, r);
@@ -117,6 +141,7 @@ async function runTask(m: ToWorker & { type: 'task' }): Promise<void> {
     }
   }
   if (!clonesFaithfully(result)) throw cloneError(`the result of partition ${m.partition}`, result);
+  state.report();
   post({ type: 'done', task: m.task, result, accumulators: state.accumulators.take(), io: ioDelta() });
 }
 
@@ -125,6 +150,7 @@ port.on('message', (m: ToWorker) => {
     case 'task':
       // What a failed task added to accumulators stays until another task of the job reports it.
       runTask(m).catch((e: unknown) => {
+        jobs.get(m.job)?.report();
         try {
           post({ type: 'failed', task: m.task, error: toWire(e), io: ioDelta() });
         } catch (e2) {

@@ -126,6 +126,7 @@ const NO_ARGUMENTS = new Set([
   'id',
   'keys',
   'name',
+  'statusTracker',
   'stop',
   'toDebugString',
   'toString',
