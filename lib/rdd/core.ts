@@ -31,7 +31,7 @@ export class RDDCore<T> {
   constructor(context: Context, node: PlanNode) {
     this.context = context;
     this.#node = node;
-    this.#createdAt = callSite();
+    this.#createdAt = callSite(new.target);
   }
 
   /**
