@@ -61,6 +61,8 @@ test.serial('every public class has a page, and every public method an anchor on
     ['Broadcast', sparkling.Broadcast.prototype],
     ['Accumulator', sparkling.Accumulator.prototype],
     ['ValueMap', sparkling.ValueMap.prototype],
+    ['StatusTracker', sparkling.StatusTracker.prototype],
+    ['BoundedFloat', sparkling.BoundedFloat.prototype],
   ];
   for (const [name, proto] of classes) {
     const html = await page(name);
