@@ -90,7 +90,21 @@ for (const file of files(dist, '.js.map')) {
 }
 // './x.js' in `from '...'`, `import '...'`, `import('...')` and `declare module '...'`: relative specifiers only.
 const relative = /((?:from|import\(?|declare module)\s*['"])(\.{1,2}\/[^'"]*?)\.js(['"])/g;
+// Only the declarations the public types reach are shipped (`exports` serves '.' alone, so no
+// other module can be imported): the internal modules' are half of them.
+const reached = new Set();
+for (const pending = [join(dist, 'index.d.ts')]; pending.length > 0; ) {
+  const file = pending.pop();
+  if (reached.has(file) || !existsSync(file)) continue;
+  reached.add(file);
+  for (const m of readFileSync(file, 'utf8').matchAll(relative))
+    pending.push(join(dirname(file), `${m[2]}.d.ts`));
+}
 for (const file of files(dist, '.d.ts')) {
+  if (!reached.has(file)) {
+    rmSync(file);
+    continue;
+  }
   const source = readFileSync(file, 'utf8');
   writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), source.replace(relative, '$1$2.cjs$3'));
 }

@@ -187,14 +187,11 @@ export class ProgressState implements JobListener {
 
   /**
    * Whether a started stage still waits for a map stage it reads (its tasks
-   * have started, and wait for the shuffle's outputs): Spark does not count
-   * it as running yet.
+   * have started and wait for the shuffle's outputs, whose map stage they
+   * start): Spark does not count it as running yet.
    */
   waiting(s: StageState): boolean {
-    for (const id of s.parents) {
-      const p = this.stages.get(id);
-      if (p !== undefined && p.startedAt !== undefined && !p.done) return true;
-    }
+    for (const id of s.parents) if (this.stages.get(id)?.done === false) return true;
     return false;
   }
 
