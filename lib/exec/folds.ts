@@ -18,11 +18,12 @@ export interface PartitionFold<R = unknown> {
 
 type Step = (acc: unknown, x: unknown) => unknown;
 
-/** A partition's sum: its numbers' float sum and its bigints' exact sum. */
-export interface SumPartial {
-  readonly n: number;
-  readonly big: bigint | null;
-}
+/**
+ * A partition's sum: a number when it held no bigint (the common case, and
+ * what other threads and processes exchange), else its numbers' float sum
+ * and its bigints' exact sum.
+ */
+export type SumPartial = number | { readonly n: number; readonly big: bigint };
 
 /** Python's TypeError for adding up something that is not a number. */
 export function notANumber(action: string, x: unknown): TypeError {
@@ -41,8 +42,11 @@ export function sumPartials(parts: readonly SumPartial[]): number | bigint {
   let n = 0;
   let big: bigint | null = null;
   for (const p of parts) {
-    n += p.n;
-    if (p.big !== null) big = big === null ? p.big : big + p.big;
+    if (typeof p === 'number') n += p;
+    else {
+      n += p.n;
+      big = big === null ? p.big : big + p.big;
+    }
   }
   if (big === null) return n;
   if (!Number.isInteger(n))
@@ -79,7 +83,7 @@ export const FOLDS = {
         else if (typeof x === 'boolean') s[0] = (s[0] as number) + (x ? 1 : 0);
         else throw notANumber('sum', x);
       },
-      result: () => ({ n: s[0] as number, big }),
+      result: () => (big === null ? (s[0] as number) : { n: s[0] as number, big }),
     };
   },
   collect: (): PartitionFold<unknown[]> => {

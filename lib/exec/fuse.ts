@@ -22,6 +22,7 @@
  * each chain's source carries its own number.
  */
 import type { Kernel } from '../ops/types.js';
+import { copyValue } from '../values/copy.js';
 import { BadResult, isThenable } from './failures.js';
 
 /** Which operator of the chain threw (an index past the last kernel: the emit/sink), and what it threw. */
@@ -140,11 +141,13 @@ function compile(
   emit: (v: string) => string,
   arg: string,
   prologue = '',
+  own = false,
 ): unknown {
-  return generate(kernels, emit, arg, prologue)(
+  return generate(kernels, emit, arg, prologue, own)(
     KernelFailure,
     BadResult,
     isThenable,
+    copyValue,
     Array.prototype[Symbol.iterator],
     ...kernels.map((k) => ('fn' in k ? k.fn : none)),
   );
@@ -155,8 +158,13 @@ function generate(
   emit: (v: string) => string,
   arg: string,
   prologue: string,
+  own: boolean,
 ): (...args: unknown[]) => unknown {
   const params = kernels.map((_, i) => `f${i}`);
+  // Reading data that outlives the task in place (parallelize's array): an object is the task's own copy.
+  const read = own
+    ? `const e0 = batch[i]; const v0 = typeof e0 === 'object' && e0 !== null ? copyValue(e0) : e0;`
+    : 'const v0 = batch[i];';
   // One flag per checked kernel: its first result in this call (batch or range) is not checked yet.
   const flags = kernels.flatMap((k, i) => (CHECKED.has(k.kind) ? [`c${i} = true`] : []));
   const checking =
@@ -164,7 +172,7 @@ function generate(
       ? ''
       : `let ${flags.join(', ')}, pending = ${flags.length};
     for (; pending > 0 && i < to; i++) {
-      const v0 = batch[i];
+      ${read}
       ${body(kernels, emit, true)}
     }`;
   const source = `// fused chain ${++chains}
@@ -175,21 +183,31 @@ return function fusedStep(batch, ${arg}, from = 0, to = batch.length) {
   try {
     ${checking}
     for (; i < to; i++) {
-      const v0 = batch[i];
+      ${read}
       ${body(kernels, emit, false)}
     }
   } catch (e) {
     throw new KernelFailure(at, e);
   }
 };`;
-  return new Function('KernelFailure', 'BadResult', 'isThenable', 'arrayValues', ...params, source) as (
-    ...args: unknown[]
-  ) => unknown;
+  return new Function(
+    'KernelFailure',
+    'BadResult',
+    'isThenable',
+    'copyValue',
+    'arrayValues',
+    ...params,
+    source,
+  ) as (...args: unknown[]) => unknown;
 }
 
-/** Compiles a kernel chain whose results go to an `emit` callback. */
-export function compileSink(kernels: readonly Kernel[]): KernelStep {
-  return compile(kernels, (v) => `at = ${kernels.length}; emit(${v});`, 'emit') as KernelStep;
+/**
+ * Compiles a kernel chain whose results go to an `emit` callback. With
+ * `own`, the chain reads shared data in place and copies each object it
+ * reads (see lib/values/copy.ts).
+ */
+export function compileSink(kernels: readonly Kernel[], own = false): KernelStep {
+  return compile(kernels, (v) => `at = ${kernels.length}; emit(${v});`, 'emit', '', own) as KernelStep;
 }
 
 /**
@@ -283,9 +301,9 @@ export function combineSink(target: CombineTarget): (x: unknown) => void {
  * `CombineTarget` (reduceByKey's map side and its kin): no call to a sink per
  * element, and the map lookup and `merge` call sites belong to this chain.
  */
-export function compileCombine(kernels: readonly Kernel[]): KernelCombineStep {
+export function compileCombine(kernels: readonly Kernel[], own = false): KernelCombineStep {
   const emit = (v: string) => `at = ${kernels.length};\n${combineCode(v)}`;
-  return compile(kernels, emit, 'target', TARGET_LOCALS) as KernelCombineStep;
+  return compile(kernels, emit, 'target', TARGET_LOCALS, own) as KernelCombineStep;
 }
 
 /** Compiles a kernel chain whose results are appended to an array. */

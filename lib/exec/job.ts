@@ -124,10 +124,14 @@ export class Job implements TaskContext {
     return this.memo(node, () => prepare(node, this));
   }
 
-  /** One partition of a node as batches (on a worker thread when the executor takes it). */
-  open<T = unknown>(node: PlanNode, partition: number): AsyncIterable<T[]> {
+  /**
+   * One partition of a node as batches (on a worker thread when the executor
+   * takes it); `own` false: shared data is read as it is, not copied (a
+   * reader that looks at no element, such as count).
+   */
+  open<T = unknown>(node: PlanNode, partition: number, own = true): AsyncIterable<T[]> {
     const elsewhere = this.runtime.executor?.open(this, node, partition);
-    return (elsewhere ?? openPartition(node, partition, this)) as AsyncIterable<T[]>;
+    return (elsewhere ?? openPartition(node, partition, this, own)) as AsyncIterable<T[]>;
   }
 
   /**

@@ -214,7 +214,8 @@ export async function countAll(runtime: Runtime, node: PlanNode, options?: Actio
           async (p, job) => {
             let n = 0;
             try {
-              for await (const b of job.open(node, p)) n += b.length;
+              // Looks at no element: shared data is not copied.
+              for await (const b of job.open(node, p, false)) n += b.length;
             } catch (e) {
               throw taskFailure('count', node.id, p, e);
             }
