@@ -6,14 +6,19 @@
 
 import { describe } from '../ops/pairs.js';
 import { freshCopy } from '../util/clone.js';
+import { arrayGrowth } from '../util/growth.js';
 import { BadResult, isThenable } from './failures.js';
 
 /** One partition's accumulator: `add` is the sink of the partition's fused loop. */
 export interface PartitionFold<R = unknown> {
   readonly add: (x: unknown) => void;
   readonly result: () => R;
-  /** How many elements it keeps (the folds that keep what they are given: `collect`). */
-  readonly kept?: () => number;
+  /**
+   * Bytes the next growth of what it keeps may allocate at once (folds that
+   * keep what they are given, as `collect`, or a table per distinct value):
+   * the memory budget's checks count them (see lib/util/growth.ts).
+   */
+  readonly grows?: () => number;
 }
 
 type Step = (acc: unknown, x: unknown) => unknown;
@@ -88,7 +93,7 @@ export const FOLDS = {
   },
   collect: (): PartitionFold<unknown[]> => {
     const all: unknown[] = [];
-    return { add: (x) => all.push(x), result: () => all, kept: () => all.length };
+    return { add: (x) => all.push(x), result: () => all, grows: () => arrayGrowth(all.length) };
   },
   /** Folds from a fresh copy of `zero` with `step` (whose first result must not be a Promise: see BadResult). */
   fold: (zero: unknown, step: Step): PartitionFold => {

@@ -200,6 +200,10 @@ export async function collectAll(
             options,
           )
         ).flat(1);
+  // One array of every element: a slot each, while the partitions' arrays are alive.
+  let total = 0;
+  for (const part of parts) total += part.length;
+  runtime.memory.check('collect', node.id, -1, 'joining the partitions', 8 * total);
   return flatten(parts);
 }
 

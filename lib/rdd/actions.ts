@@ -8,6 +8,7 @@ import * as args from '../args.js';
 import { ArgumentError, EmptyRDDError } from '../errors.js';
 import { BadResult, isThenable, taskFailure } from '../exec/failures.js';
 import type { NamedFold, PartitionFold } from '../exec/folds.js';
+import type { Job } from '../exec/job.js';
 import { asTaskCode, taskCode } from '../exec/nesting.js';
 import {
   type ActionOptions,
@@ -24,8 +25,10 @@ import { type CompressionCodec, openTextOutput, outputCodecName } from '../io/in
 import { elements } from '../ops/iter.js';
 import { takeSampleFraction } from '../ops/sample.js';
 import { mergeSmallest, Smallest } from '../ops/take-ordered.js';
+import { BATCH_SIZE } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { RDD } from '../rdd.js';
+import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { makeRng, randomSeed } from '../util/random.js';
 import { compare } from '../values/compare.js';
 import { partitionOf } from '../values/hash.js';
@@ -39,7 +42,12 @@ type Step = (acc: unknown, x: unknown) => unknown;
 function each<R>(
   rdd: RDDCoreLike,
   operator: string,
-  perPartition: (batches: AsyncIterable<unknown[]>, partition: number, signal: AbortSignal) => Promise<R>,
+  perPartition: (
+    batches: AsyncIterable<unknown[]>,
+    partition: number,
+    signal: AbortSignal,
+    job: Job,
+  ) => Promise<R>,
   options?: ActionOptions,
 ): Promise<R[]> {
   const node = rdd._node;
@@ -48,7 +56,7 @@ function each<R>(
     node,
     async (p, job) => {
       try {
-        return await perPartition(job.open(node, p), p, job.signal);
+        return await perPartition(job.open(node, p), p, job.signal, job);
       } catch (e) {
         throw taskFailure(operator, node.id, p, e);
       }
@@ -160,9 +168,15 @@ async function smallest(
   const parts = await each(
     rdd,
     operator,
-    async (batches) => {
+    async (batches, p, _signal, job) => {
       const s = new Smallest(num, cmp);
-      for await (const b of batches) asTaskCode(() => s.addAll(b));
+      // Up to 2·num + 1,024 elements are kept: a budget check once they may be many.
+      const watch =
+        num > BATCH_SIZE ? job.watch(operator, rdd._node.id, p, 'keeping its smallest') : undefined;
+      for await (const b of batches) {
+        asTaskCode(() => s.addAll(b));
+        watch?.(arrayGrowth(2 * num));
+      }
       return s.result();
     },
     options,
@@ -475,11 +489,25 @@ export class RDDActions<T> extends RDDPairs<T> {
         return {
           add: (x: unknown) => counts.set(x as T, (counts.get(x as T) ?? 0) + 1),
           result: () => counts,
+          // A ValueMap is a Map and an index of the keys that are not primitives.
+          grows: () => 2 * tableGrowth(counts.size),
         };
       };
       const parts = await fold(this, 'countByValue', start, options, 'counting it');
+      const memory = this.context._runtime.memory;
       const total = new ValueMap<T, number>();
-      for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
+      for (const m of parts)
+        for (const [k, n] of m) {
+          if ((total.size & 4095) === 4095)
+            memory.check(
+              'countByValue',
+              this._node.id,
+              -1,
+              'merging the partitions',
+              2 * tableGrowth(total.size),
+            );
+          total.set(k, (total.get(k) ?? 0) + n);
+        }
       return total;
     })();
   }
