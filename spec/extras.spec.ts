@@ -102,9 +102,12 @@ test('sumApprox and countApprox: a partial estimate when the timeout comes first
     if (i > 0) await new Promise((r) => setTimeout(r, 5000));
     yield* it;
   });
-  const started = Date.now();
+  // Time this process could not run (a loaded machine, the file's other tests) is not counted.
+  const clock = loopClock();
   const s = await slow.sumApprox(300, 0.9);
-  t.true(Date.now() - started < 3000);
+  const ms = clock.ms();
+  clock.stop();
+  t.true(ms < 3000, `${ms} ms`);
   t.true(s instanceof BoundedFloat);
   t.is(s.confidence, 0.9);
   t.true(s.low < +s && +s < s.high, `${s.low} ${+s} ${s.high}`);
