@@ -27,6 +27,7 @@ export {
 export type { ActionOptions } from './exec/run.js';
 export type { NodeReadable, StreamOptions } from './exec/streams-out.js';
 export type { CompressionCodec } from './io/output.js';
+export type { MapAsyncContext, MapAsyncOptions } from './ops/map-async.js';
 export { type GroupedValues, type PartitionFunc, type PartitionResult, RDD } from './rdd.js';
 export { StatCounter, type StatCounterDict } from './stat-counter.js';
 export {
