@@ -1,0 +1,12 @@
+/**
+ * Streaming: `StreamingContext` and `DStream` (Spark Streaming's DStream API).
+ * The side-effect imports attach the pair, window and state operators to `DStream`.
+ */
+export { type Clock, ManualClock, SystemClock } from './clock.js';
+export { StreamingContext, type StreamingContextOptions } from './context.js';
+export { DStream, type RDDFunction, type RDDFunction2 } from './dstream.js';
+export { BatchError } from './errors.js';
+
+import './pairs.js';
+import './window.js';
+import './state.js';

@@ -1,0 +1,364 @@
+/**
+ * Window operators: `window`, `reduceByWindow`, `reduceByKeyAndWindow`,
+ * `countByWindow`, `countByValueAndWindow`, `groupByKeyAndWindow`. Window and
+ * slide durations are seconds, converted to whole milliseconds, and must be
+ * multiples of the parent's slide (batch) duration (an ArgumentError at the
+ * call otherwise, as Spark).
+ */
+import * as args from '../args.js';
+import type { RDD } from '../rdd.js';
+import { freshCopy } from '../util/clone.js';
+import { DStream, defaultPartitions } from './dstream.js';
+import { checkMultiple, millis, optionalMillis } from './duration.js';
+import { materialize } from './materialize.js';
+import './pairs.js';
+
+declare module './dstream.js' {
+  interface DStream<T> {
+    /**
+     * Every RDD holds the elements of the last `windowDuration` seconds,
+     * one every `slideDuration` seconds (default: this stream's slide).
+     */
+    window(windowDuration: number, slideDuration?: number): DStream<T>;
+    /**
+     * One element per window: the window's elements reduced with
+     * `reduceFunc`; none for an empty window. With `invReduceFunc` the value
+     * is updated incrementally: the batches entering the window are reduced
+     * in, those leaving it are taken out with `invReduceFunc(acc, old)`.
+     */
+    reduceByWindow(
+      reduceFunc: (a: T, b: T) => T,
+      invReduceFunc: ((a: T, b: T) => T) | undefined | null,
+      windowDuration: number,
+      slideDuration?: number,
+    ): DStream<T>;
+    /** The number of elements in each window (none for an empty window). */
+    countByWindow(windowDuration: number, slideDuration?: number): DStream<number>;
+    /** The count of each distinct element in each window; values whose count falls to 0 are dropped. */
+    countByValueAndWindow(
+      windowDuration: number,
+      slideDuration?: number,
+      numPartitions?: number,
+    ): DStream<[T, number]>;
+    /** `groupByKey` over each window: each key's values in the window, oldest batch first. */
+    groupByKeyAndWindow<K, V>(
+      this: DStream<[K, V]>,
+      windowDuration: number,
+      slideDuration?: number,
+      numPartitions?: number,
+    ): DStream<[K, V[]]>;
+    /**
+     * `reduceByKey` over each window. Without `invFunc`, every window
+     * reduces all its batches. With `invFunc` (`invFunc(func(x, y), x)` is
+     * `y`), each window starts from the previous one's values: batches that
+     * entered are reduced in with `func`, batches that left are taken out
+     * with `invFunc`. As in Spark, a key whose value returns to the zero
+     * stays unless `filterFunc` drops it: only pairs for which `filterFunc`
+     * returns true are kept (and a dropped key starts afresh when it comes
+     * back).
+     */
+    reduceByKeyAndWindow<K, V>(
+      this: DStream<[K, V]>,
+      func: (a: V, b: V) => V,
+      invFunc: ((a: V, b: V) => V) | undefined | null,
+      windowDuration: number,
+      slideDuration?: number,
+      numPartitions?: number,
+      filterFunc?: (kv: [K, V]) => unknown,
+    ): DStream<[K, V]>;
+  }
+}
+
+/** Checks a window against `parent`'s slide: both durations in whole ms. */
+function windowArguments(
+  parent: DStream<unknown>,
+  windowDuration: unknown,
+  slideDuration: unknown,
+): [number, number] {
+  const windowMs = millis('windowDuration', windowDuration);
+  const slideMs = optionalMillis('slideDuration', slideDuration, parent._slideMs);
+  const what = "the parent DStream's slide (batch) duration";
+  checkMultiple('windowDuration', windowMs, parent._slideMs, what);
+  checkMultiple('slideDuration', slideMs, parent._slideMs, what);
+  return [windowMs, slideMs];
+}
+
+/** The times on `stream`'s grid in `(after, upTo]`. */
+function timesIn(stream: DStream<unknown>, after: number, upTo: number): number[] {
+  const zero = stream._ssc._zeroTime as number;
+  const slide = stream._slideMs;
+  const out: number[] = [];
+  for (let t = zero + (Math.floor((after - zero) / slide) + 1) * slide; t <= upTo; t += slide) out.push(t);
+  return out;
+}
+
+/** The union of `stream`'s RDDs in `(after, upTo]` (an empty RDD when there are none). */
+function unionIn<T>(stream: DStream<T>, after: number, upTo: number): RDD<T> {
+  const sc = stream._ssc.sparkContext;
+  const rdds = stream.slice(after + 1, upTo);
+  if (rdds.length === 0) return sc.emptyRDD<T>();
+  return rdds.length === 1 ? (rdds[0] as RDD<T>) : sc.union(rdds);
+}
+
+/** Spark's WindowedDStream: the union of the parent's RDDs in the window. */
+class WindowedDStream<T> extends DStream<T> {
+  constructor(
+    private readonly parent: DStream<T>,
+    private readonly windowMs: number,
+    private readonly slideMs: number,
+  ) {
+    super(parent._ssc, 'window');
+    // Each parent RDD is read by several windows: keep it (Spark persists it too).
+    parent._cached = true;
+  }
+
+  get _slideMs(): number {
+    return this.slideMs;
+  }
+
+  get _parents(): readonly DStream<unknown>[] {
+    return [this.parent as DStream<unknown>];
+  }
+
+  override get _parentExtraMs(): number {
+    return this.windowMs;
+  }
+
+  protected _compute(time: number): RDD<T> {
+    return unionIn(this.parent, time - this.windowMs, time);
+  }
+
+  _checkpointRDDs(time: number): [DStream<unknown>, number[]][] {
+    const p = this.parent as DStream<unknown>;
+    return [[p, timesIn(p, time - this.windowMs, time)]];
+  }
+}
+
+/** Combiner of one key: which of previous window / leaving batches / entering batches it has, and their values. */
+type Slots = [number, unknown, number, unknown, number, unknown];
+const PREV = 0;
+const OLD = 1;
+const NEW = 2;
+
+/**
+ * Spark's ReducedWindowedDStream: each window's value per key from the
+ * previous window's, the batches that left and those that entered. Each
+ * window is computed once per slide and kept (lineage stays short).
+ */
+class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
+  /**
+   * `reduced` is the parent reduced by key batch by batch: made before this
+   * stream, so that creation order stays parents first.
+   */
+  constructor(
+    private readonly reduced: DStream<[K, V]>,
+    private readonly func: (a: V, b: V) => V,
+    private readonly invFunc: (a: V, b: V) => V,
+    private readonly filterFunc: ((kv: [K, V]) => unknown) | undefined,
+    private readonly windowMs: number,
+    private readonly slideMs: number,
+    private readonly numPartitions: number,
+  ) {
+    super(reduced._ssc, 'reduceByKeyAndWindow');
+    // Each batch's reduced RDD enters one window and leaves another: keep it.
+    reduced._cached = true;
+  }
+
+  get _slideMs(): number {
+    return this.slideMs;
+  }
+
+  get _parents(): readonly DStream<unknown>[] {
+    return [this.reduced as DStream<unknown>];
+  }
+
+  override get _parentExtraMs(): number {
+    return this.windowMs;
+  }
+
+  /** Computed only for the batch being run: it needs the previous window, kept by `_materialize`. */
+  override _computable(time: number): boolean {
+    return time === this._ssc._latestTime;
+  }
+
+  protected _compute(time: number): RDD<[K, V]> {
+    const func = this.func;
+    const invFunc = this.invFunc;
+    const filterFunc = this.filterFunc;
+    const windowMs = this.windowMs;
+    const slideMs = this.slideMs;
+    const sc = this._ssc.sparkContext;
+    const parts: RDD<[K, [number, V]]>[] = [];
+    const previous = this._generated.get(time - slideMs);
+    if (previous !== undefined) parts.push(previous.mapValues(tagPrevious));
+    // The previous window is (time - slide - window, time - slide], this one (time - window, time]:
+    // the batches of the first not in the second left, those of the second not in the first entered.
+    const left = unionIn(this.reduced, time - slideMs - windowMs, Math.min(time - slideMs, time - windowMs));
+    const entered = unionIn(this.reduced, Math.max(time - slideMs, time - windowMs), time);
+    parts.push(left.mapValues(tagOld), entered.mapValues(tagNew));
+    const add = (c: Slots, tagged: [number, V]): Slots => {
+      const slot = tagged[0] * 2;
+      if (c[slot] === 0) {
+        c[slot] = 1;
+        c[slot + 1] = freshCopy(tagged[1]);
+      } else c[slot + 1] = func(c[slot + 1] as V, tagged[1]);
+      return c;
+    };
+    const merge = (a: Slots, b: Slots): Slots => {
+      for (let slot = 0; slot < 6; slot += 2) {
+        if (b[slot] === 0) continue;
+        if (a[slot] === 0) {
+          a[slot] = 1;
+          a[slot + 1] = b[slot + 1];
+        } else a[slot + 1] = func(a[slot + 1] as V, b[slot + 1] as V);
+      }
+      return a;
+    };
+    const finish = (c: Slots): V[] => {
+      if (c[PREV * 2] === 0) return c[NEW * 2] === 0 ? [] : [c[NEW * 2 + 1] as V];
+      let v = c[PREV * 2 + 1] as V;
+      if (c[OLD * 2] !== 0) v = invFunc(v, c[OLD * 2 + 1] as V);
+      if (c[NEW * 2] !== 0) v = func(v, c[NEW * 2 + 1] as V);
+      return [v];
+    };
+    const merged = sc
+      .union(parts)
+      .combineByKey(
+        (tagged: [number, V]) => add([0, undefined, 0, undefined, 0, undefined], tagged),
+        add,
+        merge,
+        this.numPartitions,
+      )
+      .flatMapValues(finish);
+    return filterFunc === undefined ? merged : merged.filter(filterFunc);
+  }
+
+  async _materialize(time: number, signal: AbortSignal): Promise<void> {
+    const rdd = this._getOrCompute(time);
+    if (rdd !== undefined) this._remember(time, await materialize(rdd, { signal }));
+  }
+
+  _checkpointRDDs(time: number): [DStream<unknown>, number[]][] {
+    const r = this.reduced as DStream<unknown>;
+    return [
+      [this as DStream<unknown>, [time]],
+      [r, timesIn(r, time - this.windowMs, time)],
+    ];
+  }
+}
+
+// No captured variables: these stages can run on worker threads.
+const tagPrevious = <V>(v: V): [number, V] => [0, v];
+const tagOld = <V>(v: V): [number, V] => [1, v];
+const tagNew = <V>(v: V): [number, V] => [2, v];
+const add = (a: number, b: number): number => a + b;
+const subtract = (a: number, b: number): number => a - b;
+const withOne = <T>(x: T): [T, number] => [x, 1];
+const countNotZero = (kv: [unknown, number]): boolean => kv[1] !== 0;
+const one = (): number => 1;
+
+const proto = DStream.prototype as unknown as Record<string, unknown>;
+type Any = DStream<unknown>;
+type AnyPairs = DStream<[unknown, unknown]>;
+type F2 = (a: unknown, b: unknown) => unknown;
+
+proto.window = function (this: Any, windowDuration: number, slideDuration?: number) {
+  const [windowMs, slideMs] = windowArguments(this, windowDuration, slideDuration);
+  return new WindowedDStream(this, windowMs, slideMs);
+};
+
+proto.reduceByKeyAndWindow = function (
+  this: AnyPairs,
+  func: F2,
+  invFunc: F2 | undefined | null,
+  windowDuration: number,
+  slideDuration?: number,
+  numPartitions?: number,
+  filterFunc?: (kv: [unknown, unknown]) => unknown,
+) {
+  const [windowMs, slideMs] = windowArguments(this as Any, windowDuration, slideDuration);
+  args.func('func', func);
+  args.optionalFunc('invFunc', invFunc);
+  args.optionalFunc('filterFunc', filterFunc);
+  const n = defaultPartitions(this as Any, numPartitions);
+  const filter = filterFunc ?? undefined;
+  if (invFunc === undefined || invFunc === null) {
+    const windowed = this.reduceByKey(func, n)
+      .window(windowMs / 1000, slideMs / 1000)
+      .reduceByKey(func, n);
+    return filter === undefined ? windowed : windowed.filter(filter);
+  }
+  return new ReducedWindowedDStream(this.reduceByKey(func, n), func, invFunc, filter, windowMs, slideMs, n);
+};
+
+proto.reduceByWindow = function (
+  this: Any,
+  reduceFunc: F2,
+  invReduceFunc: F2 | undefined | null,
+  windowDuration: number,
+  slideDuration?: number,
+) {
+  const [windowMs, slideMs] = windowArguments(this, windowDuration, slideDuration);
+  args.func('reduceFunc', reduceFunc);
+  args.optionalFunc('invReduceFunc', invReduceFunc);
+  if (invReduceFunc === undefined || invReduceFunc === null)
+    return this.reduce(reduceFunc)
+      .window(windowMs / 1000, slideMs / 1000)
+      .reduce(reduceFunc);
+  // Incremental: each value travels with the count of elements it covers, so an emptied window is dropped.
+  return this.map(withCount)
+    .reduceByKeyAndWindow(
+      (a: [unknown, number], b: [unknown, number]): [unknown, number] => [
+        reduceFunc(a[0], b[0]),
+        a[1] + b[1],
+      ],
+      (a: [unknown, number], b: [unknown, number]): [unknown, number] => [
+        invReduceFunc(a[0], b[0]),
+        a[1] - b[1],
+      ],
+      windowMs / 1000,
+      slideMs / 1000,
+      1,
+      hasElements,
+    )
+    .map(counted);
+};
+
+proto.countByWindow = function (this: Any, windowDuration: number, slideDuration?: number) {
+  windowArguments(this, windowDuration, slideDuration);
+  return this.map(one).reduceByWindow(add, subtract, windowDuration, slideDuration);
+};
+
+proto.countByValueAndWindow = function (
+  this: Any,
+  windowDuration: number,
+  slideDuration?: number,
+  numPartitions?: number,
+) {
+  windowArguments(this, windowDuration, slideDuration);
+  return this.map(withOne).reduceByKeyAndWindow(
+    add,
+    subtract,
+    windowDuration,
+    slideDuration,
+    defaultPartitions(this, numPartitions),
+    countNotZero,
+  );
+};
+
+proto.groupByKeyAndWindow = function (
+  this: AnyPairs,
+  windowDuration: number,
+  slideDuration?: number,
+  numPartitions?: number,
+) {
+  windowArguments(this as Any, windowDuration, slideDuration);
+  const n = defaultPartitions(this as Any, numPartitions);
+  return this.groupByKey(n).window(windowDuration, slideDuration).combineByKey(copyOf, concat, concat, n);
+};
+
+const withCount = <T>(x: T): [number, [T, number]] => [0, [x, 1]];
+const hasElements = (kv: [unknown, [unknown, number]]): boolean => kv[1][1] > 0;
+const counted = <T>(kv: [unknown, [T, number]]): T => kv[1][0];
+const copyOf = <V>(vs: V[]): V[] => vs.slice();
+const concat = <V>(a: V[], b: V[]): V[] => a.concat(b);
