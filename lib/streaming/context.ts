@@ -5,7 +5,7 @@
  */
 import * as args from '../args.js';
 import { Context } from '../context.js';
-import { ArgumentError, SparklingError } from '../errors.js';
+import { ArgumentError, IOError, SparklingError } from '../errors.js';
 import type { RDD } from '../rdd.js';
 import { type CheckpointData, checkpointDirectory, readCheckpoint } from './checkpoint.js';
 import { type Clock, SystemClock } from './clock.js';
@@ -13,8 +13,15 @@ import { checkRDD, checkSameSlide, type DStream, type OutputOperation } from './
 import { millis } from './duration.js';
 import { fromPartitions } from './materialize.js';
 import { BatchLoop, insideBatch } from './scheduler.js';
+import {
+  AsyncIterableInputDStream,
+  type AsyncIterableStreamOptions,
+  DEFAULT_READ_AHEAD,
+} from './sources/async-iterable.js';
+import { FileInputDStream } from './sources/files.js';
 import type { InputDStream } from './sources/input.js';
 import { QueueInputDStream } from './sources/queue.js';
+import { SocketInputDStream, type SocketStreamOptions } from './sources/socket.js';
 
 /** Options of `new StreamingContext(sc, batchDuration, options)`. */
 export interface StreamingContextOptions {
@@ -149,6 +156,89 @@ export class StreamingContext {
     defaultRDD?: RDD<T> | Iterable<T>,
   ): DStream<T> {
     return new QueueInputDStream<T>(this, rdds, oneAtATime, defaultRDD);
+  }
+
+  /**
+   * The lines of the files that appear in `directory` (local, `s3://`,
+   * `hdfs://` ..., as `textFile` reads them, `.gz`/`.bz2` included). Files
+   * present at `start()`, subdirectories and names starting with `.` or `_`
+   * are ignored; a new file is due in the first batch whose time is at or
+   * after its modification time; a batch reads its files in modification-time
+   * order; each file is read once. Write files elsewhere and move them in,
+   * as for Spark: a file is read when it is first seen.
+   */
+  textFileStream(directory: string): DStream<string> {
+    const dir = directoryArgument(directory);
+    return new FileInputDStream<string>(this, 'textFileStream', dir, (sc, paths) =>
+      sc.textFile(paths.join(',')),
+    );
+  }
+
+  /**
+   * Fixed-length binary records (`Uint8Array`s of `recordLength` bytes) of
+   * the files that appear in `directory`, found as by `textFileStream`. A
+   * file whose length is not a multiple of `recordLength` fails its batch
+   * with an `IOError` naming it.
+   */
+  binaryRecordsStream(directory: string, recordLength: number): DStream<Uint8Array> {
+    const dir = directoryArgument(directory);
+    const n = args.positiveInt('recordLength', recordLength);
+    return new FileInputDStream<Uint8Array>(this, 'binaryRecordsStream', dir, (sc, paths) =>
+      sc.binaryFiles(paths.join(',')).flatMap(([path, bytes]) => records(path, bytes, n)),
+    );
+  }
+
+  /**
+   * The lines a TCP server at `hostname:port` sends (UTF-8, ending at `\n`,
+   * `\r\n` or `\r`): sparkling connects as a client, as Spark does. A
+   * refused or lost connection is retried for up to 10 s
+   * (`options.retryTimeout`), then the context stops and `awaitTermination`
+   * rejects with an `IOError` naming `hostname:port`. Reading pauses while
+   * more than `options.maxBufferedBytes` (64 MiB) wait for a batch.
+   * `storageLevel` is accepted for PySpark's signature and ignored.
+   */
+  socketTextStream(
+    hostname: string,
+    port: number,
+    _storageLevel?: unknown,
+    options: SocketStreamOptions = {},
+  ): DStream<string> {
+    if (typeof hostname !== 'string' || hostname === '')
+      throw new ArgumentError(`hostname must be a non-empty string, got ${String(hostname)}`);
+    const p = args.positiveInt('port', port);
+    if (p > 65535) throw new ArgumentError(`port must be a TCP port (1-65535), got ${p}`);
+    const retry = options.retryTimeout === undefined ? 10_000 : millis('retryTimeout', options.retryTimeout);
+    const max = args.optionalPositiveInt('maxBufferedBytes', options.maxBufferedBytes) ?? 64 * 1024 * 1024;
+    return new SocketInputDStream(this, hostname, p, retry, max);
+  }
+
+  /**
+   * Any `AsyncIterable` (a Node `Readable`, a message consumer, an async
+   * generator; a plain Iterable too) as a DStream, batched by arrival time.
+   * At most `options.maxBuffered` items (10,000) are read ahead of the
+   * batches, so the iterable is not read faster than batches are processed.
+   * When it ends, later batches are empty; when it throws, the items before
+   * are still processed and the next batch fails with the error. `stop()`
+   * calls the iterator's `return()`.
+   * @example
+   * const clock = new ManualClock();
+   * const ssc = new StreamingContext(sc, 1, { clock });
+   * async function* numbers() { yield 1; yield 2; }
+   * const out = [];
+   * ssc.fromAsyncIterable(numbers()).foreachRDD(async (rdd) => { out.push(await rdd.collect()); });
+   * await ssc.start();
+   * await new Promise((r) => setTimeout(r, 10));
+   * await clock.advance(2000);
+   * await ssc.stop(false);
+   * out;
+   * // => [[1, 2], []]
+   */
+  fromAsyncIterable<T>(
+    iterable: AsyncIterable<T> | Iterable<T>,
+    options: AsyncIterableStreamOptions = {},
+  ): DStream<T> {
+    const max = args.optionalPositiveInt('maxBuffered', options.maxBuffered) ?? DEFAULT_READ_AHEAD;
+    return new AsyncIterableInputDStream<T>(this, iterable, max);
   }
 
   /**
@@ -440,4 +530,22 @@ export class StreamingContext {
       for (const p of s._parents) p._rememberMs = Math.max(p._rememberMs, s._rememberMs + s._parentExtraMs);
     }
   }
+}
+
+/** A monitored directory: a non-empty path without wildcards or commas (it is listed, not matched). */
+function directoryArgument(directory: unknown): string {
+  if (typeof directory !== 'string' || directory.trim() === '')
+    throw new ArgumentError(`directory must be a non-empty string, got ${String(directory)}`);
+  if (/[*?[{,]/.test(directory.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')))
+    throw new ArgumentError(`directory must be one directory, without wildcards or commas: ${directory}`);
+  return directory;
+}
+
+/** The fixed-length records of a file's bytes (copies, so each record owns its memory). */
+function records(path: string, bytes: Uint8Array, length: number): Uint8Array[] {
+  if (bytes.length % length !== 0)
+    throw new IOError(path, `length ${bytes.length} is not a multiple of recordLength ${length}`);
+  const out: Uint8Array[] = new Array(bytes.length / length);
+  for (let i = 0, j = 0; i < bytes.length; i += length, j++) out[j] = bytes.slice(i, i + length);
+  return out;
 }
