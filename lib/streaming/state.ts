@@ -89,8 +89,9 @@ class StateDStream<K, V, S> extends DStream<[K, S]> {
     if (rdd !== undefined) this._remember(time, await materialize(rdd, { signal }));
   }
 
-  _checkpointRDDs(time: number): [DStream<unknown>, number[]][] {
-    return [[this as DStream<unknown>, [time]]];
+  /** The state kept now (the latest batch's). */
+  _checkpointRDDs(): [DStream<unknown>, number[]][] {
+    return [[this as DStream<unknown>, [...this._generated.keys()]]];
   }
 }
 

@@ -238,11 +238,12 @@ class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     if (rdd !== undefined) this._remember(time, await materialize(rdd, { signal }));
   }
 
+  /** The latest window's values (at the last window time, which may be before `time`) and the batches later windows take out or keep. */
   _checkpointRDDs(time: number): [DStream<unknown>, number[]][] {
     const r = this.reduced as DStream<unknown>;
     return [
-      [this as DStream<unknown>, [time]],
-      [r, timesIn(r, time - this.windowMs, time)],
+      [this as DStream<unknown>, [...this._generated.keys()]],
+      [r, timesIn(r, time - this.windowMs - this.slideMs, time)],
     ];
   }
 }

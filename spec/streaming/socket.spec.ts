@@ -158,7 +158,7 @@ test('a refused connection is retried for retryTimeout, then the context stops w
   await ssc.start();
   const e = await t.throwsAsync(ssc.awaitTermination(), { instanceOf: IOError });
   const took = Date.now() - began;
-  t.true(took >= 450 && took < 3000, `${took} ms`);
+  t.true(took >= 450 && took < 8000, `${took} ms`);
   t.is(e.path, `127.0.0.1:${port}`);
   t.regex(
     e.message,
@@ -168,7 +168,7 @@ test('a refused connection is retried for retryTimeout, then the context stops w
 });
 
 test('by default a refused connection is retried for 10 s', async (t) => {
-  t.timeout(30_000);
+  t.timeout(60_000);
   const port = await freePort();
   const sc = new Context();
   t.teardown(() => sc.stop());
@@ -179,7 +179,7 @@ test('by default a refused connection is retried for 10 s', async (t) => {
   t.false(await ssc.awaitTerminationOrTimeout(9));
   const e = await t.throwsAsync(ssc.awaitTermination(), { instanceOf: IOError });
   const took = Date.now() - began;
-  t.true(took >= 9900 && took < 14_000, `${took} ms`);
+  t.true(took >= 9900 && took < 30_000, `${took} ms`);
   t.regex(e.message, /could not connect for 10 s/);
 });
 
