@@ -166,6 +166,8 @@ export abstract class DStream<T> {
    * out;
    * // => [[10, 20], [30]]
    */
+  map<K, V>(f: (x: T) => [K, V], preservesPartitioning?: boolean): DStream<[K, V]>;
+  map<U>(f: (x: T) => U, preservesPartitioning?: boolean): DStream<U>;
   map<U>(f: (x: T) => U, _preservesPartitioning?: boolean): DStream<U> {
     args.func('f', f);
     return this._derive('map', (_t, [rdd]) => (rdd as RDD<T>).map(f));
