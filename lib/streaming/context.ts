@@ -150,6 +150,22 @@ export class StreamingContext {
    * out;
    * // => [[1, 2], [3], ['-']]
    */
+  queueStream<K, V>(
+    rdds: readonly (readonly [K, V][])[],
+    oneAtATime?: boolean,
+    defaultRDD?: RDD<[K, V]> | Iterable<[K, V]>,
+  ): DStream<[K, V]>;
+  queueStream<T>(
+    rdds: readonly (readonly T[])[],
+    oneAtATime?: boolean,
+    defaultRDD?: RDD<T> | Iterable<T>,
+  ): DStream<T>;
+  queueStream<T>(rdds: Iterable<RDD<T>>, oneAtATime?: boolean, defaultRDD?: RDD<T> | Iterable<T>): DStream<T>;
+  queueStream<T>(
+    rdds: Iterable<RDD<T> | Iterable<T>>,
+    oneAtATime?: boolean,
+    defaultRDD?: RDD<T> | Iterable<T>,
+  ): DStream<T>;
   queueStream<T>(
     rdds: Iterable<RDD<T> | Iterable<T>>,
     oneAtATime = true,
