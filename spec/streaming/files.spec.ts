@@ -8,8 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import test, { type ExecutionContext } from 'ava';
 import { Context, IOError, PathNotFoundError, StreamingContext, TaskError } from '../../lib/index.js';
+import { close, listen, S3RVER_CREDENTIALS, s3rverHandler } from '../io/s3-server.js';
 import { harness } from './helpers.js';
 
 function tempDir(t: ExecutionContext): string {
@@ -137,4 +139,31 @@ test('with the system clock: a file written while running is read by the next ba
   writeFileSync(join(dir, 'one.txt'), 'x\ny\n');
   t.true(await ssc.awaitTerminationOrTimeout(10));
   t.deepEqual(lines, ['x', 'y']);
+});
+
+test('on S3: new objects under a prefix, skipping those present at start and hidden names', async (t) => {
+  const { server, endpoint } = await listen(await s3rverHandler(['bucket']));
+  t.teardown(() => close(server));
+  const s3 = { endpoint, forcePathStyle: true, region: 'us-east-1', credentials: S3RVER_CREDENTIALS };
+  const client = new S3Client(s3);
+  t.teardown(() => client.destroy());
+  const put = (Key: string, Body: string | Uint8Array) =>
+    client.send(
+      new PutObjectCommand({ Bucket: 'bucket', Key, Body, ContentLength: Buffer.byteLength(Body) }),
+    );
+  await put('in/old.txt', 'old\n');
+  const sc = new Context({ s3, defaultParallelism: 2 });
+  t.teardown(() => sc.stop());
+  const ssc = new StreamingContext(sc, 0.2);
+  const lines: string[] = [];
+  ssc.textFileStream('s3://bucket/in/').foreachRDD(async (rdd) => {
+    lines.push(...(await rdd.collect()));
+    if (lines.length >= 3) void ssc.stop(false);
+  });
+  await ssc.start();
+  await put('in/_COPYING_', 'hidden\n');
+  await put('in/a.txt', 'a1\na2\n');
+  await put('in/b.txt.gz', gzipSync('b1\n'));
+  t.true(await ssc.awaitTerminationOrTimeout(30));
+  t.deepEqual(lines.sort(), ['a1', 'a2', 'b1']);
 });
