@@ -230,14 +230,12 @@ export abstract class DStream<T> {
   }
 
   /**
-   * The number of elements of each batch, as one element. As in PySpark, a
-   * batch RDD with no partitions at all (an empty queue, a socket with no
-   * data) gives no element, and an empty batch with partitions gives 0.
+   * The number of elements of each batch, as the batch's single element
+   * (PySpark's documented behaviour, and Spark's: `0` for an empty batch).
    */
   count(): DStream<number> {
-    return this._derive('count', (_t, [rdd]) =>
-      (rdd as RDD<T>).glom().map(lengthOf).map(keyedByUndefined).reduceByKey(add, 1).map(secondOf),
-    );
+    const sc = this._ssc.sparkContext;
+    return this._derive('count', (_t, [rdd]) => countOf(sc, rdd as RDD<unknown>));
   }
 
   /** The count of each distinct element of each batch, as `[value, count]` pairs. */
@@ -509,4 +507,13 @@ const secondOf = <V>(kv: [unknown, V]): V => kv[1];
 const withOne = <T>(x: T): [T, number] => [x, 1];
 const add = (a: number, b: number): number => a + b;
 
-const lengthOf = (xs: readonly unknown[]): number => xs.length;
+const keyedOne = (): [undefined, number] => [undefined, 1];
+
+/** An RDD holding the number of elements of `rdd` (0 when it is empty): map-side counts, one partition. */
+export function countOf(sc: Context, rdd: RDD<unknown>): RDD<number> {
+  const counted = rdd.map(keyedOne);
+  return sc
+    .union([counted, sc.parallelize<[undefined, number]>([[undefined, 0]], 1)])
+    .reduceByKey(add, 1)
+    .map(secondOf);
+}

@@ -32,7 +32,7 @@ declare module './dstream.js' {
       windowDuration: number,
       slideDuration?: number,
     ): DStream<T>;
-    /** The number of elements in each window (none for an empty window). */
+    /** The number of elements in each window, as its single element (0 for an empty window). */
     countByWindow(windowDuration: number, slideDuration?: number): DStream<number>;
     /** The count of each distinct element in each window; values whose count falls to 0 are dropped. */
     countByValueAndWindow(
@@ -327,7 +327,12 @@ proto.reduceByWindow = function (
 
 proto.countByWindow = function (this: Any, windowDuration: number, slideDuration?: number) {
   windowArguments(this, windowDuration, slideDuration);
-  return this.map(one).reduceByWindow(add, subtract, windowDuration, slideDuration);
+  const sc = this._ssc.sparkContext;
+  // Incremental sums of ones; an emptied window has no sum, and counts as 0 (as count() of an empty batch).
+  return this.map(one)
+    .reduceByWindow(add, subtract, windowDuration, slideDuration)
+    .transform((sums) => sc.union([sums, sc.parallelize([0], 1)]))
+    .reduce(add);
 };
 
 proto.countByValueAndWindow = function (

@@ -253,18 +253,21 @@ test('queueStream copies the array: later pushes are not seen', async (t) => {
   t.deepEqual(out, [[1]]);
 });
 
-test('count of an empty batch with partitions is 0; of an empty queue (no partitions) there is no record, as PySpark', async (t) => {
+test('count() gives one element per batch: 0 for an empty batch, with or without partitions', async (t) => {
   const h = harness(t);
   const out: number[][] = [];
-  h.ssc
-    .queueStream([[], [1, 2]])
-    .count()
-    .foreachRDD(async (rdd) => {
-      out.push(await rdd.collect());
-    });
+  const s = h.ssc.queueStream([[], [1, 2]]);
+  s.count().foreachRDD(async (rdd) => {
+    out.push(await rdd.collect());
+  });
+  const windows: number[][] = [];
+  s.countByWindow(1).foreachRDD(async (rdd) => {
+    windows.push(await rdd.collect());
+  });
   await h.ssc.start();
-  for (let i = 0; i < 3; i++) await h.step();
-  t.deepEqual(out, [[0], [2], []]);
+  for (let i = 0; i < 4; i++) await h.step();
+  t.deepEqual(out, [[0], [2], [0], [0]]);
+  t.deepEqual(windows, [[0], [2], [2], [0]]);
 });
 
 test('cache(): a batch RDD used by two outputs is computed once', async (t) => {
