@@ -30,7 +30,7 @@ function wordsAt(time: number): string[] {
 
 test('3,600 batches of a stateful word count: exact totals, bounded memory', async (t) => {
   t.timeout(600_000);
-  const h = harness(t, 1, 2);
+  const h = harness(t, 1, 1);
   const sc = h.sc;
   const words = h.ssc
     .queueStream<number>([], true, [0])
