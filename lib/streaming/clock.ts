@@ -97,6 +97,20 @@ export class ManualClock implements Clock {
     return this.setTime(this.time + ms);
   }
 
+  /** Resolves with the time once the clock reads `time` or later (Spark's `waitTillTime`). */
+  waitTillTime(time: number): Promise<number> {
+    if (time <= this.time) return Promise.resolve(this.time);
+    return new Promise((resolve) => {
+      const sleeper: Sleeper = {
+        time,
+        wake: () => {
+          if (this.sleepers.delete(sleeper)) resolve(this.time);
+        },
+      };
+      this.sleepers.add(sleeper);
+    });
+  }
+
   /** Resolves when no scheduler on this clock is running a batch. */
   idle(): Promise<void> {
     if (this.busy === 0) return Promise.resolve();

@@ -68,13 +68,14 @@ export class StreamingContext {
    * new StreamingContext(sc, 0.5)._batchMs;
    * // => 500
    */
-  constructor(sparkContext: Context, batchDuration: number, options: StreamingContextOptions = {}) {
+  constructor(sparkContext: Context, batchDuration: number, options: StreamingContextOptions | Clock = {}) {
     if (!(sparkContext instanceof Context)) throw new ArgumentError('sparkContext must be a Context');
     this.sc = sparkContext;
     this._batchMs = millis('batchDuration', batchDuration);
     if (typeof options !== 'object' || options === null)
       throw new ArgumentError(`options must be an object, got ${String(options)}`);
-    const clock = options.clock ?? new SystemClock();
+    // A clock given directly, as well as in { clock }.
+    const clock = isClock(options) ? options : (options.clock ?? new SystemClock());
     if (typeof clock.now !== 'function' || typeof clock.sleepUntil !== 'function')
       throw new ArgumentError('clock must have now() and sleepUntil(time, signal)');
     this._clock = clock;
@@ -564,4 +565,10 @@ function records(path: string, bytes: Uint8Array, length: number): Uint8Array[] 
   const out: Uint8Array[] = new Array(bytes.length / length);
   for (let i = 0, j = 0; i < bytes.length; i += length, j++) out[j] = bytes.slice(i, i + length);
   return out;
+}
+
+function isClock(x: object): x is Clock {
+  return (
+    typeof (x as Partial<Clock>).now === 'function' && typeof (x as Partial<Clock>).sleepUntil === 'function'
+  );
 }

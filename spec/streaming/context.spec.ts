@@ -313,7 +313,7 @@ test('saveAsTextFiles writes prefix-<time>[.suffix] atomically for every batch, 
   t.deepEqual(parts.map((p) => readFileSync(join(dir, 'out-3000', p), 'utf8')).join(''), '');
 });
 
-test('getActive() is the started, not yet stopped context', async (t) => {
+test.serial('getActive() is the started, not yet stopped context', async (t) => {
   const h = harness(t);
   h.ssc.queueStream([[1]]).pprint();
   t.not(StreamingContext.getActive(), h.ssc);
@@ -325,4 +325,22 @@ test('getActive() is the started, not yet stopped context', async (t) => {
   );
   await h.ssc.stop(false);
   t.not(StreamingContext.getActive(), h.ssc);
+});
+
+test('a clock may be given as the third argument too; ManualClock.waitTillTime resolves once it is reached', async (t) => {
+  const sc = new Context();
+  t.teardown(() => sc.stop());
+  const clock = new ManualClock(0);
+  const ssc = new StreamingContext(sc, 1, clock);
+  const times: number[] = [];
+  ssc.queueStream([[1]]).foreachRDD((time: Date, _rdd: RDD<number>) => {
+    times.push(time.getTime());
+  });
+  await ssc.start();
+  const reached = clock.waitTillTime(1500);
+  await clock.advance(1000);
+  t.deepEqual(times, [1000]);
+  await clock.advance(1000);
+  t.is(await reached, 2000);
+  await ssc.stop(false);
 });
