@@ -6,31 +6,15 @@ import { availableParallelism } from 'node:os';
 import { Accumulator, type AccumulatorParam } from './accumulator.js';
 import * as args from './args.js';
 import { Broadcast } from './broadcast.js';
-import { ArgumentError, IOError } from './errors.js';
-import { chunks } from './exec/iter.js';
-import {
-  type ActionOptions,
-  DEFAULT_RETRIES,
-  Job,
-  Runtime,
-  runJob,
-  signalOf,
-  stoppedError,
-} from './exec/job.js';
+import { ArgumentError } from './errors.js';
 import { MemoryBudget } from './exec/memory.js';
+import { type ActionOptions, runJob, signalOf } from './exec/run.js';
+import { DEFAULT_RETRIES, Runtime, stoppedError } from './exec/runtime.js';
 import { splitExpressions } from './io/glob.js';
-import { codecOfPaths, type IoOptions } from './io/index.js';
-import { textFileSource, wholeFileSource } from './io/sources.js';
-import {
-  listSliceBounds,
-  rangeBatches,
-  rangeLength,
-  rangeRanges,
-  sliceBatches,
-  sliceRanges,
-} from './ops/parallelize.js';
-import type { Attrs, PlanNode, SourceImpl } from './plan/nodes.js';
-import { samePartitioner } from './plan/partitioner.js';
+import type { IoOptions } from './io/index.js';
+import { type ArgsOf, makeNode, type OpName } from './ops/registry.js';
+import { aligned } from './ops/union.js';
+import type { PlanNode } from './plan/nodes.js';
 import { type PartitionResult, RDD } from './rdd.js';
 import { VERSION } from './version.js';
 import { WorkerExecutor } from './workers/executor.js';
@@ -64,7 +48,6 @@ export interface ContextOptions extends IoOptions {
    */
   memoryLimitMb?: number;
 }
-
 /**
  * Every option `new Context()` accepts, and only those: anything else is an
  * ArgumentError naming it (a typo such as `wokers` would otherwise be
@@ -211,17 +194,6 @@ function pathsArgument(paths: unknown): string {
   return paths;
 }
 
-/** `paths=[...]` and the codec implied by the suffixes, for explain(). */
-function fileAttrs(paths: string): Attrs {
-  const codec = codecOfPaths(paths);
-  return codec === null
-    ? [['paths', `[${paths}]`]]
-    : [
-        ['paths', `[${paths}]`],
-        ['codec', codec],
-      ];
-}
-
 export class Context {
   /** Default number of partitions for sources made without an explicit count. */
   readonly defaultParallelism: number;
@@ -247,21 +219,16 @@ export class Context {
       args.optionalPositiveInt('defaultParallelism', options.defaultParallelism) ?? availableParallelism();
     const concurrency =
       args.optionalPositiveInt('concurrency', options.concurrency) ?? Math.max(2, this.defaultParallelism);
-    this._runtime = new Runtime(
-      concurrency,
-      {
-        maxRetries:
-          args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
-        ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
-        retryWaitMs:
-          args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
-      },
-      new MemoryBudget(args.optionalPositiveInt('memoryLimitMb', options.memoryLimitMb)),
-    );
+    const retries = {
+      maxRetries: args.optionalNonNegativeInt('maxRetries', options.maxRetries) ?? DEFAULT_RETRIES.maxRetries,
+      ioRetries: args.optionalNonNegativeInt('ioRetries', options.ioRetries) ?? DEFAULT_RETRIES.ioRetries,
+      retryWaitMs:
+        args.optionalNonNegativeInt('retryWaitMs', options.retryWaitMs) ?? DEFAULT_RETRIES.retryWaitMs,
+    };
     this._io = {
       ...(options.s3 === undefined ? {} : { s3: options.s3 }),
-      ioRetries: this._runtime.retries.ioRetries,
-      retryWaitMs: this._runtime.retries.retryWaitMs,
+      ioRetries: retries.ioRetries,
+      retryWaitMs: retries.retryWaitMs,
     };
     if (options.httpTimeoutMs !== undefined)
       this._io.httpTimeoutMs = args.positiveInt('httpTimeoutMs', options.httpTimeoutMs);
@@ -269,9 +236,15 @@ export class Context {
       this._io.blockSize = args.positiveInt('blockSize', options.blockSize);
     if (options.hdfs !== undefined) this._io.hdfs = hdfsOptions(options.hdfs);
     if (options.gcs !== undefined) this._io.gcs = gcsOptions(options.gcs);
+    this._runtime = new Runtime(
+      concurrency,
+      retries,
+      this._io,
+      new MemoryBudget(args.optionalPositiveInt('memoryLimitMb', options.memoryLimitMb)),
+    );
     const workers = workersOption(options.workers);
     this.workers = workers.n;
-    if (workers.n > 0) this._runtime.executor = new WorkerExecutor(this, workers.n, workers.strict);
+    if (workers.n > 0) this._runtime.executor = new WorkerExecutor(this._runtime, workers.n, workers.strict);
   }
 
   /** @internal The next RDD id. */
@@ -280,36 +253,14 @@ export class Context {
     return this.nextId++;
   }
 
-  /** @internal The id the next RDD will get. */
-  _peekId(): number {
-    return this.nextId;
+  /** @internal The RDD standing for `node`. */
+  _rdd<T>(node: PlanNode): RDD<T> {
+    return new RDD<T>(this, node);
   }
 
-  /** @internal Sets the next RDD id (a worker thread replaying the driver's calls). */
-  _setNextId(id: number): void {
-    this.nextId = id;
-  }
-
-  /** @internal The partition count of a node, resolving sources as needed. */
-  async _partitions(node: PlanNode): Promise<number> {
-    const job = new Job(this._runtime);
-    try {
-      return await job.numPartitions(node);
-    } finally {
-      job.end();
-    }
-  }
-
-  /** @internal */
-  _source<T>(label: string, source: SourceImpl, attrs: Attrs = []): RDD<T> {
-    return new RDD<T>(this, {
-      kind: 'source',
-      id: this._newId(),
-      label,
-      attrs,
-      source,
-      partitioner: undefined,
-    });
+  /** @internal A new source RDD of operator `op`. */
+  private _source<T, K extends OpName>(op: K, args: ArgsOf<K>): RDD<T> {
+    return this._rdd<T>(makeNode(this._newId(), op, args, []));
   }
 
   /**
@@ -333,12 +284,7 @@ export class Context {
     // Like Scala Spark, an array is sliced when an action runs (one copy, batch by batch);
     // any other Iterable is read once, now.
     const items = Array.isArray(data) ? (data as T[]) : Array.from(data);
-    return this._source<T>('parallelize', {
-      knownPartitions: n,
-      partitions: async () => n,
-      open: (split) => sliceBatches(items, ...listSliceBounds(items.length, n, split)),
-      ranges: (split) => sliceRanges(items, ...listSliceBounds(items.length, n, split)),
-    });
+    return this._source<T, 'parallelize'>('parallelize', { data: items, numSlices: n });
   }
 
   /**
@@ -359,17 +305,7 @@ export class Context {
     const by = args.integer('step', step ?? 1);
     if (by === 0) throw new ArgumentError('step must not be zero');
     const n = args.optionalPositiveInt('numSlices', numSlices) ?? this.defaultParallelism;
-    const size = rangeLength(from, to, by);
-    return this._source<number>(
-      'range',
-      {
-        knownPartitions: n,
-        partitions: async () => n,
-        open: (split) => rangeBatches(from, by, size, n, split),
-        ranges: (split) => rangeRanges(from, by, size, n, split),
-      },
-      [['range', `${from}..${to}${by === 1 ? '' : ` step ${by}`}`]],
-    );
+    return this._source<number, 'range'>('range', { start: from, end: to, step: by, numSlices: n });
   }
 
   /**
@@ -391,7 +327,7 @@ export class Context {
   textFile(paths: string, minPartitions?: number): RDD<string> {
     const expr = pathsArgument(paths);
     const min = minPartitionsArgument(minPartitions, this.defaultParallelism);
-    return this._source<string>('textFile', textFileSource(expr, min, this._io), fileAttrs(expr));
+    return this._source<string, 'textFile'>('textFile', { paths: expr, minPartitions: min });
   }
 
   /**
@@ -404,12 +340,10 @@ export class Context {
   wholeTextFiles(paths: string, minPartitions?: number): RDD<[string, string]> {
     const expr = pathsArgument(paths);
     const min = minPartitionsArgument(minPartitions, this.defaultParallelism);
-    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-    return this._source(
-      'wholeTextFiles',
-      wholeFileSource(expr, min, this._io, decode, true),
-      fileAttrs(expr),
-    );
+    return this._source<[string, string], 'wholeTextFiles'>('wholeTextFiles', {
+      paths: expr,
+      minPartitions: min,
+    });
   }
 
   /**
@@ -422,11 +356,10 @@ export class Context {
   binaryFiles(paths: string, minPartitions?: number): RDD<[string, Uint8Array]> {
     const expr = pathsArgument(paths);
     const min = minPartitionsArgument(minPartitions, this.defaultParallelism);
-    return this._source(
-      'binaryFiles',
-      wholeFileSource(expr, min, this._io, (b) => b, false),
-      fileAttrs(expr),
-    );
+    return this._source<[string, Uint8Array], 'binaryFiles'>('binaryFiles', {
+      paths: expr,
+      minPartitions: min,
+    });
   }
 
   /**
@@ -436,11 +369,7 @@ export class Context {
    * // => 0
    */
   emptyRDD<T = never>(): RDD<T> {
-    return this._source<T>('emptyRDD', {
-      knownPartitions: 0,
-      partitions: async () => 0,
-      async *open() {},
-    });
+    return this._source<T, 'emptyRDD'>('emptyRDD', {});
   }
 
   /**
@@ -459,17 +388,9 @@ export class Context {
       if (!(r instanceof RDD)) throw new ArgumentError(`rdds[${i}] is not an RDD`);
       if (r.context !== this) throw new ArgumentError(`rdds[${i}] belongs to another Context`);
     });
-    const first = (rdds[0] as RDD<T>)._node.partitioner;
-    const aligned = rdds.every((r) => samePartitioner(r._node.partitioner, first));
-    return new RDD<T>(this, {
-      kind: 'union',
-      id: this._newId(),
-      label: 'union',
-      attrs: [],
-      parents: rdds.map((r) => r._node),
-      partitioner: aligned ? first : undefined,
-      ...(aligned ? { aligned } : {}),
-    });
+    const parents = rdds.map((r) => r._node);
+    const args = { aligned: aligned(parents.map((p) => p.partitioner)) };
+    return this._rdd<T>(makeNode(this._newId(), 'union', args, parents));
   }
 
   /**
@@ -505,28 +426,7 @@ export class Context {
   binaryRecords(path: string, recordLength: number): RDD<Uint8Array> {
     const expr = pathsArgument(path);
     const size = args.positiveInt('recordLength', recordLength);
-    const files = wholeFileSource(expr, Number.MAX_SAFE_INTEGER, this._io, (b) => b, true, true);
-    return this._source<Uint8Array>(
-      'binaryRecords',
-      {
-        ...files,
-        async *open(partition, env) {
-          for await (const batch of files.open(partition, env))
-            for (const [file, bytes] of batch as [string, Uint8Array][]) {
-              const partial = bytes.length % size;
-              if (partial !== 0)
-                throw new IOError(
-                  file,
-                  `partial record (length ${partial}, offset ${bytes.length - partial}) at the end: the file's ${bytes.length} bytes are not a multiple of recordLength ${size}`,
-                );
-              const records: Uint8Array[] = [];
-              for (let at = 0; at < bytes.length; at += size) records.push(bytes.slice(at, at + size));
-              yield* chunks(records);
-            }
-        },
-      },
-      [...fileAttrs(expr), ['recordLength', String(size)]],
-    );
+    return this._source<Uint8Array, 'binaryRecords'>('binaryRecords', { paths: expr, recordLength: size });
   }
 
   /**

@@ -1,19 +1,4 @@
-/**
- * sparkling: Spark's RDD API for TypeScript and Node.js. This barrel is the
- * only public door; the side-effect imports attach the action and pair
- * method families to `RDD`.
- */
-import './rdd-actions.js';
-import './rdd-numeric.js';
-import './rdd-pairs.js';
-import './rdd-io.js';
-import './rdd-extras.js';
-import './rdd-guard.js';
-import { recordRecipes } from './workers/recipes.js';
-
-// Each RDD remembers the public call that made it, so worker threads can make it too.
-recordRecipes();
-
+/** sparkling: Spark's RDD API for TypeScript and Node.js. This barrel is the only public door. */
 export { Accumulator, type AccumulatorParam } from './accumulator.js';
 export { BoundedFloat } from './bounded-float.js';
 export { Broadcast } from './broadcast.js';
@@ -32,10 +17,9 @@ export {
   UnsupportedOnSparkError,
   UnsupportedSchemeError,
 } from './errors.js';
-export type { ActionOptions } from './exec/job.js';
+export type { ActionOptions } from './exec/run.js';
 export type { CompressionCodec } from './io/output.js';
-export { type PartitionResult, RDD } from './rdd.js';
-export type { GroupedValues, PartitionFunc } from './rdd-pairs.js';
+export { type GroupedValues, type PartitionFunc, type PartitionResult, RDD } from './rdd.js';
 export { StatCounter } from './stat-counter.js';
 export {
   BatchError,

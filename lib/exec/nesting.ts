@@ -29,16 +29,3 @@ export function nestedActionError(action: string): SparklingError {
       'Collect or broadcast what the task needs first (see SPARK-5063).',
   );
 }
-
-/** Wraps the named methods of `proto` so that calling one from task code throws `nestedActionError`. */
-export function guardActions(proto: object, names: readonly string[]): void {
-  const target = proto as Record<string, unknown>;
-  for (const name of names) {
-    const action = target[name];
-    if (typeof action !== 'function') continue;
-    target[name] = function (this: unknown, ...args: unknown[]) {
-      if (taskCode.depth > 0) throw nestedActionError(name);
-      return (action as (...a: unknown[]) => unknown).apply(this, args);
-    };
-  }
-}

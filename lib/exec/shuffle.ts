@@ -14,18 +14,21 @@
  * memory budget (memory.ts) once per batch.
  */
 import { InternalError, TaskError } from '../errors.js';
-import { readsNarrowly } from '../plan/explain.js';
-import type { PlanNode, ShuffleNode, ShuffleSpec } from '../plan/nodes.js';
+import { asPair, describe, notPairError } from '../ops/pairs.js';
+import type { ShuffleSpec } from '../ops/types.js';
+import type { PlanNode } from '../plan/nodes.js';
+import { isShuffleEdge } from '../plan/stages.js';
 import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import type { MapOutput } from './executor.js';
 import { taskFailure } from './failures.js';
 import { type CombineTarget, combined, combineSink } from './fuse.js';
-import { type Job, runBounded, type Watch, withRetries } from './job.js';
 import { taskCode } from './nesting.js';
-import { asPair, describe, notPairError } from './pairs.js';
+import { runBounded, withRetries } from './schedule.js';
 import { sortedPartition } from './sort-shuffle.js';
+import { shuffleSpecOf } from './specs.js';
+import type { TaskContext, Watch } from './task.js';
 
 type Pair = [unknown, unknown];
 
@@ -51,11 +54,11 @@ function preparer(
  * (A parent read narrowly is one bucket: everything routed to 0.)
  */
 export async function mapTask(
-  node: ShuffleNode,
+  node: PlanNode,
   parentIndex: number,
   parent: PlanNode,
   mapPartition: number,
-  job: Job,
+  job: TaskContext,
   route: (key: unknown) => number,
 ): Promise<MapOutput> {
   // A bucket per reduce partition that gets records, made with its first one (nothing per empty partition).
@@ -66,15 +69,15 @@ export async function mapTask(
     return b;
   };
   try {
-    const combine = node.spec.combine;
-    const watch = job.watch(node.label, node.id, mapPartition, 'buffering its map output');
+    const combine = shuffleSpecOf(node).combine;
+    const watch = job.watch(node.op, node.id, mapPartition, 'buffering its map output');
     if (combine?.mapSide) {
       const target: CombineTarget = {
         accs: new Map(),
         keys: new Map(),
-        prepare: node.spec.prepare?.(parentIndex, mapPartition),
+        prepare: shuffleSpecOf(node).prepare?.(parentIndex, mapPartition),
         notPair: (x) => {
-          throw notPairError(x, node.label);
+          throw notPairError(x, node.op);
         },
         keyOf,
         create: combine.create,
@@ -89,7 +92,7 @@ export async function mapTask(
         if ((++entries & WATCH_MASK) === 0) watch(arrayGrowth(entries));
       }
     } else {
-      const prepare = preparer(node.spec, parentIndex, mapPartition, node.label);
+      const prepare = preparer(shuffleSpecOf(node), parentIndex, mapPartition, node.op);
       let records = 0;
       await job.drain(
         parent,
@@ -105,7 +108,7 @@ export async function mapTask(
       );
     }
   } catch (e) {
-    throw taskFailure(node.label, node.id, mapPartition, e);
+    throw taskFailure(node.op, node.id, mapPartition, e);
   }
   return { partitions: [...byPartition.keys()], buckets: [...byPartition.values()] };
 }
@@ -158,16 +161,17 @@ export function hashRouter(n: number): (key: unknown) => number {
 }
 
 /** The function from key to reduce partition of a hash or custom partitioner (null for a range one, the sort shuffle's). */
-export function directRouter(node: ShuffleNode, n: number): ((key: unknown) => number) | null {
+export function directRouter(node: PlanNode, n: number): ((key: unknown) => number) | null {
   const p = node.route;
+  if (p === undefined) throw new InternalError(`${node.op}[${node.id}] has no route`);
   if (p.kind === 'hash') return hashRouter(n);
   if (p.kind === 'custom') return customRouter(p.fn, n);
   return null;
 }
 
-const mapKeys = new WeakMap<ShuffleNode, Map<string, object>>();
+const mapKeys = new WeakMap<PlanNode, Map<string, object>>();
 /** A stable memo key per (shuffle, parent or reduce partition, what). */
-function mapKey(node: ShuffleNode, index: number, what: string): object {
+function mapKey(node: PlanNode, index: number, what: string): object {
   let m = mapKeys.get(node);
   if (m === undefined) mapKeys.set(node, (m = new Map()));
   const name = `${index}:${what}`;
@@ -178,23 +182,32 @@ function mapKey(node: ShuffleNode, index: number, what: string): object {
 
 /** Runs the map tasks of one parent (each retried on its own): their outputs, in map-partition order. */
 async function runMapTasks(
-  node: ShuffleNode,
+  node: PlanNode,
   parentIndex: number,
   n: number,
   route: (key: unknown) => number,
-  job: Job,
+  job: TaskContext,
 ): Promise<MapOutput[]> {
   const parent = node.parents[parentIndex] as PlanNode;
   const m = await job.numPartitions(parent);
-  return runBounded(job, m, job.runtime.concurrency, (mp) =>
-    withRetries(job, async () => {
-      const elsewhere = job.runtime.executor?.mapTask(job, node, parentIndex, mp, n);
-      if (elsewhere === undefined) return mapTask(node, parentIndex, parent, mp, job, route);
-      const output = await elsewhere;
-      // The worker thread's output is in this heap now.
-      job.watch(node.label, node.id, mp, 'receiving its map output')();
-      return output;
-    }),
+  return runBounded(
+    job,
+    m,
+    job.runtime.concurrency,
+    job.stageTasks(
+      parent,
+      m,
+      (mp) => mp,
+      (mp) =>
+        withRetries(job, async () => {
+          const elsewhere = job.runtime.executor?.mapTask(job, node, parentIndex, mp, n);
+          if (elsewhere === undefined) return mapTask(node, parentIndex, parent, mp, job, route);
+          const output = await elsewhere;
+          // The worker thread's output is in this heap now.
+          job.watch(node.op, node.id, mp, 'receiving its map output')();
+          return output;
+        }),
+    ),
   );
 }
 
@@ -204,13 +217,13 @@ async function runMapTasks(
  * for it; a reduce task takes its entry and clears it).
  */
 async function mapSide(
-  node: ShuffleNode,
+  node: PlanNode,
   parentIndex: number,
   n: number,
-  job: Job,
+  job: TaskContext,
 ): Promise<(Pair[][] | undefined)[]> {
   const route = directRouter(node, n);
-  if (route === null) throw new InternalError(`${node.label}: range partitioning is the sort shuffle's`);
+  if (route === null) throw new InternalError(`${node.op}: range partitioning is the sort shuffle's`);
   const outputs = await runMapTasks(node, parentIndex, n, route, job);
   const byPartition: (Pair[][] | undefined)[] = new Array(n);
   for (const o of outputs)
@@ -258,26 +271,31 @@ function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: bool
  * computed.
  */
 export async function* computeShuffle(
-  node: ShuffleNode,
+  node: PlanNode,
   partition: number,
-  job: Job,
+  job: TaskContext,
 ): AsyncGenerator<unknown[]> {
   yield* await job.memo(mapKey(node, partition, 'output'), () => reducePartition(node, partition, job));
 }
 
-async function reducePartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[][]> {
+async function reducePartition(node: PlanNode, partition: number, job: TaskContext): Promise<unknown[][]> {
   // A reduce partition is in memory already: handed on whole, not copied into smaller batches.
-  if (node.spec.sort !== undefined) return [await sortedPartition(node, partition, job)];
-  const reduce = node.spec.reduce;
-  if (reduce === undefined) throw new InternalError(`${node.label}: a shuffle needs a reduce side`);
+  if (shuffleSpecOf(node).sort !== undefined) return [await sortedPartition(node, partition, job)];
+  const reduce = shuffleSpecOf(node).reduce;
+  if (reduce === undefined) throw new InternalError(`${node.op}: a shuffle needs a reduce side`);
   const n = await job.numPartitions(node);
-  const watch = job.watch(node.label, node.id, partition, 'merging its shuffle');
+  const watch = job.watch(node.op, node.id, partition, 'merging its shuffle');
   const records: Pair[][] = [];
   for (let p = 0; p < node.parents.length; p++) {
     const parent = node.parents[p] as PlanNode;
-    if (readsNarrowly(node, parent)) {
+    if (!isShuffleEdge(node, p)) {
       const { buckets } = await withRetries(job, () => mapTask(node, p, parent, partition, job, () => 0));
       records.push(buckets[0] ?? []);
+      continue;
+    }
+    if (job.shuffleRead !== undefined) {
+      // Outside the driver (a Spark executor): the map outputs' records come from the shuffle's transport.
+      records.push(await job.shuffleRead(node, p, partition));
       continue;
     }
     const byPartition = await job.memo(mapKey(node, p, 'buckets'), () => mapSide(node, p, n, job));
@@ -289,14 +307,14 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
   let output: Iterable<unknown[]> | AsyncIterable<unknown[]>;
   taskCode.depth++;
   try {
-    const mapCombined = node.spec.combine?.mapSide === true;
+    const mapCombined = shuffleSpecOf(node).combine?.mapSide === true;
     const input =
-      node.spec.combine === undefined
+      shuffleSpecOf(node).combine === undefined
         ? records
-        : records.map((r) => combineBucket(node.spec, r, mapCombined, watch));
+        : records.map((r) => combineBucket(shuffleSpecOf(node), r, mapCombined, watch));
     output = reduce({ records: input, watch }, partition);
   } catch (e) {
-    throw e instanceof TaskError ? e : taskFailure(node.label, node.id, partition, e);
+    throw e instanceof TaskError ? e : taskFailure(node.op, node.id, partition, e);
   } finally {
     taskCode.depth--;
   }
@@ -307,7 +325,7 @@ async function reducePartition(node: ShuffleNode, partition: number, job: Job): 
       watch();
     }
   } catch (e) {
-    throw taskFailure(node.label, node.id, partition, e);
+    throw taskFailure(node.op, node.id, partition, e);
   }
   return batches;
 }

@@ -11,37 +11,40 @@
  * collection.
  */
 import { InternalError } from '../errors.js';
-import type { PlanNode, ShuffleNode, SortSpec } from '../plan/nodes.js';
+import { asPair } from '../ops/pairs.js';
+import type { SortSpec } from '../ops/types.js';
+import type { PlanNode } from '../plan/nodes.js';
 import { arrayGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
 import { taskFailure } from './failures.js';
-import { type Job, runBounded, withRetries } from './job.js';
 import { taskCode } from './nesting.js';
-import { asPair } from './pairs.js';
+import { runBounded, withRetries } from './schedule.js';
+import { shuffleSpecOf } from './specs.js';
+import type { TaskContext } from './task.js';
 
 interface Columns {
   keys: unknown[];
   values: unknown[];
 }
 
-function sortSpecOf(node: ShuffleNode): SortSpec {
-  const sort = node.spec.sort;
-  if (sort === undefined) throw new InternalError(`${node.label} is not a sort`);
+function sortSpecOf(node: PlanNode): SortSpec {
+  const sort = shuffleSpecOf(node).sort;
+  if (sort === undefined) throw new InternalError(`${node.op} is not a sort`);
   return sort;
 }
 
 /** One map task: the partition's keys and values, in order. */
 async function mapTask(
-  node: ShuffleNode,
+  node: PlanNode,
   parent: PlanNode,
   mapPartition: number,
-  job: Job,
+  job: TaskContext,
 ): Promise<Columns> {
   const { keyOfElement } = sortSpecOf(node);
   const keys: unknown[] = [];
   // For sortBy, undefined while every key is its element (sortBy(x => x)): the keys are the values too.
   let values: unknown[] | undefined = keyOfElement === undefined ? [] : undefined;
-  const watch = job.watch(node.label, node.id, mapPartition, 'buffering its map output');
+  const watch = job.watch(node.op, node.id, mapPartition, 'buffering its map output');
   try {
     if (keyOfElement !== undefined)
       await job.drain(
@@ -65,7 +68,7 @@ async function mapTask(
         parent,
         mapPartition,
         (x) => {
-          const kv = asPair(x, node.label);
+          const kv = asPair(x, node.op);
           keys.push(kv[0]);
           vs.push(kv[1]);
         },
@@ -74,17 +77,25 @@ async function mapTask(
       );
     }
   } catch (e) {
-    throw taskFailure(node.label, node.id, mapPartition, e);
+    throw taskFailure(node.op, node.id, mapPartition, e);
   }
   return { keys, values: values ?? keys };
 }
 
 /** Every map task's columns (each task retried on its own), in map-partition order. */
-async function mapOutputs(node: ShuffleNode, job: Job): Promise<Columns[]> {
+async function mapOutputs(node: PlanNode, job: TaskContext): Promise<Columns[]> {
   const parent = node.parents[0] as PlanNode;
   const m = await job.numPartitions(parent);
-  return runBounded(job, m, job.runtime.concurrency, (mp) =>
-    withRetries(job, () => mapTask(node, parent, mp, job)),
+  return runBounded(
+    job,
+    m,
+    job.runtime.concurrency,
+    job.stageTasks(
+      parent,
+      m,
+      (mp) => mp,
+      (mp) => withRetries(job, () => mapTask(node, parent, mp, job)),
+    ),
   );
 }
 
@@ -155,14 +166,14 @@ interface Routed extends Columns {
 }
 
 /** The map side, routed: every map output with its records grouped by reduce partition. */
-async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]> {
+async function mapSide(node: PlanNode, n: number, job: TaskContext): Promise<Routed[]> {
   const sort = sortSpecOf(node);
   const outputs = await mapOutputs(node, job);
   const route = rangeRouter(rangeBounds(outputs, n, sort), sort);
   return outputs.map((o, m) => {
     const size = o.keys.length;
     // Two arrays of a record index each.
-    job.watch(node.label, node.id, m, 'routing its map output')(6 * size);
+    job.watch(node.op, node.id, m, 'routing its map output')(6 * size);
     const target = n <= 0x10000 ? new Uint16Array(size) : new Uint32Array(size);
     const starts = new Uint32Array(n + 1);
     try {
@@ -172,7 +183,7 @@ async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]
         (starts[b + 1] as number)++;
       }
     } catch (e) {
-      throw taskFailure(node.label, node.id, m, e);
+      throw taskFailure(node.op, node.id, m, e);
     }
     for (let b = 0; b < n; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
     const next = starts.slice(0, n);
@@ -186,10 +197,18 @@ async function mapSide(node: ShuffleNode, n: number, job: Job): Promise<Routed[]
   });
 }
 
-const memoKeys = new WeakMap<ShuffleNode, object>();
+const memoKeys = new WeakMap<PlanNode, object>();
 
 /** One reduce partition of a sort: its records from every map output, in map order, sorted. */
-export async function sortedPartition(node: ShuffleNode, partition: number, job: Job): Promise<unknown[]> {
+export async function sortedPartition(
+  node: PlanNode,
+  partition: number,
+  job: TaskContext,
+): Promise<unknown[]> {
+  if (job.shuffleRead !== undefined)
+    throw new InternalError(
+      `${node.op}[${node.id}]: a sort's reduce side needs the bounds its map side sampled`,
+    );
   const n = await job.numPartitions(node);
   let key = memoKeys.get(node);
   if (key === undefined) memoKeys.set(node, (key = {}));
@@ -197,7 +216,7 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
   let total = 0;
   for (const o of outputs) total += (o.starts[partition + 1] as number) - (o.starts[partition] as number);
   // The columns gathered here, then the sort's own arrays (a key pattern and an index per record, and the output).
-  const watch = job.watch(node.label, node.id, partition, 'sorting it');
+  const watch = job.watch(node.op, node.id, partition, 'sorting it');
   watch(16 * total);
   const keys: unknown[] = new Array(total);
   // When every map output's keys are its values, so are the partition's: one column to gather.
@@ -217,7 +236,7 @@ export async function sortedPartition(node: ShuffleNode, partition: number, job:
   try {
     return sortSpecOf(node).finish(keys, values);
   } catch (e) {
-    throw taskFailure(node.label, node.id, partition, e);
+    throw taskFailure(node.op, node.id, partition, e);
   } finally {
     taskCode.depth--;
   }

@@ -1,68 +1,82 @@
 /**
- * Bodies of the narrow operators: stateless element-wise ones as kernels
- * (fused by code generation, see lib/exec/fuse.ts), stateful ones as
- * per-batch operators with per-partition state.
+ * The element-wise operators: `map`, `flatMap`, `filter` and their pair
+ * forms (`mapValues`, `flatMapValues`, `keyBy`, `keys`, `values`). Each is a
+ * stateless kernel: the executor fuses a run of them into one generated loop
+ * (lib/exec/fuse.ts), one call site per user function.
  */
-import type { BatchOpFactory, Kernel } from './types.js';
+import type { Kernel, KernelOp } from './types.js';
 
-/** Kernel of `rdd.map`. */
-export const map = <T, U>(f: (x: T) => U): Kernel => ({ kind: 'map', fn: f });
+type F = (x: unknown) => unknown;
 
-/** Kernel of `rdd.filter` (keeps elements for which the predicate is truthy). */
-export const filter = <T>(pred: (x: T) => unknown): Kernel => ({ kind: 'filter', fn: pred });
+/** Arguments of an operator taking one user function. */
+export interface FnArgs {
+  readonly f: F;
+}
 
-/** Kernel of `rdd.flatMap`: `f` returns an Iterable (an array, a Set, a generator ...). */
-export const flatMap = <T, U>(f: (x: T) => Iterable<U>): Kernel => ({ kind: 'flatMap', fn: f });
+const kernel = (kind: Kernel['kind'], fn: F): Kernel => ({ kind, fn });
 
-/** Kernel of `rdd.mapValues`. */
-export const mapValues = <K, V, U>(f: (v: V) => U): Kernel => map((kv: [K, V]): [K, U] => [kv[0], f(kv[1])]);
+/** `rdd.map(f)`: `f(x)` for every element. */
+export const map: KernelOp<FnArgs> = {
+  kind: 'kernel',
+  keepsPartitioner: false,
+  kernel: ({ f }) => kernel('map', f),
+};
 
-/** Kernel of `rdd.flatMapValues`. */
-export const flatMapValues = <K, V, U>(f: (v: V) => Iterable<U>): Kernel =>
-  flatMap((kv: [K, V]): [K, U][] => {
-    const out: [K, U][] = [];
-    for (const u of f(kv[1])) out.push([kv[0], u]);
-    return out;
-  });
+/** `rdd.flatMap(f)`: the elements of the Iterable `f(x)` returns. */
+export const flatMap: KernelOp<FnArgs> = {
+  kind: 'kernel',
+  keepsPartitioner: false,
+  kernel: ({ f }) => kernel('flatMap', f),
+};
 
-/** Per-batch body of `rdd.glom`: the whole partition as one array (an empty partition gives `[]`). */
-export const glom =
-  <T>(): BatchOpFactory<T, T[]> =>
-  () => {
-    const all: T[] = [];
-    return {
-      step: (batch) => {
-        for (let i = 0; i < batch.length; i++) all.push(batch[i] as T);
-      },
-      end: (out) => {
-        out.push(all);
-      },
-    };
-  };
+/** `rdd.filter(f)`: the elements for which `f(x)` is truthy; keeps the partitioner. */
+export const filter: KernelOp<FnArgs> = {
+  kind: 'kernel',
+  keepsPartitioner: true,
+  kernel: ({ f }) => kernel('filter', f),
+};
 
-/** Per-batch body of `rdd.zipWithIndex` for a partition whose first element has index `offset`. */
-export const withIndex =
-  <T>(offset: number): BatchOpFactory<T, [T, number]> =>
-  () => {
-    let next = offset;
-    return {
-      step: (batch, out) => {
-        for (let i = 0; i < batch.length; i++) out.push([batch[i] as T, next++]);
-      },
-    };
-  };
+/** `rdd.keyBy(f)`: `[f(x), x]`. */
+export const keyBy: KernelOp<FnArgs> = {
+  kind: 'kernel',
+  keepsPartitioner: false,
+  kernel: ({ f }) => kernel('map', (x) => [f(x), x]),
+};
 
-/** Per-batch body of `rdd.zipWithUniqueId`: element i of partition k of n gets `i·n + k`. */
-export const withUniqueId =
-  <T>(numPartitions: number): BatchOpFactory<T, [T, number]> =>
-  (partition) => {
-    let next = partition;
-    return {
-      step: (batch, out) => {
-        for (let i = 0; i < batch.length; i++) {
-          out.push([batch[i] as T, next]);
-          next += numPartitions;
-        }
-      },
-    };
-  };
+/** `rdd.keys()` of a pair RDD. */
+export const keys: KernelOp<Record<string, never>> = {
+  kind: 'kernel',
+  keepsPartitioner: false,
+  kernel: () => kernel('map', (kv) => (kv as [unknown, unknown])[0]),
+};
+
+/** `rdd.values()` of a pair RDD. */
+export const values: KernelOp<Record<string, never>> = {
+  kind: 'kernel',
+  keepsPartitioner: false,
+  kernel: () => kernel('map', (kv) => (kv as [unknown, unknown])[1]),
+};
+
+/** `rdd.mapValues(f)`: `[k, f(v)]`, keeping keys and partitioning. */
+export const mapValues: KernelOp<FnArgs> = {
+  kind: 'kernel',
+  keepsPartitioner: true,
+  kernel: ({ f }) =>
+    kernel('map', (x) => {
+      const kv = x as [unknown, unknown];
+      return [kv[0], f(kv[1])];
+    }),
+};
+
+/** `rdd.flatMapValues(f)`: `[k, u]` for each `u` of `f(v)`, keeping keys and partitioning. */
+export const flatMapValues: KernelOp<FnArgs> = {
+  kind: 'kernel',
+  keepsPartitioner: true,
+  kernel: ({ f }) =>
+    kernel('flatMap', (x) => {
+      const kv = x as [unknown, unknown];
+      const out: [unknown, unknown][] = [];
+      for (const u of f(kv[1]) as Iterable<unknown>) out.push([kv[0], u]);
+      return out;
+    }),
+};

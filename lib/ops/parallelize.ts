@@ -1,7 +1,7 @@
 /** Per-partition bodies of the in-memory sources: `parallelize` and `range`. */
 
 import { TURN_EVERY, turn } from '../util/turn.js';
-import { BATCH_SIZE } from './types.js';
+import { BATCH_SIZE, type SourceOp } from './types.js';
 
 /** Spark's slicing of a sequence: partition i of n holds indexes floor(i·len/n) up to floor((i+1)·len/n). */
 export function sliceBounds(length: number, numSlices: number, i: number): [number, number] {
@@ -99,3 +99,44 @@ export function* rangeRanges(
     yield [buffer, 0, n];
   }
 }
+
+export interface ParallelizeArgs {
+  /** The user's array (read when an action runs, as Scala Spark does), or a copy of another Iterable. */
+  readonly data: readonly unknown[];
+  readonly numSlices: number;
+}
+
+/** `sc.parallelize(data, numSlices)`: sliced as PySpark slices a list; the data stays in the driver's memory. */
+export const parallelize: SourceOp<ParallelizeArgs> = {
+  kind: 'source',
+  local: true,
+  knownPartitions: (a) => a.numSlices,
+  partitions: (a) => a.numSlices,
+  open: (a, split) => sliceBatches(a.data, ...listSliceBounds(a.data.length, a.numSlices, split)),
+  ranges: (a, split) => sliceRanges(a.data, ...listSliceBounds(a.data.length, a.numSlices, split)),
+};
+
+export interface RangeArgs {
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+  readonly numSlices: number;
+}
+
+/** `sc.range(start, end, step, numSlices)`: generated lazily per partition, never materialised. */
+export const range: SourceOp<RangeArgs> = {
+  kind: 'source',
+  describe: (a) => [['range', `${a.start}..${a.end}${a.step === 1 ? '' : ` step ${a.step}`}`]],
+  knownPartitions: (a) => a.numSlices,
+  partitions: (a) => a.numSlices,
+  open: (a, split) => rangeBatches(a.start, a.step, rangeLength(a.start, a.end, a.step), a.numSlices, split),
+  ranges: (a, split) => rangeRanges(a.start, a.step, rangeLength(a.start, a.end, a.step), a.numSlices, split),
+};
+
+/** `sc.emptyRDD()`: no partitions. */
+export const emptyRDD: SourceOp<Record<string, never>> = {
+  kind: 'source',
+  knownPartitions: () => 0,
+  partitions: () => 0,
+  open: async function* () {},
+};

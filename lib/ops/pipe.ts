@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { SparklingError } from '../errors.js';
-import { BATCH_SIZE } from './types.js';
+import { BATCH_SIZE, type PartitionOp } from './types.js';
 
 /** Splits a command line like a POSIX shell would (quotes and backslashes), without running a shell. */
 export function splitCommand(command: string): string[] {
@@ -55,7 +55,7 @@ const KILL_AFTER_MS = 200;
  */
 export async function* pipePartition(
   command: string,
-  env: Record<string, string> | undefined,
+  env: Readonly<Record<string, string>> | undefined,
   checkCode: boolean,
   input: AsyncIterable<unknown[]>,
   signal: AbortSignal,
@@ -140,3 +140,16 @@ export async function* pipePartition(
     await feed;
   }
 }
+
+export interface PipeArgs {
+  readonly command: string;
+  readonly env: Readonly<Record<string, string>> | undefined;
+  readonly checkCode: boolean;
+}
+
+/** `rdd.pipe(command, env, checkCode)`: each partition streamed through an external command. */
+export const pipe: PartitionOp<PipeArgs> = {
+  kind: 'partition',
+  keepsPartitioner: () => false,
+  run: (a, input, _partition, env) => pipePartition(a.command, a.env, a.checkCode, input, env.signal),
+};

@@ -7,7 +7,9 @@
 
 import { ArgumentError } from '../errors.js';
 import { makeRng, partitionSeed, type Rng } from '../util/random.js';
-import type { BatchOpFactory } from './types.js';
+import { ValueMap } from '../values/value-map.js';
+import { describe } from './pairs.js';
+import type { BatchOpDef, BatchOpFactory } from './types.js';
 
 /**
  * Up to this fraction, sampling skips ahead by geometric gaps instead of
@@ -220,3 +222,73 @@ function checkSeed(seed: number): void {
     throw new ArgumentError(`seed must be a finite number, got ${String(seed)}`);
   }
 }
+
+/** Arguments of `rdd.sample`: the seed is drawn when the RDD is made, so every thread and every action samples alike. */
+export interface SampleArgs {
+  readonly withReplacement: boolean;
+  readonly fraction: number;
+  readonly seed: number;
+}
+
+/** `rdd.sample(withReplacement, fraction, seed)`; keeps the partitioner. */
+export const sample: BatchOpDef<SampleArgs> = {
+  kind: 'batch',
+  keepsPartitioner: true,
+  describe: (a) => [
+    ['fraction', String(a.fraction)],
+    ['withReplacement', String(a.withReplacement)],
+  ],
+  make: (a, partition) => sampleOp(a.withReplacement, a.fraction, a.seed)(partition),
+};
+
+/** Arguments of one split of `rdd.randomSplit`: its range of draws and the seed every split shares. */
+export interface SplitArgs {
+  readonly lower: number;
+  readonly upper: number;
+  readonly seed: number;
+}
+
+/** One split of `rdd.randomSplit(weights, seed)`; keeps the partitioner. */
+export const randomSplit: BatchOpDef<SplitArgs> = {
+  kind: 'batch',
+  keepsPartitioner: true,
+  describe: (a) => [['range', `[${a.lower}, ${a.upper})`]],
+  make: (a, partition) => rangeSampleOp(a.lower, a.upper, a.seed)(partition),
+};
+
+/** Arguments of `rdd.sampleByKey`: each key's fraction (entries, compared by value) and the seed, drawn at creation. */
+export interface SampleByKeyArgs {
+  readonly withReplacement: boolean;
+  readonly fractions: readonly (readonly [unknown, number])[];
+  readonly seed: number;
+}
+
+/** A key without a fraction: PySpark's KeyError, reported as the task's failure (a TaskError naming the partition). */
+function missingFraction(key: unknown): Error {
+  const e = new Error(`no fraction for key ${describe(key)}`);
+  e.name = 'KeyError';
+  return e;
+}
+
+/** `rdd.sampleByKey(withReplacement, fractions, seed)`: each pair kept at its key's rate; keeps the partitioner. */
+export const sampleByKey: BatchOpDef<SampleByKeyArgs> = {
+  kind: 'batch',
+  keepsPartitioner: true,
+  describe: (a) => [['withReplacement', String(a.withReplacement)]],
+  make: (a, partition) => {
+    const rates = new ValueMap<unknown, number>(a.fractions as [unknown, number][]);
+    const rng = makeRng(partitionSeed(a.seed, partition));
+    const replace = a.withReplacement;
+    return {
+      step(batch, out) {
+        for (const x of batch) {
+          const kv = x as [unknown, unknown];
+          const f = rates.get(kv[0]);
+          if (f === undefined) throw missingFraction(kv[0]);
+          if (replace) for (let k = rng.poisson(f); k > 0; k--) out.push(kv);
+          else if (rng.next() < f) out.push(kv);
+        }
+      },
+    };
+  },
+};

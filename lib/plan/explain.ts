@@ -1,75 +1,80 @@
 /**
  * `explain()` / `toDebugString()`: Spark's debug-string layout. `(n)` is the
- * partition count (`?` when it needs I/O), `[k]` the RDD id, `+-` a shuffle
- * boundary, and lines on one `|` rail form one fused per-partition pipeline.
- * Pure and deterministic: no function source, addresses or timings.
+ * partition count (`?` while it needs I/O to know), `[k]` the RDD id, `+-` a
+ * shuffle boundary, and lines on one `|` rail form one stage: a fused
+ * per-partition pipeline. Where the stages are cut is `stages.ts`'s rule;
+ * this module only lays them out. Pure and deterministic: no function
+ * source, addresses or timings; iterative, so any depth of lineage prints.
  */
-import { knownPartitions, type PlanNode, parentsOf } from './nodes.js';
-import { samePartitioner } from './partitioner.js';
+import type { PlanNode } from './nodes.js';
+import { cutStages } from './stages.js';
 
 /** Extra facts the executor knows about nodes (cached ones), passed in so this stays pure. */
 export interface ExplainContext {
   isCached(id: number): boolean;
   /** Where the stage ending at a node runs, when the Context has worker threads. */
   readonly stages?: ReadonlyMap<number, string>;
+  /** The partition count of a node once resolved (by an action or `getNumPartitions()`), when it needed I/O. */
+  count?(node: PlanNode): number | undefined;
+}
+
+/** The partition count as printed: `?` while it is not known. */
+function countText(node: PlanNode, ctx: ExplainContext): string {
+  const n = node.numPartitions ?? ctx.count?.(node);
+  return n === undefined ? '?' : String(n);
 }
 
 function describe(node: PlanNode, ctx: ExplainContext, stageOutput: boolean): string {
-  const attrs = node.attrs.map(([k, v]) => ` ${k}=${v}`).join('');
+  // A shuffle prints its partition count and how it routes records, then its operator's attributes.
+  const shuffle =
+    node.kind === 'shuffle' && node.route !== undefined
+      ? ` numPartitions=${countText(node, ctx)} partitioner=${node.route.kind}`
+      : '';
+  const attrs = shuffle + node.attrs.map(([k, v]) => ` ${k}=${v}`).join('');
   const cached = ctx.isCached(node.id) ? ' cached' : '';
   const stage = stageOutput ? ctx.stages?.get(node.id) : undefined;
-  return `${node.label}[${node.id}]${attrs}${cached}${stage === undefined ? '' : ` ${stage}`}`;
-}
-
-function countOf(node: PlanNode): string {
-  const n = knownPartitions(node);
-  return `(${n === undefined ? '?' : n})`;
-}
-
-/** A parent is read across a shuffle boundary when the node is a shuffle that must move it. */
-export function isShuffleEdge(node: PlanNode, parent: PlanNode): boolean {
-  return node.kind === 'shuffle' && !readsNarrowly(node, parent);
-}
-
-/**
- * A shuffle reads a parent narrowly when the parent is already laid out by the
- * shuffle's partitioner and the shuffle routes the parent's pairs by their own
- * key. One that keys each element afresh (`prepare`: groupBy, distinct,
- * subtract, intersection) must move it: the parent is laid out by its
- * elements' first item, not by the new key (Spark's `map` drops the partitioner).
- */
-export function readsNarrowly(node: PlanNode, parent: PlanNode): boolean {
-  return (
-    node.kind === 'shuffle' &&
-    node.spec.prepare === undefined &&
-    samePartitioner(node.route, parent.partitioner)
-  );
+  return `${node.op}[${node.id}]${attrs}${cached}${stage === undefined ? '' : ` ${stage}`}`;
 }
 
 export function explain(root: PlanNode, ctx: ExplainContext): string {
-  const lines: string[] = [];
-  const children = (node: PlanNode, prefix: string): void => {
-    const parents = parentsOf(node);
-    parents.forEach((p, i) => {
-      visit(p, prefix, isShuffleEdge(node, p), i === parents.length - 1);
-    });
-  };
-  const visit = (node: PlanNode, prefix: string, shuffle: boolean, last: boolean): void => {
-    if (!shuffle) {
-      lines.push(`${prefix}${describe(node, ctx, false)}`);
-      children(node, prefix);
-      return;
-    }
-    const count = countOf(node);
+  const graph = cutStages(root, (id) => ctx.isCached(id));
+  const countOf = (node: PlanNode): string => `(${countText(node, ctx)})`;
+  const rail = (count: string): string => {
     const left = Math.floor((count.length - 1) / 2);
-    const thisPrefix = prefix.replace(/\|\s+$/, '');
-    const nextPrefix = `${thisPrefix}${last ? '  ' : '| '}${' '.repeat(left)}|${' '.repeat(count.length - left)}`;
-    lines.push(`${thisPrefix}+-${count} ${describe(node, ctx, true)}`);
-    children(node, nextPrefix);
+    return `${' '.repeat(left)}|${' '.repeat(count.length - left)}`;
   };
-  const count = countOf(root);
-  const left = Math.floor((count.length - 1) / 2);
-  lines.push(`${count} ${describe(root, ctx, true)}`);
-  children(root, `${' '.repeat(left)}|${' '.repeat(count.length - left)}`);
+  const lines: string[] = [];
+  const rootCount = countOf(root);
+  lines.push(`${rootCount} ${describe(root, ctx, true)}`);
+  // Pre-order, each node's parents in order: a stack of what is still to print.
+  interface Frame {
+    readonly node: PlanNode;
+    readonly prefix: string;
+    readonly shuffle: boolean;
+    readonly last: boolean;
+  }
+  const stack: Frame[] = [];
+  const pushParents = (node: PlanNode, prefix: string): void => {
+    const parents = node.parents;
+    for (let i = parents.length - 1; i >= 0; i--)
+      stack.push({
+        node: parents[i] as PlanNode,
+        prefix,
+        shuffle: graph.isShuffleEdge(node, i),
+        last: i === parents.length - 1,
+      });
+  };
+  pushParents(root, rail(rootCount));
+  for (let f = stack.pop(); f !== undefined; f = stack.pop()) {
+    if (!f.shuffle) {
+      lines.push(`${f.prefix}${describe(f.node, ctx, false)}`);
+      pushParents(f.node, f.prefix);
+      continue;
+    }
+    const count = countOf(f.node);
+    const thisPrefix = f.prefix.replace(/\|\s+$/, '');
+    lines.push(`${thisPrefix}+-${count} ${describe(f.node, ctx, true)}`);
+    pushParents(f.node, `${thisPrefix}${f.last ? '  ' : '| '}${rail(count)}`);
+  }
   return lines.join('\n');
 }

@@ -1,122 +1,86 @@
 /**
  * The worker-thread executor (the main thread's side). A task runs on a
- * worker when every node of its stage can be rebuilt there (see
- * lineage.ts); its stage's inputs that live on the main thread (shuffle
- * outputs, cached partitions, parallelized data) are pulled by the worker.
- * Workers start on the first task, are held (ref'd) only while they run
- * tasks, so they never keep the process alive, and end with `sc.stop()`.
- * A worker that dies fails its tasks with a TaskError and is replaced on the
- * next task.
+ * worker when its stage (plan/stages.ts) can be written down
+ * (lib/ship/encode.ts): every function in it ships. The stage is encoded
+ * once per job and sent to each worker once; the worker decodes it and runs
+ * its tasks with the same executor code (lib/ship/run.ts). The stage's
+ * inputs that live on the main thread — merged shuffle outputs, cached
+ * partitions, parallelized data — are pulled by the worker. Workers start
+ * on the first task, are held (ref'd) only while they run tasks, so they
+ * never keep the process alive, and end with `sc.stop()`. A worker that
+ * dies fails its tasks with a TaskError and is replaced on the next task.
  */
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { broadcastCopies } from '../broadcast.js';
-import type { Context, ContextOptions } from '../context.js';
+import type { Accumulator } from '../accumulator.js';
+import { type Broadcast, broadcastCopies } from '../broadcast.js';
 import { ArgumentError, MemoryError, SparklingError, TaskError } from '../errors.js';
-import { drainPartition, openPartition } from '../exec/compute.js';
 import type { Executor, MapOutput } from '../exec/executor.js';
 import { abortError } from '../exec/failures.js';
-import { type NamedFold, startFold } from '../exec/folds.js';
-import { ABANDON_MS, type Job, stoppedError } from '../exec/job.js';
+import type { NamedFold } from '../exec/folds.js';
+import { foldHere, type Job } from '../exec/job.js';
+import { openPartition } from '../exec/open.js';
+import { ABANDON_MS, type Runtime, stoppedError } from '../exec/runtime.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
 import { ioCounters } from '../io/util.js';
-import { isShuffleEdge } from '../plan/explain.js';
-import { type PlanNode, parentsOf, type ShuffleNode } from '../plan/nodes.js';
-import { Encoder, Unshippable } from './lineage.js';
-import {
-  cloneError,
-  clonesFaithfully,
-  type FromWorker,
-  fromWire,
-  type TaskKind,
-  type ToWorker,
-  toWire,
-} from './protocol.js';
+import { type PlanNode, topological } from '../plan/nodes.js';
+import { cutStages } from '../plan/stages.js';
+import type { EncodedFold, EncodedStage } from '../ship/encode.js';
+import { StageEncoder, Unshippable } from '../ship/encode.js';
+import { isLocalSource, planStage, resolveStage, type StageMode, type StagePlan } from '../ship/stage.js';
+import { cloneError, clonesFaithfully } from '../util/clone.js';
+import { type FromWorker, fromWire, type TaskKind, type ToWorker, toWire } from './protocol.js';
 
-/** Where a stage runs: on workers (reading `remote` nodes from the main thread), or here and why. */
-export interface Placement {
-  readonly problem: string | undefined;
-  /** Nodes the stage reads from the main thread. */
-  readonly remote: readonly PlanNode[];
-  /** The stage's nodes (their partition counts are sent along). */
-  readonly nodes: readonly PlanNode[];
-}
+/** What a task computes: a partition's batches, the same for a cache, a named fold of it, or a hash shuffle's map task. */
+type Mode = StageMode | { readonly kind: 'cache' };
+
+/** A task's stage, written down (counts still unresolved), or why it cannot go to a worker. */
+type Plan = StagePlan;
 
 /**
- * The stage computing `node`: its nodes down to shuffles, cached RDDs and
- * parallelized data (read from the main thread), and the first reason one
- * of them cannot run on a worker.
+ * Writes down the stage of a task in `mode` over `output` for a worker: it
+ * is fed what the main thread holds — merged shuffle outputs, cached
+ * partitions (but the one it computes for the cache), parallelized data.
  */
-export function placement(
-  encoder: Encoder,
-  isPersisted: (id: number) => boolean,
-  node: PlanNode,
-  computeCached = false,
-): Placement {
-  encoder.add(node);
-  const remote: PlanNode[] = [];
-  const nodes: PlanNode[] = [];
-  let problem: string | undefined;
-  const seen = new Set<number>();
-  const walk = (n: PlanNode, isOutput: boolean): void => {
-    if (problem !== undefined || seen.has(n.id)) return;
-    seen.add(n.id);
-    if ((!isOutput || !computeCached) && isPersisted(n.id)) {
-      if (isOutput) problem = `${n.label}[${n.id}] is cached on the main thread`;
-      else remote.push(n);
-      return;
-    }
-    if (n.kind === 'shuffle') {
-      if (isOutput) problem = `${n.label}[${n.id}] merges its shuffle on the main thread`;
-      else remote.push(n);
-      return;
-    }
-    if (n.kind === 'source' && n.label === 'parallelize') {
-      if (isOutput) problem = `${n.label}[${n.id}] holds its data on the main thread`;
-      else remote.push(n);
-      return;
-    }
-    problem = encoder.problems.get(n.id);
-    if (problem !== undefined) return;
-    nodes.push(n);
-    for (const p of parentsOf(n)) walk(p, false);
-  };
-  walk(node, true);
-  return { problem, remote, nodes };
+function plan(output: PlanNode, mode: Mode, isPersisted: (id: number) => boolean, io: Runtime['io']): Plan {
+  const name = `${output.op}[${output.id}]`;
+  if (mode.kind !== 'cache' && isPersisted(output.id))
+    return { problem: `${name} is cached on the main thread` };
+  if (output.kind === 'shuffle') return { problem: `${name} merges its shuffle on the main thread` };
+  if (isLocalSource(output)) return { problem: `${name} holds its data on the main thread` };
+  return planStage(output, mode.kind === 'cache' ? { kind: 'open' } : mode, {
+    isInput: (n) => n.kind === 'shuffle' || isLocalSource(n),
+    isCached: isPersisted,
+    io,
+  });
 }
 
-/** Where the map side of `shuffle` over `parent` runs (`undefined`: on workers). */
-export function mapSideProblem(
-  encoder: Encoder,
+/** Where the map side of the shuffle read `parentIndex` of `shuffle` runs: on workers (undefined) or here, and why. */
+function mapSideProblem(
+  shuffle: PlanNode,
+  parentIndex: number,
   isPersisted: (id: number) => boolean,
-  shuffle: ShuffleNode,
-  parent: PlanNode,
+  io: Runtime['io'],
 ): string | undefined {
-  encoder.add(shuffle);
+  const parent = shuffle.parents[parentIndex] as PlanNode;
   // A sort's map side: the parent's pipeline runs on workers, its records come back for sampling and routing.
-  if (shuffle.route.kind === 'range') return placement(encoder, isPersisted, parent).problem;
-  return encoder.problems.get(shuffle.id) ?? placement(encoder, isPersisted, parent).problem;
+  if (shuffle.route?.kind === 'range') return plan(parent, { kind: 'open' }, isPersisted, io).problem;
+  return plan(parent, { kind: 'map', shuffle, parentIndex }, isPersisted, io).problem;
 }
 
 /** What the stages of a plan run on, for explain(): stage output node id to `executor=...`. */
-export function describeStages(context: Context, root: PlanNode): Map<number, string> {
-  const encoder = new Encoder(context);
-  const isPersisted = (id: number) => context._runtime.isPersisted(id);
+export function describeStages(runtime: Runtime, root: PlanNode): Map<number, string> {
+  const isPersisted = (id: number) => runtime.isPersisted(id);
   const out = new Map<number, string>();
   const say = (problem: string | undefined) =>
     problem === undefined ? 'executor=workers' : `executor=main reason="${problem}"`;
-  out.set(root.id, say(placement(encoder, isPersisted, root).problem));
-  const seen = new Set<number>();
-  const walk = (n: PlanNode): void => {
-    if (seen.has(n.id)) return;
-    seen.add(n.id);
-    for (const p of parentsOf(n)) {
-      if (isShuffleEdge(n, p) && !out.has(p.id))
-        out.set(p.id, say(mapSideProblem(encoder, isPersisted, n as ShuffleNode, p)));
-      walk(p);
+  out.set(root.id, say(plan(root, { kind: 'open' }, isPersisted, runtime.io).problem));
+  for (const stage of cutStages(root, isPersisted).stages)
+    for (const read of stage.shuffles) {
+      const parent = read.from.output;
+      if (!out.has(parent.id))
+        out.set(parent.id, say(mapSideProblem(read.node, read.parentIndex, isPersisted, runtime.io)));
     }
-  };
-  walk(root);
   return out;
 }
 
@@ -135,6 +99,8 @@ interface Task {
   readonly resolve: (result: unknown) => void;
   readonly reject: (e: unknown) => void;
   readonly onBatch?: (batch: unknown[]) => void;
+  /** The broadcasts the task's stage reads, by id. */
+  readonly broadcasts: ReadonlyMap<number, Broadcast<unknown>>;
 }
 
 /** One worker thread and what it has been sent. */
@@ -143,29 +109,29 @@ interface Slot {
   readonly worker: Worker;
   readonly tasks: Map<number, Task>;
   readonly broadcasts: Set<number>;
-  /** Contexts whose options it has. */
-  readonly contexts: Set<number>;
-  /** Per job: how many steps, functions and accumulators it has, and the sources whose listings it has. */
-  readonly sent: Map<number, { steps: number; fns: number; accumulators: number; listings: Set<number> }>;
+  /** Per job: the stages it has been sent, by key. */
+  readonly sent: Map<number, Set<string>>;
   dead: boolean;
   /** Ends the worker after it has been idle for IDLE_MS. */
   idle: NodeJS.Timeout | undefined;
 }
 
-/** What a task's stage needs resolved before it is sent: partition counts and file listings, by node id. */
-interface Resolved {
-  readonly counts: readonly (readonly [number, number])[];
-  readonly listings: readonly (readonly [number, unknown])[];
+/** A planned stage and, once resolved, the stage as sent. */
+interface Planned {
+  readonly plan: Plan;
+  stage?: Promise<EncodedStage>;
 }
 
 /** What the main thread holds for one job. */
 interface JobState {
   readonly executor: WorkerExecutor;
   readonly job: Job;
-  readonly encoder: Encoder;
+  /** Stages planned for the job, by key. */
+  readonly plans: Map<string, Planned>;
   /** Nodes workers may pull, by id. */
-  readonly nodes: Map<number, PlanNode>;
-  readonly placements: Map<string, Placement>;
+  readonly inputs: Map<number, PlanNode>;
+  /** Accumulators the job's shipped functions add to, by id. */
+  readonly accumulators: Map<number, Accumulator<unknown>>;
   readonly unlink: () => void;
 }
 
@@ -228,7 +194,6 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
 const slots: (Slot | undefined)[] = [];
 const users = new Set<WorkerExecutor>();
 let nextTask = 0;
-let nextContext = 0;
 
 /** How long a worker may stay idle before it ends (the next task starts a new one). */
 const IDLE_MS = 10_000;
@@ -247,22 +212,20 @@ broadcastCopies.release = (id) => {
 const states = new Map<number, JobState>();
 
 export class WorkerExecutor implements Executor {
-  private readonly id = ++nextContext;
   private closed = false;
-
   /** Private (#): a Context stays plain data for JSON.stringify and the like. */
-  readonly #context: Context;
+  readonly #runtime: Runtime;
 
   constructor(
-    context: Context,
+    runtime: Runtime,
     readonly size: number,
     readonly strict: boolean,
   ) {
-    this.#context = context;
+    this.#runtime = runtime;
     users.add(this);
   }
 
-  private isPersisted = (id: number): boolean => this.#context._runtime.isPersisted(id);
+  private isPersisted = (id: number): boolean => this.#runtime.isPersisted(id);
 
   private state(job: Job): JobState {
     let st = states.get(job.id);
@@ -272,9 +235,9 @@ export class WorkerExecutor implements Executor {
       st = {
         executor: this,
         job,
-        encoder: new Encoder(this.#context),
-        nodes: new Map(),
-        placements: new Map(),
+        plans: new Map(),
+        inputs: new Map(),
+        accumulators: new Map(),
         unlink: () => job.signal.removeEventListener('abort', onAbort),
       };
       states.set(job.id, st);
@@ -283,16 +246,26 @@ export class WorkerExecutor implements Executor {
   }
 
   describe(root: PlanNode): ReadonlyMap<number, string> {
-    return describeStages(this.#context, root);
+    return describeStages(this.#runtime, root);
   }
 
   begin(job: Job, root: PlanNode): void {
-    const st = this.state(job);
+    this.state(job);
     if (!this.strict) return;
-    st.encoder.add(root);
-    const [problem] = st.encoder.problems.values();
-    if (problem !== undefined)
-      throw new ArgumentError(`workers (strict): ${problem}; pass values through sc.broadcast() instead`);
+    // Every function of the plan must ship (the data of parallelize stays here and is not checked).
+    const encoder = new StageEncoder();
+    for (const n of topological(root)) {
+      if (isLocalSource(n)) continue;
+      try {
+        encoder.node(n, null);
+      } catch (e) {
+        if (e instanceof Unshippable)
+          throw new ArgumentError(
+            `workers (strict): ${e.message}; make it plain data, or pass it through sc.broadcast()`,
+          );
+        throw e;
+      }
+    }
   }
 
   end(job: Job): void {
@@ -305,13 +278,16 @@ export class WorkerExecutor implements Executor {
         this.post(slot, { type: 'end-job', job: job.id });
   }
 
-  private place(st: JobState, node: PlanNode, computeCached: boolean): Placement {
-    const key = `${node.id}:${computeCached}`;
-    let p = st.placements.get(key);
+  /** The job's plan for a task in `mode` over `node`, made once per job. */
+  private planned(st: JobState, key: string, node: PlanNode, mode: Mode): Planned {
+    let p = st.plans.get(key);
     if (p === undefined) {
-      p = placement(st.encoder, this.isPersisted, node, computeCached);
-      st.placements.set(key, p);
-      for (const r of p.remote) st.nodes.set(r.id, r);
+      p = { plan: plan(node, mode, this.isPersisted, this.#runtime.io) };
+      st.plans.set(key, p);
+      if (p.plan.problem === undefined) {
+        for (const r of p.plan.inputs) st.inputs.set(r.id, r);
+        for (const [id, acc] of p.plan.encoder.accumulators) st.accumulators.set(id, acc);
+      }
     }
     return p;
   }
@@ -324,36 +300,28 @@ export class WorkerExecutor implements Executor {
   ): AsyncIterable<unknown[]> | undefined {
     if (this.closed) return undefined;
     const st = this.state(job);
-    const p = this.place(st, node, computeCached);
-    if (p.problem !== undefined) return undefined;
-    return this.stream(st, node, partition, p);
+    const key = `${computeCached ? 'cache' : 'open'}:${node.id}`;
+    const p = this.planned(st, key, node, computeCached ? { kind: 'cache' } : { kind: 'open' });
+    if (p.plan.problem !== undefined) return undefined;
+    return this.stream(st, key, p, node, partition);
   }
 
   fold(job: Job, node: PlanNode, partition: number, fold: NamedFold): Promise<unknown> | undefined {
     if (this.closed) return undefined;
     const st = this.state(job);
-    const p = this.place(st, node, false);
-    if (p.problem !== undefined) return undefined;
-    let args: TaskKind & { kind: 'fold' };
-    try {
-      args = { kind: 'fold', name: fold.name, args: fold.args.map((a) => st.encoder.encode(a, fold.name)) };
-    } catch (e) {
-      if (e instanceof Unshippable) return undefined;
-      throw e;
-    }
-    return this.run(st, node, partition, args, p).catch((e: unknown) => {
-      if (!this.cannotClone(st, node, e)) throw e;
-      return (async () => {
-        const acc = startFold(fold);
-        await drainPartition(node, partition, job, acc.add);
-        return acc.result();
-      })();
+    const key = `fold:${fold.name}:${node.id}`;
+    const p = this.planned(st, key, node, { kind: 'fold', fold });
+    if (p.plan.problem !== undefined) return undefined;
+    const encoded = p.plan.fold as EncodedFold;
+    return this.run(st, key, p, node, partition, { kind: 'fold', fold: encoded }).catch((e: unknown) => {
+      if (!this.cannotClone(st, key, node, e)) throw e;
+      return foldHere(job, node, partition, fold);
     });
   }
 
   mapTask(
     job: Job,
-    node: ShuffleNode,
+    node: PlanNode,
     parentIndex: number,
     mapPartition: number,
     n: number,
@@ -361,12 +329,13 @@ export class WorkerExecutor implements Executor {
     if (this.closed) return undefined;
     const st = this.state(job);
     const parent = node.parents[parentIndex] as PlanNode;
-    if (mapSideProblem(st.encoder, this.isPersisted, node, parent) !== undefined) return undefined;
-    const p = this.place(st, parent, false);
-    return this.run(st, node, mapPartition, { kind: 'map', parentIndex, n }, p).then(
+    const key = `map:${node.id}:${parentIndex}`;
+    const p = this.planned(st, key, parent, { kind: 'map', shuffle: node, parentIndex });
+    if (p.plan.problem !== undefined) return undefined;
+    return this.run(st, key, p, node, mapPartition, { kind: 'map', parentIndex, n }).then(
       (output) => output as MapOutput,
       (e: unknown) => {
-        if (!this.cannotClone(st, parent, e)) throw e;
+        if (!this.cannotClone(st, key, parent, e)) throw e;
         return mapTask(node, parentIndex, parent, mapPartition, job, directRouter(node, n) ?? (() => 0));
       },
     );
@@ -377,14 +346,10 @@ export class WorkerExecutor implements Executor {
    * instance a shipped function made, such as a URL): the task then runs
    * here, and so does the rest of the stage in this job.
    */
-  private cannotClone(st: JobState, node: PlanNode, e: unknown): boolean {
+  private cannotClone(st: JobState, key: string, node: PlanNode, e: unknown): boolean {
     if (!(e instanceof Error && e.name === 'DataCloneError')) return false;
-    const problem = `${node.label}[${node.id}] makes values structured clone cannot copy (${e.message})`;
-    for (const computeCached of [false, true]) {
-      const key = `${node.id}:${computeCached}`;
-      const p = st.placements.get(key);
-      if (p !== undefined) st.placements.set(key, { ...p, problem });
-    }
+    const problem = `${node.op}[${node.id}] makes values structured clone cannot copy (${e.message})`;
+    st.plans.set(key, { plan: { problem } });
     return true;
   }
 
@@ -396,8 +361,6 @@ export class WorkerExecutor implements Executor {
     const stopped = stoppedError();
     for (const slot of slots) {
       if (slot === undefined) continue;
-      if (slot.contexts.delete(this.id) && !slot.dead)
-        this.post(slot, { type: 'end-context', context: this.id });
       for (const t of [...slot.tasks.values()])
         if (t.state.executor === this) {
           slot.tasks.delete(t.id);
@@ -410,46 +373,48 @@ export class WorkerExecutor implements Executor {
 
   // ------------------------------------------------------------ tasks
 
+  /**
+   * The stage as sent: partition counts of its nodes, its file sources'
+   * listings and what its batch operators prepared, resolved here once per
+   * job (a worker needs no I/O for them, and reads the partitions planned here).
+   */
+  private resolved(st: JobState, p: Planned): Promise<EncodedStage> {
+    if (p.stage === undefined) {
+      const plan = p.plan;
+      if (plan.problem !== undefined) throw new SparklingError(plan.problem);
+      const stage = resolveStage(plan, st.job);
+      p.stage = stage;
+      stage.catch(() => {
+        if (p.stage === stage) p.stage = undefined;
+      });
+      return stage;
+    }
+    return p.stage;
+  }
+
   private async run(
     st: JobState,
+    key: string,
+    p: Planned,
     node: PlanNode,
     partition: number,
     what: TaskKind,
-    p: Placement,
   ): Promise<unknown> {
-    const resolved = await this.resolved(st, node, p);
+    const stage = await this.resolved(st, p);
     if (st.job.signal.aborted) throw abortError(st.job.signal);
     return new Promise((resolve, reject) => {
-      this.dispatch(st, node, partition, what, p, resolved, { resolve, reject });
+      this.dispatch(st, key, p, stage, node, partition, what, { resolve, reject });
     });
-  }
-
-  /**
-   * Partition counts of the stage's nodes and inputs, and its file sources'
-   * listings, resolved here: a worker needs no I/O for them, and reads the
-   * partitions planned here.
-   */
-  private async resolved(st: JobState, node: PlanNode, p: Placement): Promise<Resolved> {
-    const counts: [number, number][] = [];
-    const listings: [number, unknown][] = [];
-    const remote = new Set(p.remote);
-    await Promise.all(
-      [node, ...p.nodes, ...p.remote].map(async (n) => {
-        if (n.kind === 'source' && n.source.listing !== undefined && !remote.has(n))
-          listings.push([n.id, await n.source.listing.get()]);
-        counts.push([n.id, await st.job.numPartitions(n)]);
-      }),
-    );
-    return { counts, listings };
   }
 
   private async *stream(
     st: JobState,
+    key: string,
+    p: Planned,
     node: PlanNode,
     partition: number,
-    p: Placement,
   ): AsyncGenerator<unknown[]> {
-    const resolved = await this.resolved(st, node, p);
+    const stage = await this.resolved(st, p);
     if (st.job.signal.aborted) throw abortError(st.job.signal);
     const queue: unknown[][] = [];
     let settled = false;
@@ -460,21 +425,30 @@ export class WorkerExecutor implements Executor {
       wake?.();
       wake = undefined;
     };
-    const task = this.dispatch(st, node, partition, { kind: 'open' }, p, resolved, {
-      resolve: () => {
-        settled = true;
-        poke();
+    const task = this.dispatch(
+      st,
+      key,
+      p,
+      stage,
+      node,
+      partition,
+      { kind: 'open' },
+      {
+        resolve: () => {
+          settled = true;
+          poke();
+        },
+        reject: (e) => {
+          settled = true;
+          failure = e;
+          poke();
+        },
+        onBatch: (b) => {
+          queue.push(b);
+          poke();
+        },
       },
-      reject: (e) => {
-        settled = true;
-        failure = e;
-        poke();
-      },
-      onBatch: (b) => {
-        queue.push(b);
-        poke();
-      },
-    });
+    );
     try {
       for (;;) {
         const batch = queue.shift();
@@ -486,7 +460,7 @@ export class WorkerExecutor implements Executor {
         }
         if (settled) {
           if (failure === undefined) return;
-          if (!this.cannotClone(st, node, failure)) throw failure;
+          if (!this.cannotClone(st, key, node, failure)) throw failure;
           // Computed here instead, past the elements the worker already handed on.
           let skip = delivered;
           for await (const b of openPartition(node, partition, st.job)) {
@@ -517,11 +491,12 @@ export class WorkerExecutor implements Executor {
 
   private dispatch(
     st: JobState,
+    key: string,
+    p: Planned,
+    stage: EncodedStage,
     node: PlanNode,
     partition: number,
     what: TaskKind,
-    p: Placement,
-    resolved: Resolved,
     handlers: Pick<Task, 'resolve' | 'reject' | 'onBatch'>,
   ): Task {
     const task: Task = {
@@ -529,50 +504,41 @@ export class WorkerExecutor implements Executor {
       slot: this.pick(),
       crashes: 0,
       batches: 0,
-      send: () => this.send(task, what, p, resolved),
+      send: () => this.send(task, key, stage, what),
       state: st,
       node,
       partition,
+      broadcasts: p.plan.problem === undefined ? p.plan.encoder.broadcasts : new Map(),
       ...handlers,
     };
     task.send();
     return task;
   }
 
-  private send(task: Task, what: TaskKind, p: Placement, resolved: Resolved): void {
+  private send(task: Task, key: string, stage: EncodedStage, what: TaskKind): void {
     const { slot, state: st } = task;
     let sent = slot.sent.get(st.job.id);
-    if (sent === undefined)
-      slot.sent.set(st.job.id, (sent = { steps: 0, fns: 0, accumulators: 0, listings: new Set() }));
-    const enc = st.encoder;
+    if (sent === undefined) slot.sent.set(st.job.id, (sent = new Set()));
     const broadcasts = [];
-    for (const [id, bc] of enc.broadcasts)
-      if (!slot.broadcasts.has(id)) {
-        broadcasts.push({ id, value: bc.isDestroyed ? undefined : bc.value, destroyed: bc.isDestroyed });
-        slot.broadcasts.add(id);
-      }
+    for (const b of stage.broadcasts) {
+      if (slot.broadcasts.has(b.id)) continue;
+      const bc = task.broadcasts.get(b.id);
+      if (bc === undefined) continue;
+      broadcasts.push({ id: b.id, value: bc.isDestroyed ? undefined : bc.value, destroyed: bc.isDestroyed });
+      slot.broadcasts.add(b.id);
+    }
     const message: ToWorker = {
       type: 'task',
       task: task.id,
       job: st.job.id,
-      context: this.id,
-      ...(slot.contexts.has(this.id) ? {} : { options: this.options() }),
-      steps: enc.steps.slice(sent.steps),
-      fns: enc.fns.slice(sent.fns),
-      accumulators: enc.accumulatorSpecs.slice(sent.accumulators),
+      key,
+      ...(sent.has(key) ? {} : { stage }),
       broadcasts,
-      counts: resolved.counts,
-      listings: resolved.listings.filter(([id]) => !sent.listings.has(id)),
-      remote: p.remote.map((r) => r.id),
-      node: task.node.id,
       partition: task.partition,
       what,
+      ...(this.#runtime.memory.limitMb === undefined ? {} : { memoryLimitMb: this.#runtime.memory.limitMb }),
     };
-    sent.steps = enc.steps.length;
-    sent.fns = enc.fns.length;
-    sent.accumulators = enc.accumulatorSpecs.length;
-    for (const [id] of message.listings) sent.listings.add(id);
-    slot.contexts.add(this.id);
+    sent.add(key);
     slot.tasks.set(task.id, task);
     this.holdIfBusy(slot);
     this.post(slot, message);
@@ -596,17 +562,6 @@ export class WorkerExecutor implements Executor {
     return best as Slot;
   }
 
-  /** The options of this Context's twin in a worker. */
-  private options(): ContextOptions {
-    const rt = this.#context._runtime;
-    return {
-      ...this.#context._io,
-      defaultParallelism: this.#context.defaultParallelism,
-      concurrency: Math.max(1, Math.ceil(rt.concurrency / this.size)),
-      ...(rt.memory.limitMb === undefined ? {} : { memoryLimitMb: rt.memory.limitMb }),
-    };
-  }
-
   private spawn(index: number): Slot {
     const { entry, eval: isEval } = workerEntry();
     const worker = new Worker(entry, {
@@ -619,7 +574,6 @@ export class WorkerExecutor implements Executor {
       worker,
       tasks: new Map(),
       broadcasts: new Set(),
-      contexts: new Set(),
       sent: new Map(),
       dead: false,
       idle: undefined,
@@ -676,7 +630,7 @@ export class WorkerExecutor implements Executor {
         const limit = (workerLimits().resourceLimits?.maxOldGenerationSizeMb ?? 0) * 2 ** 20;
         t.reject(
           new MemoryError(
-            t.node.label,
+            t.node.op,
             t.node.id,
             t.partition,
             `running on worker thread ${slot.index}`,
@@ -696,7 +650,7 @@ export class WorkerExecutor implements Executor {
         continue;
       }
       t.reject(
-        cause instanceof SparklingError ? cause : new TaskError(t.node.label, t.node.id, t.partition, cause),
+        cause instanceof SparklingError ? cause : new TaskError(t.node.op, t.node.id, t.partition, cause),
       );
     }
   }
@@ -745,7 +699,7 @@ export class WorkerExecutor implements Executor {
       case 'done':
         slot.tasks.delete(m.task);
         this.holdIfBusy(slot);
-        for (const [id, v] of m.accumulators) task.state.encoder.accumulators.get(id)?.add(v);
+        for (const [id, v] of m.accumulators) task.state.accumulators.get(id)?.add(v);
         task.resolve(m.result);
         return;
       case 'failed': {
@@ -768,16 +722,16 @@ export class WorkerExecutor implements Executor {
     partition: number,
   ): Promise<void> {
     const st = states.get(jobId);
-    const node = st?.nodes.get(nodeId);
+    const node = st?.inputs.get(nodeId);
     let reply: ToWorker;
     try {
       if (st === undefined || node === undefined) throw new SparklingError(`job ${jobId} has ended`);
       const batches: unknown[][] = [];
-      const watch = st.job.watch(node.label, node.id, partition, 'handing it to a worker thread');
+      const watch = st.job.watch(node.op, node.id, partition, 'handing it to a worker thread');
       for await (const b of openPartition(node, partition, st.job)) {
         for (let i = 0; i < b.length; i++)
           if (!clonesFaithfully(b[i]))
-            throw cloneError(`${node.label}[${node.id}] partition ${partition}`, b[i]);
+            throw cloneError(`${node.op}[${node.id}] partition ${partition}`, b[i]);
         batches.push(b);
         watch();
       }

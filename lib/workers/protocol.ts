@@ -4,15 +4,13 @@
  * sparkling's errors travel as their class name and fields and are rebuilt
  * as the same class on the other side.
  */
-import type { ContextOptions } from '../context.js';
 import * as errors from '../errors.js';
-import type { FoldName } from '../exec/folds.js';
-import type { AccumulatorSpec, Arg, FnSpec, Step } from './lineage.js';
+import type { EncodedFold, EncodedStage } from '../ship/encode.js';
 
 /** What a worker computes: a partition's batches, a named fold of it, or a hash shuffle's map task. */
 export type TaskKind =
   | { readonly kind: 'open' }
-  | { readonly kind: 'fold'; readonly name: FoldName; readonly args: readonly Arg[] }
+  | { readonly kind: 'fold'; readonly fold: EncodedFold }
   | { readonly kind: 'map'; readonly parentIndex: number; readonly n: number };
 
 export type ToWorker =
@@ -20,27 +18,19 @@ export type ToWorker =
       readonly type: 'task';
       readonly task: number;
       readonly job: number;
-      /** The Context the job belongs to, and its options the first time a worker sees it. */
-      readonly context: number;
-      readonly options?: ContextOptions;
-      /** What this worker has not been sent yet for the job (tables are append-only). */
-      readonly steps: readonly Step[];
-      readonly fns: readonly FnSpec[];
-      readonly accumulators: readonly AccumulatorSpec[];
+      /** Names the task's stage within the job; the stage itself comes the first time a worker needs it. */
+      readonly key: string;
+      readonly stage?: EncodedStage;
+      /** Values of the stage's broadcasts this worker has not been sent yet. */
       readonly broadcasts: readonly {
         readonly id: number;
         readonly value: unknown;
         readonly destroyed: boolean;
       }[];
-      /** Partition counts the main thread resolved (node id, count). */
-      readonly counts: readonly (readonly [number, number])[];
-      /** File sources' listings the main thread resolved (node id, listing), each sent once per job. */
-      readonly listings: readonly (readonly [number, unknown])[];
-      /** Nodes the task reads from the main thread (shuffle outputs, cached partitions, parallelize). */
-      readonly remote: readonly number[];
-      readonly node: number;
       readonly partition: number;
       readonly what: TaskKind;
+      /** The Context's memory budget, in MiB, when it set one. */
+      readonly memoryLimitMb?: number;
     }
   | {
       readonly type: 'pulled';
@@ -51,8 +41,6 @@ export type ToWorker =
   | { readonly type: 'ack'; readonly task: number }
   | { readonly type: 'cancel'; readonly task: number }
   | { readonly type: 'end-job'; readonly job: number }
-  /** The Context stopped: its twin goes. */
-  | { readonly type: 'end-context'; readonly context: number }
   /** The broadcast was unpersisted or destroyed: the worker's copy goes (sent again if a task needs it). */
   | { readonly type: 'drop-broadcast'; readonly id: number };
 
@@ -153,45 +141,5 @@ export function fromWire(w: WireError): unknown {
     Object.defineProperty(e, 'name', { value: w.name, writable: true, configurable: true });
   if (w.stack !== undefined)
     Object.defineProperty(e, 'stack', { value: w.stack, writable: true, configurable: true });
-  return e;
-}
-
-/**
- * Whether structured clone gives back an equal value of the same kind: plain
- * objects, arrays, Maps, Sets, Dates, RegExps, typed arrays and primitives.
- * A class instance would come back as a plain object (a URL as `{}`), a
- * Buffer as a Uint8Array, without an error: such values must not cross.
- * Deeper than 64 levels counts as fine (structured clone keeps cycles).
- */
-export function clonesFaithfully(v: unknown, depth = 0): boolean {
-  if (typeof v !== 'object' || v === null) return typeof v !== 'function' && typeof v !== 'symbol';
-  if (depth > 64) return true;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!clonesFaithfully(v[i], depth + 1)) return false;
-    return true;
-  }
-  const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) {
-    for (const x of Object.values(v)) if (!clonesFaithfully(x, depth + 1)) return false;
-    return true;
-  }
-  if (v instanceof Map) {
-    for (const [k, x] of v)
-      if (!clonesFaithfully(k, depth + 1) || !clonesFaithfully(x, depth + 1)) return false;
-    return true;
-  }
-  if (v instanceof Set) {
-    for (const x of v) if (!clonesFaithfully(x, depth + 1)) return false;
-    return true;
-  }
-  if (v instanceof Date || v instanceof RegExp || v instanceof ArrayBuffer) return true;
-  return ArrayBuffer.isView(v) && !Buffer.isBuffer(v);
-}
-
-/** The error a worker reports for output that would not survive structured clone (the main thread then computes it). */
-export function cloneError(what: string, v: unknown): Error {
-  const kind = typeof v === 'object' && v !== null ? (v.constructor?.name ?? 'object') : typeof v;
-  const e = new Error(`${what} holds a ${kind}, which structured clone would not keep`);
-  e.name = 'DataCloneError';
   return e;
 }

@@ -78,6 +78,7 @@ test('cpu turns: two partitions whose batches are ready are drained one after th
   const sc = new Context({ defaultParallelism: 2, concurrency: 2, workers: 0 });
   t.teardown(() => sc.stop());
   const seen: number[] = [];
+  const started = performance.now();
   const count = await sc
     .parallelize(range(n), 2)
     .mapPartitions(async function* (xs) {
@@ -88,13 +89,16 @@ test('cpu turns: two partitions whose batches are ready are drained one after th
       return x;
     })
     .count();
+  const elapsed = performance.now() - started;
   t.is(count, n);
   t.deepEqual(sorted(seen), range(n));
   // Each partition's elements are consecutive numbers: a switch between partitions breaks the run.
   let switches = 0;
   for (let i = 1; i < seen.length; i++) if (seen[i] !== (seen[i - 1] as number) + 1) switches++;
-  // Batch by batch was 19 switches; in turns, none unless the job outlasts the 100 ms quantum.
-  t.true(switches <= 4, `${switches} switches between partitions`);
+  // Batch by batch was 19 switches; in turns, none unless the job outlasts the 100 ms quantum (a
+  // loaded machine stretches the job: each quantum that ends may switch once more).
+  const allowed = 4 + Math.floor(elapsed / 100);
+  t.true(switches <= allowed, `${switches} switches between partitions in ${Math.round(elapsed)} ms`);
 });
 
 for (const n of PARTITIONS) {

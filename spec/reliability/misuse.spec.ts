@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ArgumentError, Context, EmptyRDDError, RDD } from '../../lib/index.js';
-import { ACTIONS as GUARDED_ACTIONS } from '../../lib/rdd-guard.js';
+import { ACTIONS as GUARDED_ACTIONS } from '../../lib/rdd/guard.js';
 import { range } from '../helpers.js';
 
 const sc = new Context({ defaultParallelism: 2 });

@@ -1,7 +1,7 @@
 /** Misuse: an action called from inside a task fails with SPARK-5063's explanation, never a hang or a Promise in the data. */
 import test from 'ava';
 import { Context, SparklingError } from '../../lib/index.js';
-import { ACTIONS } from '../../lib/rdd-guard.js';
+import { ACTIONS } from '../../lib/rdd/guard.js';
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (e) => unhandled.push(e));

@@ -88,8 +88,14 @@ final class Job {
     }
   }
 
-  /** The failed attempt that ended the job (the last one that counts), with its attempt count. */
+  /**
+   * The failed attempt that ended the job, with its attempt count: the last failure of the task
+   * that failed most often (the one that used up spark.task.maxFailures). Another partition's
+   * failures may be reported after it, while its own attempts were still running.
+   */
   synchronized ObjectNode failedTask() {
+    ObjectNode worst = null;
+    int most = 0;
     for (int i = failures.size() - 1; i >= 0; i--) {
       ObjectNode f = failures.get(i);
       if (!f.path("counts").asBoolean(true)) continue;
@@ -99,11 +105,15 @@ final class Job {
             && g.path("stage").asInt() == f.path("stage").asInt()
             && g.path("partition").asInt() == f.path("partition").asInt()) attempts++;
       }
-      ObjectNode t = f.deepCopy();
-      t.put("attempts", attempts);
-      return t;
+      if (attempts > most) {
+        most = attempts;
+        worst = f;
+      }
     }
-    return null;
+    if (worst == null) return null;
+    ObjectNode t = worst.deepCopy();
+    t.put("attempts", most);
+    return t;
   }
 
   /** Adds `metrics`, `failures` and `reports` to a reply. */

@@ -4,7 +4,7 @@
  * array, an Iterable, an AsyncIterable or a Promise of an array) is turned
  * back into batches.
  */
-import { BATCH_SIZE } from '../ops/types.js';
+import { BATCH_SIZE } from './types.js';
 
 /** Yields an array in batches of at most BATCH_SIZE, without copying a short array. */
 export function* chunks<T>(array: readonly T[]): Generator<T[]> {

@@ -1,14 +1,14 @@
 /**
- * Which user functions can run in a worker thread, and rebuilding them there.
+ * Which user functions can run elsewhere (a worker thread, a Spark
+ * executor's Node process), and rebuilding them there.
  *
- * A function crosses to a worker as its source text and is rebuilt with
- * `new Function`, so it may use nothing from where it was written but
- * globals, and the `Broadcast` and `Accumulator` objects the executor ships
- * by reference. `shipping(fn)` parses the source with acorn, finds its free
- * names (scope by scope, see free-names.ts), reads the captured ones'
- * current values through the inspector (scopes.ts) and says yes, with the
- * captures to bind, or no, with a reason that reads after the operator's
- * name: `map[3] captures 'threshold'`.
+ * A function crosses as its source text and is rebuilt with `new Function`,
+ * its free variables bound to what it captured. `shipping(fn)` parses the
+ * source with acorn, finds its free names (scope by scope, see
+ * free-names.ts), reads the captured ones' current values through the
+ * inspector (scopes.ts) and says yes, with the captures to bind (whether
+ * each value can travel is the encoder's question, see encode.ts), or no,
+ * with a reason that reads after the operator's name: `map[3] uses super`.
  *
  * A free name is a global when the function's closure does not bind it and
  * `name in globalThis`: an import or a local that shadows a global
@@ -19,15 +19,13 @@
  * ES module does.
  */
 import * as acorn from 'acorn';
-import { Accumulator } from '../accumulator.js';
-import { Broadcast } from '../broadcast.js';
 import { type FreeNames, freeNames, LEXICAL_NAMES } from './free-names.js';
 import { closureValues } from './scopes.js';
 
-/** A captured shared variable, bound to `name` when the function is rebuilt. */
+/** A captured variable and its value now, bound to `name` when the function is rebuilt. */
 export interface Capture {
   readonly name: string;
-  readonly value: Broadcast<unknown> | Accumulator<unknown>;
+  readonly value: unknown;
 }
 
 /** Whether a function can be rebuilt elsewhere: its source and captures, or why not. */
@@ -60,10 +58,12 @@ type Failure = Extract<Shipping, { ok: false }>;
 const parsed = new WeakMap<Function, Parsed | Failure>();
 
 /**
- * Whether `fn` can be rebuilt from its source in another thread. If not,
- * the reason is one of: `captures 'a', 'b'` (values other than a Broadcast
- * or an Accumulator, or an arrow's lexical `this`, `arguments` or
- * `new.target`), `assigns to captured 'b'`, `is a native function`, `is a
+ * Whether `fn` can be rebuilt from its source elsewhere, and what it
+ * captures. If not, the reason is one of: `captures 'a', 'b'` (names bound
+ * neither by the function nor globally whose values cannot be read — an
+ * arrow's lexical `this`, `arguments` or `new.target`, or any capture when
+ * the inspector is unavailable), `assigns to captured 'b'` (the copy
+ * elsewhere would change, not the variable), `is a native function`, `is a
  * bound function`, `is a class`, `is a getter`, `is a setter`, `uses super`,
  * `uses eval`, `uses with`, `uses import.meta`, `uses import()` (of a
  * module other than a built-in one), `uses 'this' in sloppy mode`, `is not
@@ -108,7 +108,7 @@ function fail(reason: string): Failure {
 
 const quoted = (names: readonly string[]): string => names.map((n) => `'${n}'`).join(', ');
 
-/** Today's verdict on a parsed function: which free names are globals, which are captures. */
+/** Today's verdict on a parsed function: which free names are globals, which are captures, and their values. */
 function resolve(fn: Function, p: Parsed): Shipping {
   const lookup = p.names.filter((name) => !LEXICAL_NAMES.has(name));
   let values: Map<string, unknown> | undefined;
@@ -118,17 +118,16 @@ function resolve(fn: Function, p: Parsed): Shipping {
     if (values !== undefined) p.locals ??= new Set(values.keys());
   }
   const captures: Capture[] = [];
-  const plain: string[] = [];
+  const unknown: string[] = [];
   const reassigned: string[] = [];
   for (const name of p.names) {
     if (values?.has(name) ?? p.locals?.has(name)) {
-      const value = values?.get(name);
-      if (!(value instanceof Broadcast || value instanceof Accumulator)) plain.push(name);
+      if (values === undefined || !values.has(name)) unknown.push(name);
       else if (p.assigned.has(name)) reassigned.push(name);
-      else captures.push({ name, value });
-    } else if (LEXICAL_NAMES.has(name) || !(name in globalThis)) plain.push(name);
+      else captures.push({ name, value: values.get(name) });
+    } else if (LEXICAL_NAMES.has(name) || !(name in globalThis)) unknown.push(name);
   }
-  if (plain.length > 0) return fail(`captures ${quoted(plain)}`);
+  if (unknown.length > 0) return fail(`captures ${quoted(unknown)}`);
   if (reassigned.length > 0) return fail(`assigns to captured ${quoted(reassigned)}`);
   return { ok: true, source: p.source, captures };
 }

@@ -1,6 +1,10 @@
-/** Guards every action against being called from task code (see lib/exec/nesting.ts). Loaded after the action families. */
-import { guardActions } from './exec/nesting.js';
-import { RDD } from './rdd.js';
+/**
+ * Actions may only be called by the driver, never from inside a task (see
+ * lib/exec/nesting.ts): every action's first statement is `guard(name)`,
+ * which throws at once when called from task code, so the task fails with
+ * SPARK-5063's explanation instead of putting a Promise into the data.
+ */
+import { nestedActionError, taskCode } from '../exec/nesting.js';
 
 /** Every method of RDD that runs a job (or may need I/O to answer). */
 export const ACTIONS = [
@@ -43,4 +47,9 @@ export const ACTIONS = [
   'variance',
 ] as const;
 
-guardActions(RDD.prototype, ACTIONS);
+export type ActionName = (typeof ACTIONS)[number];
+
+/** Throws SPARK-5063's error when the action `name` is called from inside a task. */
+export function guard(name: ActionName): void {
+  if (taskCode.depth > 0) throw nestedActionError(name);
+}

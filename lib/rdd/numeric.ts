@@ -1,0 +1,174 @@
+/** The numeric actions of `RDD<number>`: PySpark's `sum`, `stats` and its parts, `histogram`. */
+import { ArgumentError, EmptyRDDError } from '../errors.js';
+import { type ActionOptions, runFold, runJob } from '../exec/run.js';
+import {
+  checkBuckets,
+  evenBuckets,
+  type HistogramSpec,
+  histogramCounter,
+  mergeCounts,
+} from '../ops/histogram.js';
+import type { RDD } from '../rdd.js';
+import { StatCounter } from '../stat-counter.js';
+import { RDDActions } from './actions.js';
+import { guard } from './guard.js';
+
+const comparable = (x: unknown): boolean => x !== undefined && x !== null && !Number.isNaN(x);
+
+export class RDDNumeric<T> extends RDDActions<T> {
+  /**
+   * The sum of the elements (0 for an empty RDD).
+   * @example
+   * await sc.parallelize([1, 2, 3, 4], 2).sum();
+   * // => 10
+   */
+  sum(this: RDD<number>, options?: ActionOptions): Promise<number> {
+    guard('sum');
+    return runFold<number>(this.context._runtime, this._node, { name: 'sum', args: [] }, options).then(
+      (parts) => parts.reduce((a, b) => a + b, 0),
+    );
+  }
+
+  /**
+   * Count, mean, variance, min and max in one pass, merged across partitions
+   * with PySpark's numerically stable `StatCounter` (whose `asDict()`, like
+   * PySpark's, reports the sample stdev and variance).
+   * @example
+   * (await sc.parallelize([1, 2, 3, 4], 2).stats()).asDict();
+   * // => { count: 4, mean: 2.5, sum: 10, min: 1, max: 4, stdev: 1.2909944487358056, variance: 1.6666666666666667 }
+   */
+  stats(this: RDD<number>, options?: ActionOptions): Promise<StatCounter> {
+    guard('stats');
+    return (async () => {
+      const start = () => {
+        const s = new StatCounter();
+        return { add: (x: unknown) => s.merge(x as number), result: () => s };
+      };
+      const parts = await runFold(this.context._runtime, this._node, start, options);
+      if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
+      return parts.reduce((a, b) => a.mergeStats(b));
+    })();
+  }
+
+  /**
+   * The mean (0 for an RDD with partitions but no element, like PySpark).
+   * @example
+   * await sc.parallelize([1, 2, 3, 4]).mean();
+   * // => 2.5
+   */
+  mean(this: RDD<number>, options?: ActionOptions): Promise<number> {
+    guard('mean');
+    return this.stats(options).then((s) => s.mean());
+  }
+
+  /**
+   * The population variance.
+   * @example
+   * await sc.parallelize([1, 2, 3, 4]).variance();
+   * // => 1.25
+   */
+  variance(this: RDD<number>, options?: ActionOptions): Promise<number> {
+    guard('variance');
+    return this.stats(options).then((s) => s.variance());
+  }
+
+  /**
+   * The population standard deviation.
+   * @example
+   * await sc.parallelize([1, 2, 3, 4]).stdev();
+   * // => 1.118033988749895
+   */
+  stdev(this: RDD<number>, options?: ActionOptions): Promise<number> {
+    guard('stdev');
+    return this.stats(options).then((s) => s.stdev());
+  }
+
+  /**
+   * The sample variance (divides by n - 1).
+   * @example
+   * await sc.parallelize([1, 2, 3, 4]).sampleVariance();
+   * // => 1.6666666666666667
+   */
+  sampleVariance(this: RDD<number>, options?: ActionOptions): Promise<number> {
+    guard('sampleVariance');
+    return this.stats(options).then((s) => s.sampleVariance());
+  }
+
+  /**
+   * The sample standard deviation (divides by n - 1).
+   * @example
+   * await sc.parallelize([1, 2, 3, 4]).sampleStdev();
+   * // => 1.2909944487358056
+   */
+  sampleStdev(this: RDD<number>, options?: ActionOptions): Promise<number> {
+    guard('sampleStdev');
+    return this.stats(options).then((s) => s.sampleStdev());
+  }
+
+  /**
+   * A histogram: with a number, that many even buckets between the min and
+   * the max; with sorted bucket bounds, those buckets. Every bucket is
+   * `[lo, hi)` except the last, `[lo, hi]`. Returns `[buckets, counts]`.
+   * @example
+   * await sc.parallelize([1, 2, 3, 4]).histogram(3);
+   * // => [[1, 2, 3, 4], [1, 1, 2]]
+   */
+  histogram(
+    this: RDD<number>,
+    buckets: number | readonly number[],
+    options?: ActionOptions,
+  ): Promise<[number[], number[]]> {
+    guard('histogram');
+    return (async (): Promise<[number[], number[]]> => {
+      const runtime = this.context._runtime;
+      let spec: HistogramSpec<number>;
+      if (typeof buckets === 'number') {
+        if (!Number.isInteger(buckets))
+          throw new ArgumentError('buckets should be a list or tuple or number(int or long)');
+        if (buckets < 1) throw new ArgumentError('number of buckets must be >= 1');
+        const filtered = this.filter(comparable)._node;
+        const minmax = await runJob(
+          runtime,
+          filtered,
+          async (p, job) => {
+            let lo = Number.POSITIVE_INFINITY;
+            let hi = Number.NEGATIVE_INFINITY;
+            let n = 0;
+            for await (const b of job.open(filtered, p))
+              for (const x of b) {
+                if (typeof x !== 'number')
+                  throw new ArgumentError('Can not generate buckets with non-number in RDD');
+                if (x < lo) lo = x;
+                if (x > hi) hi = x;
+                n++;
+              }
+            return { lo, hi, n };
+          },
+          options,
+        );
+        const n = minmax.reduce((a, m) => a + m.n, 0);
+        if (n === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
+        const lo = Math.min(...minmax.map((m) => m.lo));
+        const hi = Math.max(...minmax.map((m) => m.hi));
+        if (lo === hi || buckets === 1) return [[lo, hi], [n]];
+        spec = evenBuckets(lo, hi, buckets);
+      } else if (Array.isArray(buckets)) {
+        spec = checkBuckets(buckets as readonly number[]);
+      } else {
+        throw new ArgumentError('buckets should be a list or tuple or number(int or long)');
+      }
+      const node = this._node;
+      const counts = await runJob(
+        runtime,
+        node,
+        async (p, job) => {
+          const c = histogramCounter(spec);
+          for await (const b of job.open<number>(node, p)) c.add(b);
+          return c.counts();
+        },
+        options,
+      );
+      return [spec.buckets, counts.reduce(mergeCounts, new Array(spec.buckets.length - 1).fill(0))];
+    })();
+  }
+}
