@@ -9,7 +9,7 @@ import { ArgumentError, IOError, SparklingError } from '../errors.js';
 import type { RDD } from '../rdd.js';
 import { type CheckpointData, checkpointDirectory, readCheckpoint } from './checkpoint.js';
 import { type Clock, SystemClock } from './clock.js';
-import { checkRDD, checkSameSlide, type DStream, type OutputOperation } from './dstream.js';
+import { checkRDD, checkSameSlide, DStream, type OutputOperation, type StreamNode } from './dstream.js';
 import { millis } from './duration.js';
 import { fromPartitions } from './materialize.js';
 import { BatchLoop, insideBatch } from './scheduler.js';
@@ -107,6 +107,11 @@ export class StreamingContext {
     this._checkMutable(label);
     this._streams.push(stream);
     return this._streams.length - 1;
+  }
+
+  /** @internal A new DStream over `node` (operators make their DStreams here, as RDD methods through `Context._rdd`). */
+  _stream<T>(label: string, node: StreamNode<T>): DStream<T> {
+    return new DStream<T>(this, label, node);
   }
 
   /** @internal */

@@ -9,7 +9,7 @@
  * memory grows with the state, not with the number of batches.
  */
 import type { Context } from '../context.js';
-import type { ActionOptions } from '../exec/job.js';
+import type { ActionOptions } from '../exec/run.js';
 import type { RDD } from '../rdd.js';
 
 const partitionsOf = new WeakMap<RDD<unknown>, readonly unknown[][]>();

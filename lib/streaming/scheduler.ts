@@ -24,22 +24,6 @@ import { BatchError } from './errors.js';
 import { partitionsOfRDD } from './materialize.js';
 import type { InputDStream } from './sources/input.js';
 
-/** A stream whose RDD must be computed and kept before outputs run (state, incremental windows). */
-export interface StatefulStream {
-  _materialize(time: number, signal: AbortSignal): Promise<void>;
-}
-
-/** A stream that names RDDs (its own or its parents') a checkpoint must hold to resume it. */
-export interface CheckpointedStream {
-  _checkpointRDDs(time: number): [DStream<unknown>, number[]][];
-}
-
-export const isStateful = (s: DStream<unknown>): s is DStream<unknown> & StatefulStream =>
-  typeof (s as Partial<StatefulStream>)._materialize === 'function';
-
-export const isCheckpointed = (s: DStream<unknown>): s is DStream<unknown> & CheckpointedStream =>
-  typeof (s as Partial<CheckpointedStream>)._checkpointRDDs === 'function';
-
 /** What the loop needs of its StreamingContext. */
 export interface LoopHost {
   readonly sparkContext: Context;
@@ -64,7 +48,7 @@ export class BatchLoop {
   private readonly cancel = new AbortController();
   /** The streams the outputs depend on (Spark computes nothing else). */
   private readonly connected: DStream<unknown>[];
-  private readonly stateful: (DStream<unknown> & StatefulStream)[];
+  private readonly stateful: DStream<unknown>[];
   private readonly checkpointMs: number;
   /** For each stream, the first output operation that uses it (named when the stream fails). */
   private readonly firstUser = new Map<DStream<unknown>, OutputOperation>();
@@ -88,7 +72,7 @@ export class BatchLoop {
     }
     // Creation order is a topological order: parents are made before their children.
     this.connected = host._streams.filter((s) => seen.has(s));
-    this.stateful = this.connected.filter(isStateful);
+    this.stateful = this.connected.filter((s) => s._isStateful);
     const intervals = this.connected
       .map((s) => s._checkpointMs)
       .filter((ms): ms is number => ms !== undefined);
@@ -177,7 +161,6 @@ export class BatchLoop {
     const host = this.host;
     const wanted = new Map<DStream<unknown>, Set<number>>();
     for (const s of this.connected) {
-      if (!isCheckpointed(s)) continue;
       for (const [stream, times] of s._checkpointRDDs(time)) {
         const set = wanted.get(stream) ?? new Set<number>();
         for (const t of times) set.add(t);

@@ -7,32 +7,25 @@
  */
 import type { RDD } from '../../rdd.js';
 import type { StreamingContext } from '../context.js';
-import { DStream } from '../dstream.js';
+import { DStream, type StreamNode } from '../dstream.js';
+
+/** An input's node: no parents, the batch interval as slide, RDDs only from receiving. */
+function inputNode<T>(ssc: StreamingContext): StreamNode<T> {
+  return {
+    parents: [],
+    slideMs: ssc._batchMs,
+    mode: 'input',
+    compute: () => undefined,
+  };
+}
 
 export abstract class InputDStream<T> extends DStream<T> {
   /** @internal Whether the stream can be restored from a checkpoint (a queue cannot, as in Spark). */
   readonly _checkpointable: boolean = true;
 
   constructor(ssc: StreamingContext, label: string) {
-    super(ssc, label);
+    super(ssc, label, inputNode<T>(ssc));
     ssc._addInput(this as InputDStream<unknown>);
-  }
-
-  get _slideMs(): number {
-    return this._ssc._batchMs;
-  }
-
-  get _parents(): readonly DStream<unknown>[] {
-    return [];
-  }
-
-  /** @internal An input's RDDs come only from `_receive`. */
-  override _computable(): boolean {
-    return false;
-  }
-
-  protected _compute(): RDD<T> | undefined {
-    return undefined;
   }
 
   /**
