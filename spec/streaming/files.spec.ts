@@ -137,7 +137,7 @@ test('with the system clock: a file written while running is read by the next ba
   });
   await ssc.start();
   writeFileSync(join(dir, 'one.txt'), 'x\ny\n');
-  t.true(await ssc.awaitTerminationOrTimeout(10));
+  t.true(await ssc.awaitTerminationOrTimeout(60));
   t.deepEqual(lines, ['x', 'y']);
 });
 

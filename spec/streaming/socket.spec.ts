@@ -176,7 +176,7 @@ test('by default a refused connection is retried for 10 s', async (t) => {
   ssc.socketTextStream('127.0.0.1', port).foreachRDD(() => {});
   const began = Date.now();
   await ssc.start();
-  t.false(await ssc.awaitTerminationOrTimeout(9));
+  t.false(await ssc.awaitTerminationOrTimeout(8));
   const e = await t.throwsAsync(ssc.awaitTermination(), { instanceOf: IOError });
   const took = Date.now() - began;
   t.true(took >= 9900 && took < 30_000, `${took} ms`);
