@@ -9,7 +9,6 @@
  * memory grows with the state, not with the number of batches.
  */
 import type { Context } from '../context.js';
-import type { ActionOptions } from '../exec/run.js';
 import type { RDD } from '../rdd.js';
 
 const partitionsOf = new WeakMap<RDD<unknown>, readonly unknown[][]>();
@@ -22,13 +21,13 @@ export function fromPartitions<T>(sc: Context, parts: readonly T[][]): RDD<T> {
 }
 
 /** Computes `rdd` once and returns an RDD over its kept partitions. */
-export async function materialize<T>(rdd: RDD<T>, options?: ActionOptions): Promise<RDD<T>> {
+export async function materialize<T>(rdd: RDD<T>, options?: { signal?: AbortSignal }): Promise<RDD<T>> {
   const parts = await rdd.glom().collect(options);
   return fromPartitions(rdd.context, parts);
 }
 
 /** The partitions of an RDD, from memory when `fromPartitions` made it. */
-export async function partitionsOfRDD<T>(rdd: RDD<T>, options?: ActionOptions): Promise<readonly T[][]> {
+export async function partitionsOfRDD<T>(rdd: RDD<T>, options?: { signal?: AbortSignal }): Promise<readonly T[][]> {
   const kept = partitionsOf.get(rdd as RDD<unknown>);
   return kept !== undefined ? (kept as readonly T[][]) : rdd.glom().collect(options);
 }
