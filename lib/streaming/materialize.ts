@@ -27,7 +27,10 @@ export async function materialize<T>(rdd: RDD<T>, options?: { signal?: AbortSign
 }
 
 /** The partitions of an RDD, from memory when `fromPartitions` made it. */
-export async function partitionsOfRDD<T>(rdd: RDD<T>, options?: { signal?: AbortSignal }): Promise<readonly T[][]> {
+export async function partitionsOfRDD<T>(
+  rdd: RDD<T>,
+  options?: { signal?: AbortSignal },
+): Promise<readonly T[][]> {
   const kept = partitionsOf.get(rdd as RDD<unknown>);
   return kept !== undefined ? (kept as readonly T[][]) : rdd.glom().collect(options);
 }
