@@ -37,6 +37,17 @@ export {
   type StageProgress,
   StatusTracker,
 } from './status-tracker.js';
+export {
+  BatchError,
+  type Clock,
+  DStream,
+  ManualClock,
+  type RDDFunction,
+  type RDDFunction2,
+  StreamingContext,
+  type StreamingContextOptions,
+  SystemClock,
+} from './streaming/index.js';
 export { compare } from './values/compare.js';
 export { portableHash } from './values/hash.js';
 export { equals } from './values/key.js';

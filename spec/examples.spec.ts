@@ -42,3 +42,10 @@ test('examples/http-stream.ts streams a job into an HTTP response', async (t) =>
   const out = await example('http-stream.ts');
   t.regex(out, /GET \/counts: \d+ lines, the first five:\n {2}17\ta\n {2}12\tthe\n {2}10\tand\n/);
 });
+
+test('examples/streaming-wordcount.ts counts every word sent over a socket, batch by batch', async (t) => {
+  const out = await example('streaming-wordcount.ts');
+  t.regex(out, /\d+ words so far; top: /);
+  t.regex(out, /\d+ distinct words in the last 2 s/);
+  t.regex(out, /final: 249 words; top: a=17 the=12 and=10 of=7 or=6\n/);
+});
