@@ -2,8 +2,8 @@
  * Path expressions, Hadoop/pysparkling style: a comma-separated list of
  * paths, each a file, a directory or a glob.
  *
- * - Wildcards (`*`, `?`, `[...]`, `{a,b}`; minimatch, one path segment at a
- *   time) may appear in any segment after the scheme and host/bucket. In
+ * - Wildcards (`*`, `?`, `[...]`, `{a,b}`; picomatch, one path segment at a
+ *   time, without extglobs or globstars, so `(`, `)` and `|` are literal) may appear in any segment after the scheme and host/bucket. In
  *   http(s) URLs `?` starts the query string, so a URL with a query is taken
  *   literally.
  * - A directory means every file below it, at any depth (pysparkling reads
@@ -14,7 +14,7 @@
  * - Files are sorted by path within each expression; expressions keep the
  *   order given.
  */
-import { Minimatch } from 'minimatch';
+import picomatch from 'picomatch';
 import { ArgumentError, PathNotFoundError } from '../errors.js';
 import { fileSystemFor, schemeOf } from './fs/index.js';
 import type { FileInfo, FileSystem, ListEntry } from './fs/types.js';
@@ -127,6 +127,25 @@ async function filesUnder(
 }
 
 /** Entries (files or directories) matching `segments[i..]` below `dir`. */
+/**
+ * A matcher of one path segment's names: `*` `?` `[...]` `[!...]` `{a,b}`
+ * and `\` escapes, as Hadoop's globs; names starting with a dot match too.
+ * Parentheses and `|` are literal (picomatch would read them as a regular
+ * expression's groups).
+ */
+function segmentMatcher(pattern: string): (name: string) => boolean {
+  const literalGroups = pattern.replace(/(\\.)|([()|])/g, (m, escaped: string | undefined) =>
+    escaped === undefined ? `\\${m}` : m,
+  );
+  return picomatch(literalGroups, {
+    dot: true,
+    nonegate: true,
+    noextglob: true,
+    noglobstar: true,
+    posix: true,
+  });
+}
+
 async function matchBelow(
   fs: FileSystem,
   dir: string,
@@ -136,14 +155,7 @@ async function matchBelow(
   signal?: AbortSignal,
 ): Promise<ListEntry[]> {
   const pattern = segments[i]!;
-  const mm = new Minimatch(pattern, {
-    dot: true,
-    nonegate: true,
-    nocomment: true,
-    noext: true,
-    noglobstar: true,
-    platform: 'linux',
-  });
+  const match = segmentMatcher(pattern);
   let entries: ListEntry[];
   try {
     entries = await fs.list(dir, opts, signal);
@@ -155,7 +167,7 @@ async function matchBelow(
   const last = i === segments.length - 1;
   for (const e of entries) {
     if (isHiddenName(e.name) && !pattern.startsWith(e.name[0]!)) continue;
-    if (!mm.match(e.name)) continue;
+    if (!match(e.name)) continue;
     if (last) out.push(e);
     else if (e.isDirectory)
       for (const m of await matchBelow(fs, e.path, segments, i + 1, opts, signal)) out.push(m);
