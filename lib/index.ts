@@ -38,15 +38,19 @@ export {
   StatusTracker,
 } from './status-tracker.js';
 export {
+  type AsyncIterableStreamOptions,
   BatchError,
   type Clock,
   DStream,
   ManualClock,
   type RDDFunction,
   type RDDFunction2,
+  type SocketStreamOptions,
   StreamingContext,
   type StreamingContextOptions,
+  type StreamingContextState,
   SystemClock,
+  type UpdateFunc,
 } from './streaming/index.js';
 export { compare } from './values/compare.js';
 export { portableHash } from './values/hash.js';

@@ -29,7 +29,8 @@ export interface StreamingContextOptions {
   clock?: Clock;
 }
 
-type State = 'initialized' | 'active' | 'stopped';
+/** What `getState()` says (Spark's `StreamingContextState`). */
+export type StreamingContextState = 'initialized' | 'active' | 'stopped';
 
 export class StreamingContext {
   /** @internal Batch interval, milliseconds. */
@@ -49,7 +50,7 @@ export class StreamingContext {
   /** @internal The latest batch time generated. */
   _latestTime: number | undefined;
   private readonly sc: Context;
-  private state: State = 'initialized';
+  private state: StreamingContextState = 'initialized';
   private rememberMs = 0;
   private loop: BatchLoop | undefined;
   private loopDone: Promise<void> | undefined;
@@ -96,7 +97,7 @@ export class StreamingContext {
    * new StreamingContext(sc, 1).getState();
    * // => 'initialized'
    */
-  getState(): State {
+  getState(): StreamingContextState {
     return this.state;
   }
 
