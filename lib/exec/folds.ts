@@ -3,7 +3,9 @@
  * run one (it has the same table) with the action's arguments sent over:
  * `count` returns a number instead of the partition's elements.
  */
+import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
+import { ValueMap } from '../values/value-map.js';
 
 /** One partition's accumulator: `add` is the sink of the partition's fused loop. */
 export interface PartitionFold<R = unknown> {
@@ -63,6 +65,19 @@ export const FOLDS = {
         }
       },
       result: () => (started ? [acc] : []),
+    };
+  },
+  /** `stats()`: a StatCounter's state as plain numbers (StatCounter._fromState rebuilds it). */
+  stats: (): PartitionFold<number[]> => {
+    const s = new StatCounter();
+    return { add: (x) => s.merge(x as number), result: () => s._state() };
+  },
+  /** `countByValue()`: each distinct value with its count, in the order first seen. */
+  countByValue: (): PartitionFold<[unknown, number][]> => {
+    const counts = new ValueMap<unknown, number>();
+    return {
+      add: (x) => counts.set(x, (counts.get(x) ?? 0) + 1),
+      result: () => [...counts],
     };
   },
 } as const;

@@ -14,10 +14,12 @@ import {
   collectAll,
   countAll,
   iteratePartitions,
+  forOperator,
   pullInOrder,
   runFold,
   runJob,
   signalOf,
+  withJob,
 } from '../exec/run.js';
 import { customRouter } from '../exec/shuffle.js';
 import { type CompressionCodec, openTextOutput, outputCodecName } from '../io/index.js';
@@ -54,7 +56,7 @@ function each<R>(
         throw taskFailure(operator, node.id, p, e);
       }
     },
-    options,
+    forOperator(options, operator),
   );
 }
 
@@ -175,6 +177,8 @@ async function take(rdd: RDDCoreLike, num: number, options?: ActionOptions): Pro
       return out.length < num;
     },
     options,
+    'take',
+    num,
   );
   return out;
 }
@@ -189,6 +193,17 @@ async function* asLines(batches: AsyncIterable<unknown[]>): AsyncGenerator<strin
     }
     yield lines;
   }
+}
+
+/** The Hadoop codec Spark compresses text output with: gzip and bzip2 (Spark has no xz; zstd needs Hadoop's native library). */
+function sparkCodec(
+  codec: CompressionCodec | undefined,
+  cluster: { unsupported(op: string, why?: string): Error },
+) {
+  const name = outputCodecName(codec);
+  if (name === null) return null;
+  if (name === 'gzip' || name === 'bzip2') return name;
+  throw cluster.unsupported('saveAsTextFile', `compression '${String(codec)}' (gzip and bzip2 are)`);
 }
 
 const _comparable = (x: unknown): boolean => x !== undefined && x !== null && !Number.isNaN(x);
@@ -466,7 +481,11 @@ export class RDDActions<T> extends RDDPairs<T> {
           result: () => counts,
         };
       };
-      const parts = await fold(this, 'countByValue', start, options, 'counting it');
+      // On a cluster, a named fold: each partition's counts travel as pairs.
+      const parts: Iterable<[T, number]>[] =
+        this.context._runtime.cluster === undefined
+          ? await fold(this, 'countByValue', start, options, 'counting it')
+          : await fold<[T, number][]>(this, 'countByValue', { name: 'countByValue', args: [] }, options);
       const total = new ValueMap<T, number>();
       for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
       return total;
@@ -566,6 +585,19 @@ export class RDDActions<T> extends RDDPairs<T> {
       outputCodecName(compressionCodec); // checked before the output directory is created
       signalOf(options); // checked before the output directory is created
       const node = this._node;
+      const cluster = this.context._runtime.cluster;
+      if (cluster !== undefined) {
+        // Spark's output committer writes the parts (part-NNNNN[.gz|.bz2]) and _SUCCESS.
+        const codec = sparkCodec(compressionCodec, cluster);
+        await withJob(
+          this.context._runtime,
+          node,
+          options,
+          (job) => cluster.save(job, node, path, codec),
+          false,
+        );
+        return;
+      }
       const out = await openTextOutput(path, compressionCodec ?? null, this.context._io);
       try {
         await runJob(
@@ -638,7 +670,7 @@ export class RDDActions<T> extends RDDPairs<T> {
             await job.drain(node, part, (x) => all.push(x as V));
             return all;
           },
-          { signal: signalOf(options), partitions: [target] },
+          { signal: signalOf(options), partitions: [target], operator: 'lookup' },
         );
         return found ?? [];
       }

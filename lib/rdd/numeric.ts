@@ -1,6 +1,6 @@
 /** The numeric actions of `RDD<number>`: PySpark's `sum`, `stats` and its parts, `histogram`. */
 import { ArgumentError, EmptyRDDError } from '../errors.js';
-import { type ActionOptions, runFold, runJob } from '../exec/run.js';
+import { type ActionOptions, forOperator, runFold, runJob } from '../exec/run.js';
 import {
   checkBuckets,
   evenBuckets,
@@ -40,11 +40,18 @@ export class RDDNumeric<T> extends RDDActions<T> {
   stats(this: RDD<number>, options?: ActionOptions): Promise<StatCounter> {
     guard('stats');
     return (async () => {
+      const runtime = this.context._runtime;
       const start = () => {
         const s = new StatCounter();
         return { add: (x: unknown) => s.merge(x as number), result: () => s };
       };
-      const parts = await runFold(this.context._runtime, this._node, start, options);
+      // On a cluster, a named fold whose partials travel as plain numbers.
+      const parts =
+        runtime.cluster === undefined
+          ? await runFold(runtime, this._node, start, options)
+          : (await runFold<number[]>(runtime, this._node, { name: 'stats', args: [] }, options, 'stats')).map(
+              (state) => StatCounter._fromState(state),
+            );
       if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
       return parts.reduce((a, b) => a.mergeStats(b));
     })();
@@ -144,7 +151,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
               }
             return { lo, hi, n };
           },
-          options,
+          forOperator(options, 'histogram'),
         );
         const n = minmax.reduce((a, m) => a + m.n, 0);
         if (n === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
@@ -166,7 +173,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
           for await (const b of job.open<number>(node, p)) c.add(b);
           return c.counts();
         },
-        options,
+        forOperator(options, 'histogram'),
       );
       return [spec.buckets, counts.reduce(mergeCounts, new Array(spec.buckets.length - 1).fill(0))];
     })();
