@@ -163,6 +163,8 @@ interface BuiltJob {
   readonly output: string;
   /** What the job's functions add to, by id. */
   readonly accumulators: Map<number, Accumulator<unknown>>;
+  /** Shown in Spark's UI. */
+  readonly description: string;
 }
 
 export class SparkCluster implements Cluster, Executor {
@@ -393,7 +395,7 @@ export class SparkCluster implements Cluster, Executor {
     job.signal.throwIfAborted();
     let result: JobResult;
     try {
-      result = await go(bridge, { rdds: built.rdds, action, description: `sparkling job ${job.id}` });
+      result = await go(bridge, { rdds: built.rdds, action, description: built.description });
     } catch (e) {
       throw taskErrorOf(e);
     }
@@ -467,7 +469,12 @@ export class SparkCluster implements Cluster, Executor {
         rdds.push({ id: key, kind: 'shuffle', input: `${key}-map`, partitions: n });
       }
     await pipe('result', root, mode, task);
-    return { rdds, output: 'result', accumulators };
+    return {
+      rdds,
+      output: 'result',
+      accumulators,
+      description: `sparkling ${operator} of ${root.op}[${root.id}]`,
+    };
   }
 
   /** The bridge node a stage's task reads, and how it reads it. */

@@ -35,12 +35,15 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
   const data = input.header.data as ExecutorData;
   const stage = fromJSON(data.stage) as EncodedStage;
   const partition = input.header.partition;
-  let taken = false;
-  const lines = (): AsyncIterable<string[]> => {
-    if (taken) throw new InternalError('the task input was asked for twice');
-    taken = true;
-    return input.batches;
-  };
+  // The task's one input partition: it may be asked for more than once, but read only once.
+  let reading = false;
+  const lines = (): AsyncIterable<string[]> => ({
+    [Symbol.asyncIterator]: () => {
+      if (reading) throw new InternalError('the task input was read twice');
+      reading = true;
+      return input.batches[Symbol.asyncIterator]();
+    },
+  });
   const runner = new StageRunner(stage, {
     ...(data.feed === 'lines' ? { input: () => lines() } : {}),
     ...(data.feed === 'batches' ? { input: () => decoded(lines()) } : {}),
