@@ -5,6 +5,7 @@
  */
 import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
+import { compare } from '../values/compare.js';
 import { ValueMap } from '../values/value-map.js';
 
 /** One partition's accumulator: `add` is the sink of the partition's fused loop. */
@@ -65,6 +66,23 @@ export const FOLDS = {
         }
       },
       result: () => (started ? [acc] : []),
+    };
+  },
+  /** `max()` (sign 1) or `min()` (-1): the partition's first extreme element by `compare` of `key(x)` (or x); `[]` when empty, else `[it]`. */
+  extreme: (sign: number, key?: (x: unknown) => unknown): PartitionFold<unknown[]> => {
+    let started = false;
+    let best: unknown;
+    let bestKey: unknown;
+    return {
+      add: (x) => {
+        const k = key === undefined ? x : key(x);
+        if (!started || sign * compare(k, bestKey) > 0) {
+          best = x;
+          bestKey = k;
+          started = true;
+        }
+      },
+      result: () => (started ? [best] : []),
     };
   },
   /** `stats()`: a StatCounter's state as plain numbers (StatCounter._fromState rebuilds it). */

@@ -206,6 +206,26 @@ function sparkCodec(
   throw cluster.unsupported('saveAsTextFile', `compression '${String(codec)}' (gzip and bzip2 are)`);
 }
 
+/**
+ * `max` (sign 1) or `min` (-1) as a named fold, which a cluster runs where
+ * the partitions are (a comparator made here would not travel); the same
+ * element as `reduce` with the comparator gives, the first of equals kept.
+ */
+async function extreme(
+  rdd: RDDCoreLike,
+  operator: string,
+  sign: number,
+  cmp: (a: unknown, b: unknown) => number,
+  key: unknown,
+  options?: ActionOptions,
+): Promise<unknown> {
+  const parts = (
+    await fold<unknown[]>(rdd, operator, { name: 'extreme', args: [sign, key ?? undefined] }, options)
+  ).flat(1);
+  if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
+  return onDriver(rdd, operator, () => parts.reduce((a, b) => (sign * cmp(b, a) > 0 ? b : a)));
+}
+
 const _comparable = (x: unknown): boolean => x !== undefined && x !== null && !Number.isNaN(x);
 
 export class RDDActions<T> extends RDDPairs<T> {
@@ -447,6 +467,8 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('max');
     return (async () => {
       const cmp = keyComparator(key);
+      if (this.context._runtime.cluster !== undefined)
+        return extreme(this, 'max', 1, cmp, key, options) as Promise<T>;
       return this.reduce((a, b) => (cmp(b, a) > 0 ? b : a), options);
     })();
   }
@@ -461,6 +483,8 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('min');
     return (async () => {
       const cmp = keyComparator(key);
+      if (this.context._runtime.cluster !== undefined)
+        return extreme(this, 'min', -1, cmp, key, options) as Promise<T>;
       return this.reduce((a, b) => (cmp(b, a) < 0 ? b : a), options);
     })();
   }

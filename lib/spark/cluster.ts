@@ -498,6 +498,10 @@ export class SparkCluster implements Cluster, Executor {
         rdds.push({ id, kind: 'slices', slices: Array.from({ length: count }, () => []) });
       return { input: id, feed: 'none' };
     }
+    for (const n of computed)
+      for (let i = 0; i < n.parents.length; i++)
+        if (n.parents[i] === input && n.deps[i] === 'shuffle')
+          return { input: `shuffle-${n.id}-${i}`, feed: 'shuffle' };
     if (input.op === 'textFile') return { input: (await this.#text(input)).id, feed: 'lines' };
     if (isLocalSource(input)) {
       const id = `slices-${input.id}`;
@@ -505,10 +509,6 @@ export class SparkCluster implements Cluster, Executor {
         rdds.push({ id, kind: 'slices', slices: await this.#slices(job, input) });
       return { input: id, feed: 'batches' };
     }
-    for (const n of computed)
-      for (let i = 0; i < n.parents.length; i++)
-        if (n.parents[i] === input && n.deps[i] === 'shuffle')
-          return { input: `shuffle-${n.id}-${i}`, feed: 'shuffle' };
     throw this.unsupported(`${input.op}[${input.id}]`, 'it is read in a way Spark cannot feed yet');
   }
 
