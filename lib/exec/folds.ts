@@ -3,6 +3,7 @@
  * run one (it has the same table) with the action's arguments sent over:
  * `count` returns a number instead of the partition's elements.
  */
+import { Smallest } from '../ops/take-ordered.js';
 import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
 import { compare } from '../values/compare.js';
@@ -84,6 +85,15 @@ export const FOLDS = {
       },
       result: () => (started ? [best] : []),
     };
+  },
+  /** `takeOrdered()` (sign 1) and `top()` (-1): the partition's `num` smallest under `sign · compare` of `key(x)` (or x), in order. */
+  smallest: (num: number, sign: number, key?: (x: unknown) => unknown): PartitionFold<unknown[]> => {
+    const cmp =
+      key === undefined
+        ? (a: unknown, b: unknown) => sign * compare(a, b)
+        : (a: unknown, b: unknown) => sign * compare(key(a), key(b));
+    const s = new Smallest(num, cmp);
+    return { add: (x) => s.add(x), result: () => s.result() };
   },
   /** `stats()`: a StatCounter's state as plain numbers (StatCounter._fromState rebuilds it). */
   stats: (): PartitionFold<number[]> => {

@@ -20,6 +20,12 @@ export class Smallest<T> {
     }
   }
 
+  add(x: T): void {
+    if (this.num === 0) return;
+    this.buf.push(x);
+    if (this.buf.length >= 2 * this.num + 1024) this.trim();
+  }
+
   private trim(): void {
     this.buf.sort(this.cmp);
     if (this.buf.length > this.num) this.buf.length = this.num;

@@ -150,7 +150,18 @@ async function smallest(
   num: number,
   cmp: (a: unknown, b: unknown) => number,
   options?: ActionOptions,
+  cluster?: { readonly sign: number; readonly key: unknown },
 ): Promise<unknown[]> {
+  if (rdd.context._runtime.cluster !== undefined && cluster !== undefined) {
+    // A named fold, which a cluster runs where the partitions are (a comparator made here would not travel).
+    const parts = await fold<unknown[]>(
+      rdd,
+      operator,
+      { name: 'smallest', args: [num, cluster.sign, cluster.key ?? undefined] },
+      options,
+    );
+    return mergeSmallest(parts, num, cmp);
+  }
   const parts = await each(
     rdd,
     operator,
@@ -299,7 +310,7 @@ export class RDDActions<T> extends RDDPairs<T> {
     return (async () => {
       const cmp = keyComparator(key);
       args.nonNegativeInt('num', num);
-      return smallest(this, 'top', num, (a, b) => cmp(b, a), options) as Promise<T[]>;
+      return smallest(this, 'top', num, (a, b) => cmp(b, a), options, { sign: -1, key }) as Promise<T[]>;
     })();
   }
 
@@ -313,7 +324,9 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('takeOrdered');
     return (async () => {
       args.nonNegativeInt('num', num);
-      return smallest(this, 'takeOrdered', num, keyComparator(key), options) as Promise<T[]>;
+      return smallest(this, 'takeOrdered', num, keyComparator(key), options, { sign: 1, key }) as Promise<
+        T[]
+      >;
     })();
   }
 

@@ -314,6 +314,14 @@ sparkTest('sources, narrow operators, by-key operators and actions equal local m
     ],
     ['reduce', (c) => c.range(0, 1000, 1, 3).reduce((a, b) => a + b)],
     [
+      'top, takeOrdered (with a key)',
+      async (c) => [
+        await c.range(0, 100, 1, 3).top(5),
+        await c.parallelize(['bb', 'a', 'ccc', 'dd'], 2).takeOrdered(3, (x) => -x.length),
+      ],
+    ],
+    ['takeSample', (c) => c.range(0, 1000, 1, 3).takeSample(false, 10, 7)],
+    [
       'treeReduce, treeAggregate',
       async (c) => [
         await c.range(0, 100, 1, 5).treeReduce((a, b) => a + b),
@@ -492,7 +500,7 @@ sparkTest(
       ['join', pairs.join(pairs).collect()],
       ['union', sc.union([pairs, pairs]).count()],
       ['foreach', pairs.foreach(() => {})],
-      ['top', pairs.top(1)],
+      ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
       ['saveAsTextFile', pairs.saveAsTextFile(path.join(work, 'xz'), 'xz')],
     ];
     for (const [op, p] of cases) {
