@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/run.ts [name ...] [--size MB] [--repeat n] [--no-memory] [--no-python] [--out file.md]
  *
- * Names: narrow, wordcount, reduce-by-key, group-join, sort, textfile,
+ * Names: narrow, values, wordcount, reduce-by-key, group-join, sort, textfile,
  * workers, spark (default: all). `--size` sets the text file of wordcount, textfile
  * and workers' word count (default: 50 MB, 200 MB and 200 MB respectively).
  */
@@ -19,6 +19,7 @@ import { Context } from 'sparkling-rdd';
 
 const BENCHMARKS: Record<string, string[]> = {
   narrow: [],
+  values: [],
   wordcount: ['--size', '--repeat', '--no-memory', '--no-python'],
   'reduce-by-key': ['--repeat', '--no-memory', '--no-python'],
   'group-join': ['--repeat', '--no-memory', '--no-python'],

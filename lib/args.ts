@@ -37,6 +37,24 @@ export function optionalFunc(name: string, value: unknown): void {
   if (value !== undefined && value !== null) func(name, value);
 }
 
+/**
+ * A key function, `(x) => key`. One of two parameters is taken for a
+ * comparator, `(a, b) => a - b`, which the ordering methods do not take
+ * (PySpark's neither): refused rather than called with one argument.
+ */
+export function keyFunc(name: string, value: unknown, operator: string): void {
+  func(name, value);
+  if ((value as (...a: unknown[]) => unknown).length === 2)
+    throw new ArgumentError(
+      `${operator} takes a key function (x) => key, not a comparator (a, b) => number: ` +
+        `${name} gets one element and returns the key to order it by`,
+    );
+}
+
+export function optionalKeyFunc(name: string, value: unknown, operator: string): void {
+  if (value !== undefined && value !== null) keyFunc(name, value, operator);
+}
+
 export function finiteNumber(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new ArgumentError(`${name} must be a finite number, got ${String(value)}`);

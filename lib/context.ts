@@ -358,7 +358,8 @@ export class Context {
   }
 
   /**
-   * Whole text files as `[path, content]` pairs (decompressed by extension, decoded as UTF-8);
+   * Whole text files as `[path, content]` pairs (decompressed by extension, decoded as UTF-8;
+   * a leading byte-order mark is kept, as PySpark keeps it, where `textFile` drops it);
    * a tar archive gives one pair per regular file in it, keyed `<archive path>/<member path>`.
    * @example
    * sc.wholeTextFiles('docs/').explain();

@@ -78,7 +78,7 @@ export class TaskError extends SparklingError {
   readonly partition: number;
   readonly attempts: number;
   constructor(operator: string, rddId: number, partition: number, cause: unknown, attempts = 1) {
-    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    const reason = printable(cause);
     const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
     super(`${operator}[${rddId}] failed in partition ${partition}${tries}: ${reason}`, { cause });
     this.operator = operator;
@@ -132,6 +132,23 @@ export class MemoryError extends SparklingError {
     this.limitMb = limitMb;
     this.usedMb = usedMb;
   }
+}
+
+/**
+ * A thrown value as text for a message, whatever it is: an Error as
+ * `name: message`, anything else as `String` gives it; a value that cannot
+ * be printed that way (a null-prototype object, a throwing `toString` or
+ * `message`, a Proxy) by its tag (`[object Object]`), never an error of its own.
+ */
+export function printable(thrown: unknown): string {
+  try {
+    if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`;
+    return String(thrown);
+  } catch {}
+  try {
+    return Object.prototype.toString.call(thrown);
+  } catch {}
+  return `${typeof thrown === 'object' ? 'an object' : 'a function'} that cannot be printed`;
 }
 
 /** Something sparkling itself got wrong: this is a bug in sparkling. */

@@ -19,6 +19,7 @@ export {
 } from './errors.js';
 export type { ActionOptions } from './exec/run.js';
 export type { CompressionCodec } from './io/output.js';
+export type { MapAsyncContext, MapAsyncOptions } from './ops/map-async.js';
 export { type GroupedValues, type PartitionFunc, type PartitionResult, RDD } from './rdd.js';
 export { StatCounter } from './stat-counter.js';
 export { compare } from './values/compare.js';

@@ -52,13 +52,15 @@ export class StatCounter {
    * // => 2
    */
   merge(value: number): this {
+    // Python's arithmetic: booleans are 0 and 1, integers (bigints) become floats, anything else is a TypeError.
+    if (typeof value !== 'number') value = asNumber(value);
     const delta = value - this.mu;
     this.n += 1;
     this.mu += delta / this.n;
     this.m2 += delta * (value - this.mu);
-    // Math.max/min propagate NaN, as PySpark does when numpy is installed.
-    this.maxValue = Math.max(this.maxValue, value);
-    this.minValue = Math.min(this.minValue, value);
+    // Python's max/min, as PySpark's StatCounter uses them: a NaN never wins a comparison.
+    if (value > this.maxValue) this.maxValue = value;
+    if (value < this.minValue) this.minValue = value;
     return this;
   }
 
@@ -90,8 +92,8 @@ export class StatCounter {
       } else {
         this.mu = (this.mu * this.n + other.mu * other.n) / total;
       }
-      this.maxValue = Math.max(this.maxValue, other.maxValue);
-      this.minValue = Math.min(this.minValue, other.minValue);
+      if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
+      if (other.minValue < this.minValue) this.minValue = other.minValue;
       this.m2 += other.m2 + (delta * delta * this.n * other.n) / total;
       this.n = total;
     }
@@ -252,6 +254,19 @@ export class StatCounter {
       `max: ${pyFloat(this.max())}, min: ${pyFloat(this.min())})`
     );
   }
+}
+
+function asNumber(x: unknown): number {
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (typeof x === 'bigint') return Number(x);
+  let shown: string;
+  try {
+    shown = typeof x === 'string' ? JSON.stringify(x) : String(x);
+  } catch {
+    shown = 'a value';
+  }
+  const kind = x === null ? 'null' : typeof x === 'object' ? 'an object' : typeof x;
+  throw new TypeError(`StatCounter takes numbers, bigints or booleans, got ${shown} (${kind})`);
 }
 
 /**

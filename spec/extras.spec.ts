@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { ArgumentError, BoundedFloat, Context, TaskError } from '../lib/index.js';
 import { context, range } from './helpers.js';
+import { loopClock } from './reliability/timing.js';
 
 const endless = (sc: Context) => sc.range(0, 1e13, 1, 4).map((x) => x + 1);
 
@@ -40,13 +41,15 @@ async function cancelGroup(t: ExecutionContext, sc: Context): Promise<number> {
       other = true;
     });
   try {
-    let cancelledAt = 0;
+    let clock: ReturnType<typeof loopClock> | undefined;
     setTimeout(() => {
-      cancelledAt = Date.now();
+      clock = loopClock();
       sc.cancelJobGroup('reports');
     }, 100);
     const [ea, eb] = await Promise.all([rejection(a), rejection(b)]);
-    const latency = Date.now() - cancelledAt;
+    // Time this process could not run (a loaded machine) is not counted.
+    const latency = clock?.ms() ?? Number.NaN;
+    clock?.stop();
     t.is(ea.name, 'AbortError');
     t.is(eb.name, 'AbortError');
     t.regex(ea.message, /reports/);
@@ -71,13 +74,12 @@ test.serial(
   },
 );
 
-test.serial('cancelJobGroup with worker threads: the same, once the workers stop their tasks', async (t) => {
+test.serial('cancelJobGroup with worker threads: the same, within 1 s too', async (t) => {
   const sc = new Context({ defaultParallelism: 2, workers: 2 });
   try {
     const latency = await cancelGroup(t, sc);
-    // The action rejects once the workers stopped its tasks, which takes them
-    // seconds on a loaded machine (spec/reliability/cancel.spec.ts allows 10 s too).
-    t.true(latency < 30_000, `${latency} ms`);
+    // The actions reject at once; workers still stopping their tasks are left to finish (or terminated).
+    t.true(latency < 1000, `${latency} ms`);
   } finally {
     sc.stop();
   }
@@ -100,9 +102,12 @@ test('sumApprox and countApprox: a partial estimate when the timeout comes first
     if (i > 0) await new Promise((r) => setTimeout(r, 5000));
     yield* it;
   });
-  const started = Date.now();
+  // Time this process could not run (a loaded machine, the file's other tests) is not counted.
+  const clock = loopClock();
   const s = await slow.sumApprox(300, 0.9);
-  t.true(Date.now() - started < 3000);
+  const ms = clock.ms();
+  clock.stop();
+  t.true(ms < 3000, `${ms} ms`);
   t.true(s instanceof BoundedFloat);
   t.is(s.confidence, 0.9);
   t.true(s.low < +s && +s < s.high, `${s.low} ${+s} ${s.high}`);

@@ -108,11 +108,22 @@ test('StatCounter: toString prints numbers as Python repr prints floats (checked
   t.is(new StatCounter([-0]).toString(), '(count: 1, mean: 0.0, stdev: 0.0, max: -0.0, min: -0.0)');
 });
 
-test('StatCounter: NaN propagates to min and max', (t) => {
-  const s = new StatCounter([1, Number.NaN, 2]);
-  t.true(Number.isNaN(s.max()));
-  t.true(Number.isNaN(s.min()));
-  t.true(Number.isNaN(s.mean()));
+test("StatCounter: a NaN never wins min or max (PySpark's max/min from -inf/inf), but makes mean and variance NaN", (t) => {
+  for (const xs of [
+    [1, Number.NaN, 3],
+    [Number.NaN, 1, 3],
+    [1, 3, Number.NaN],
+  ]) {
+    const s = new StatCounter(xs);
+    t.is(s.max(), 3);
+    t.is(s.min(), 1);
+    t.true(Number.isNaN(s.mean()) && Number.isNaN(s.variance()));
+    t.is(s.toString(), '(count: 3, mean: nan, stdev: nan, max: 3.0, min: 1.0)');
+  }
+  const merged = new StatCounter([Number.NaN]).mergeStats(new StatCounter([2, Number.NaN]));
+  t.deepEqual([merged.min(), merged.max(), merged.count()], [2, 2, 3]);
+  const nan = new StatCounter([Number.NaN]);
+  t.deepEqual([nan.min(), nan.max()], [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
 });
 
 test('StatCounter: merge and mergeStats return the counter', (t) => {

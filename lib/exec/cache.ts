@@ -9,6 +9,7 @@
  */
 import { InternalError } from '../errors.js';
 import type { PlanNode } from '../plan/nodes.js';
+import { ownBatch } from '../values/copy.js';
 import type { CachedPartition } from './runtime.js';
 import type { TaskContext, Watch } from './task.js';
 
@@ -17,6 +18,7 @@ export async function* openCached(
   partition: number,
   job: TaskContext,
   compute: (node: PlanNode, partition: number, job: TaskContext) => AsyncIterable<unknown[]>,
+  own = true,
 ): AsyncGenerator<unknown[]> {
   const store = job.runtime.cacheOf(node.id);
   if (store === undefined) throw new InternalError(`RDD ${node.id} is not persisted`);
@@ -46,7 +48,9 @@ export async function* openCached(
       if (entry.signal !== job.signal && entry.signal.aborted && !job.signal.aborted) continue;
       throw e;
     }
-    yield* batches;
+    // Each reader gets its own copies: user code never changes what the cache holds.
+    if (own) for (const b of batches) yield ownBatch(b);
+    else yield* batches;
     return;
   }
 }

@@ -12,7 +12,7 @@ import { TURN_EVERY, turn } from '../util/turn.js';
 import { abortError } from './failures.js';
 import type { CombineTarget } from './fuse.js';
 import { asTaskCode } from './nesting.js';
-import { openPartition } from './open.js';
+import { openPartition, sharesItsData } from './open.js';
 import {
   combineStep,
   fusibleChain,
@@ -42,18 +42,19 @@ export async function drainPartition(
     const { feed, chain } = fusibleChain(node, job);
     const segments = segmentsOf(chain);
     const last = segments.pop() as Segment as KernelSegment;
-    const run: (batch: readonly unknown[], from?: number, to?: number) => void =
-      combine === undefined ? bindStep(sinkStep(last), sink) : bindStep(combineStep(last), combine);
     const def = feed.kind === 'source' ? opOf(feed) : undefined;
-    if (
-      segments.length === 0 &&
-      def?.kind === 'source' &&
-      def.ranges !== undefined &&
-      !job.readElsewhere(feed)
-    ) {
+    const ranges =
+      segments.length === 0 && def?.kind === 'source' && def.ranges !== undefined && !job.readElsewhere(feed)
+        ? def.ranges.bind(def)
+        : undefined;
+    // Shared data read in place: the loop copies each object it reads (the task's own, see openPartition).
+    const own = ranges !== undefined && sharesItsData(feed);
+    const run: (batch: readonly unknown[], from?: number, to?: number) => void =
+      combine === undefined ? bindStep(sinkStep(last, own), sink) : bindStep(combineStep(last, own), combine);
+    if (ranges !== undefined) {
       // In-memory source: run the loop over its arrays in place.
       let k = 0;
-      for (const [array, from, to] of def.ranges(feed.args, partition)) {
+      for (const [array, from, to] of ranges(feed.args, partition)) {
         if (job.signal.aborted) throw abortError(job.signal);
         try {
           if (watch === undefined) asTaskCode(() => run(array, from, to));

@@ -3,21 +3,67 @@
  * run one (it has the same table) with the action's arguments sent over:
  * `count` returns a number instead of the partition's elements.
  */
+
+import { describe } from '../ops/pairs.js';
 import { Smallest } from '../ops/take-ordered.js';
 import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
+import { arrayGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
 import { ValueMap } from '../values/value-map.js';
+import { BadResult, isThenable } from './failures.js';
 
 /** One partition's accumulator: `add` is the sink of the partition's fused loop. */
 export interface PartitionFold<R = unknown> {
   readonly add: (x: unknown) => void;
   readonly result: () => R;
-  /** How many elements it keeps (the folds that keep what they are given: `collect`). */
-  readonly kept?: () => number;
+  /**
+   * Bytes the next growth of what it keeps may allocate at once (folds that
+   * keep what they are given, as `collect`, or a table per distinct value):
+   * the memory budget's checks count them (see lib/util/growth.ts).
+   */
+  readonly grows?: () => number;
 }
 
 type Step = (acc: unknown, x: unknown) => unknown;
+
+/**
+ * A partition's sum: a number when it held no bigint (the common case, and
+ * what other threads and processes exchange), else its numbers' float sum
+ * and its bigints' exact sum.
+ */
+export type SumPartial = number | { readonly n: number; readonly big: bigint };
+
+/** Python's TypeError for adding up something that is not a number. */
+export function notANumber(action: string, x: unknown): TypeError {
+  const kind = x === null ? 'null' : typeof x === 'object' ? (x.constructor?.name ?? 'object') : typeof x;
+  return new TypeError(`${action}() takes numbers, bigints or booleans, got ${describe(x)} (${kind})`);
+}
+
+/**
+ * The sum of the partitions' partials: a number, or a bigint when there were
+ * bigints, to which the numbers' sum is added exactly when it is an integer;
+ * when it is not, a TypeError (JavaScript has no exact sum of a bigint and a
+ * fraction; Python goes to floats). Checking the numbers' sum, not each
+ * number, keeps the fused loop's add free of a test per element.
+ */
+export function sumPartials(parts: readonly SumPartial[]): number | bigint {
+  let n = 0;
+  let big: bigint | null = null;
+  for (const p of parts) {
+    if (typeof p === 'number') n += p;
+    else {
+      n += p.n;
+      big = big === null ? p.big : big + p.big;
+    }
+  }
+  if (big === null) return n;
+  if (!Number.isInteger(n))
+    throw new TypeError(
+      `sum() got bigints and numbers adding up to ${n}, not an integer: convert one to the other first (Number(x) or BigInt(x))`,
+    );
+  return big + BigInt(n);
+}
 
 export const FOLDS = {
   count: (): PartitionFold<number> => {
@@ -29,27 +75,41 @@ export const FOLDS = {
       result: () => n,
     };
   },
-  sum: (): PartitionFold<number> => {
+  /**
+   * Numbers added as floats (booleans as 0 and 1, as in Python), bigints
+   * exactly, apart; anything else is a TypeError, as Python's `sum` raises
+   * (see `sumPartials` for how the two sums meet).
+   */
+  sum: (): PartitionFold<SumPartial> => {
     // A typed-array slot, not a closure variable: storing a non-small-integer
     // number into a closure variable allocates a heap number on every add.
     const s = new Float64Array(1);
+    let big: bigint | null = null;
     return {
       add: (x) => {
-        s[0] = (s[0] as number) + (x as number);
+        if (typeof x === 'number') s[0] = (s[0] as number) + x;
+        else if (typeof x === 'bigint') big = big === null ? x : big + x;
+        else if (typeof x === 'boolean') s[0] = (s[0] as number) + (x ? 1 : 0);
+        else throw notANumber('sum', x);
       },
-      result: () => s[0] as number,
+      result: () => (big === null ? (s[0] as number) : { n: s[0] as number, big }),
     };
   },
   collect: (): PartitionFold<unknown[]> => {
     const all: unknown[] = [];
-    return { add: (x) => all.push(x), result: () => all, kept: () => all.length };
+    return { add: (x) => all.push(x), result: () => all, grows: () => arrayGrowth(all.length) };
   },
-  /** Folds from a fresh copy of `zero` with `step`. */
+  /** Folds from a fresh copy of `zero` with `step` (whose first result must not be a Promise: see BadResult). */
   fold: (zero: unknown, step: Step): PartitionFold => {
     let acc = freshCopy(zero);
+    let checked = false;
     return {
       add: (x) => {
         acc = step(acc, x);
+        if (!checked) {
+          checked = true;
+          if (isThenable(acc)) throw new BadResult('promise', acc);
+        }
       },
       result: () => acc,
     };
@@ -57,11 +117,17 @@ export const FOLDS = {
   /** Reduces with `f` from a copy of the first element (`f` may mutate its first argument): `[]` when empty, else `[result]`. */
   reduce: (f: Step): PartitionFold<unknown[]> => {
     let started = false;
+    let checked = false;
     let acc: unknown;
     return {
       add: (x) => {
-        if (started) acc = f(acc, x);
-        else {
+        if (started) {
+          acc = f(acc, x);
+          if (!checked) {
+            checked = true;
+            if (isThenable(acc)) throw new BadResult('promise', acc);
+          }
+        } else {
           acc = freshCopy(x);
           started = true;
         }

@@ -10,7 +10,6 @@ import { InternalError } from '../errors.js';
 import { opOf } from '../ops/registry.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { cutStages, type StageGraph } from '../plan/stages.js';
-import { arrayGrowth } from '../util/growth.js';
 import { drainPartition } from './drain.js';
 import { markCancellation } from './failures.js';
 import { type NamedFold, type PartitionFold, startFold } from './folds.js';
@@ -124,10 +123,14 @@ export class Job implements TaskContext {
     return this.memo(node, () => prepare(node, this));
   }
 
-  /** One partition of a node as batches (on a worker thread when the executor takes it). */
-  open<T = unknown>(node: PlanNode, partition: number): AsyncIterable<T[]> {
+  /**
+   * One partition of a node as batches (on a worker thread when the executor
+   * takes it); `own` false: shared data is read as it is, not copied (a
+   * reader that looks at no element, such as count).
+   */
+  open<T = unknown>(node: PlanNode, partition: number, own = true): AsyncIterable<T[]> {
     const elsewhere = this.runtime.executor?.open(this, node, partition);
-    return (elsewhere ?? openPartition(node, partition, this)) as AsyncIterable<T[]>;
+    return (elsewhere ?? openPartition(node, partition, this, own)) as AsyncIterable<T[]>;
   }
 
   /**
@@ -248,9 +251,9 @@ export async function foldHere(
   return acc.result();
 }
 
-/** A per-batch check of `watch` that counts how the fold's kept elements may grow. */
+/** A per-batch check of `watch` that counts how what the fold keeps may grow. */
 export function keeping(acc: PartitionFold, watch: Watch | undefined): (() => void) | undefined {
   if (watch === undefined) return undefined;
-  const kept = acc.kept;
-  return () => watch(kept === undefined ? 0 : arrayGrowth(kept()));
+  const grows = acc.grows;
+  return () => watch(grows === undefined ? 0 : grows());
 }

@@ -9,6 +9,7 @@ import { InternalError } from '../errors.js';
 import { opOf } from '../ops/registry.js';
 import type { ParentReader } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
+import { ownBatch } from '../values/copy.js';
 import { openCached } from './cache.js';
 import { abortError, taskFailure } from './failures.js';
 import { asTaskCode } from './nesting.js';
@@ -16,12 +17,24 @@ import { fusibleChain, pipeline, segmentsOf } from './pipeline.js';
 import { computeShuffle } from './shuffle.js';
 import type { TaskContext } from './task.js';
 
-/** One partition of a node as batches: from the cache when the RDD is persisted. */
-export function openPartition(node: PlanNode, partition: number, job: TaskContext): AsyncIterable<unknown[]> {
+/**
+ * One partition of a node as batches: from the cache when the RDD is
+ * persisted. Data that outlives the task (a cached partition, a
+ * `parallelize`d array) is read as the task's own copies (see
+ * lib/values/copy.ts), unless `own` is false: a reader that looks at no
+ * element (`count`), or the main thread serving it to a worker thread,
+ * whose structured clone copies it anyway.
+ */
+export function openPartition(
+  node: PlanNode,
+  partition: number,
+  job: TaskContext,
+  own = true,
+): AsyncIterable<unknown[]> {
   if (job.remote?.has(node.id)) return job.remote.open(node, partition);
   return job.runtime.isPersisted(node.id)
-    ? openCached(node, partition, job, computePartition)
-    : computePartition(node, partition, job);
+    ? openCached(node, partition, job, computePartition, own)
+    : computePartition(node, partition, job, own);
 }
 
 /**
@@ -33,10 +46,13 @@ export function computePartition(
   node: PlanNode,
   partition: number,
   job: TaskContext,
+  own = true,
 ): AsyncIterable<unknown[]> {
   switch (node.kind) {
     case 'source':
-      return sourcePartition(node, partition, job);
+      return own && sharesItsData(node)
+        ? owned(sourcePartition(node, partition, job))
+        : sourcePartition(node, partition, job);
     case 'kernel':
     case 'batch': {
       const { feed, chain } = fusibleChain(node, job);
@@ -49,6 +65,17 @@ export function computePartition(
     case 'shuffle':
       return computeShuffle(node, partition, job);
   }
+}
+
+/** Whether a source hands every read the elements it holds (parallelize's array), not fresh ones. */
+export function sharesItsData(node: PlanNode): boolean {
+  const def = opOf(node);
+  return def.kind === 'source' && def.local === true;
+}
+
+/** Batches of shared data as the task's own (copies of their objects; see lib/values/copy.ts). */
+async function* owned(batches: AsyncIterable<unknown[]>): AsyncGenerator<unknown[]> {
+  for await (const batch of batches) yield ownBatch(batch);
 }
 
 /** A source's batches, stopping at the first batch after the job is cancelled (whoever reads them). */

@@ -100,21 +100,30 @@ const compiledCombine = new WeakMap<PlanNode, Map<number, KernelCombineStep>>();
 
 export type KernelSegment = Segment & { kind: 'kernels' };
 
-function cached<F>(store: WeakMap<PlanNode, Map<number, F>>, seg: KernelSegment, make: () => F): F {
+function cached<F>(
+  store: WeakMap<PlanNode, Map<number, F>>,
+  seg: KernelSegment,
+  make: () => F,
+  variant = 0,
+): F {
   const last = seg.nodes[seg.nodes.length - 1] as PlanNode;
   let m = store.get(last);
   if (m === undefined) store.set(last, (m = new Map()));
-  let f = m.get(seg.nodes.length);
-  if (f === undefined) m.set(seg.nodes.length, (f = make()));
+  const key = seg.nodes.length * 2 + variant;
+  let f = m.get(key);
+  if (f === undefined) m.set(key, (f = make()));
   return f;
 }
 
-/** The segment's loop ending in a sink (an action's function). */
-export const sinkStep = (seg: KernelSegment): KernelStep =>
-  cached(compiledSink, seg, () => compileSink(seg.kernels));
+/**
+ * The segment's loop ending in a sink (an action's function); `own`: it
+ * reads shared data in place and copies each object it reads (see lib/values/copy.ts).
+ */
+export const sinkStep = (seg: KernelSegment, own = false): KernelStep =>
+  cached(compiledSink, seg, () => compileSink(seg.kernels, own), own ? 1 : 0);
 /** The segment's loop folding into a combine target (a shuffle's map side). */
-export const combineStep = (seg: KernelSegment): KernelCombineStep =>
-  cached(compiledCombine, seg, () => compileCombine(seg.kernels));
+export const combineStep = (seg: KernelSegment, own = false): KernelCombineStep =>
+  cached(compiledCombine, seg, () => compileCombine(seg.kernels, own), own ? 1 : 0);
 
 /** Turns a failure inside a compiled loop into a TaskError naming the kernel that threw. */
 export function kernelFailure(seg: KernelSegment, partition: number, e: unknown): unknown {

@@ -227,6 +227,10 @@ export async function collectAll(
             options,
           )
         ).flat(1);
+  // One array of every element: a slot each, while the partitions' arrays are alive.
+  let total = 0;
+  for (const part of parts) total += part.length;
+  runtime.memory.check('collect', node.id, -1, 'joining the partitions', 8 * total);
   return flatten(parts);
 }
 
@@ -243,7 +247,8 @@ export async function countAll(runtime: Runtime, node: PlanNode, options?: Actio
           async (p, job) => {
             let n = 0;
             try {
-              for await (const b of job.open(node, p)) n += b.length;
+              // Looks at no element: shared data is not copied.
+              for await (const b of job.open(node, p, false)) n += b.length;
             } catch (e) {
               throw taskFailure('count', node.id, p, e);
             }

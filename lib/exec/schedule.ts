@@ -3,8 +3,8 @@
  * failure, and retries of a failed task from its source.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IOError, SparklingError, TaskError } from '../errors.js';
-import { abortError } from './failures.js';
+import { IOError, TaskError } from '../errors.js';
+import { abortError, isSparklingError } from './failures.js';
 import type { RetryPolicy } from './runtime.js';
 
 /** What scheduling needs of a job. */
@@ -16,9 +16,8 @@ export interface Schedulable {
 
 /** Errors that another attempt cannot change: bad arguments, missing paths, corrupt input, bugs, cancellation. */
 function retryable(e: unknown): boolean {
-  if (e instanceof IOError) return true;
-  if (e instanceof TaskError) return true;
-  return !(e instanceof SparklingError);
+  if (!isSparklingError(e)) return true;
+  return e instanceof IOError || e instanceof TaskError;
 }
 
 /**
@@ -32,10 +31,11 @@ export async function withRetries<R>(job: Schedulable, run: (attempt: number) =>
       return await run(attempt);
     } catch (e) {
       if (job.signal.aborted || !retryable(e)) throw e;
-      const transient = e instanceof IOError && e.transient;
+      const ours = isSparklingError(e);
+      const transient = ours && e instanceof IOError && e.transient;
       const limit = transient ? Math.max(policy.maxRetries, policy.ioRetries) : policy.maxRetries;
       if (attempt >= limit) {
-        if (attempt > 0 && e instanceof TaskError)
+        if (attempt > 0 && ours && e instanceof TaskError)
           throw new TaskError(e.operator, e.rddId, e.partition, e.cause, attempt + 1);
         throw e;
       }

@@ -22,7 +22,7 @@ import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { partitionOf } from '../values/hash.js';
 import { keyOf } from '../values/key.js';
 import type { MapOutput } from './executor.js';
-import { taskFailure } from './failures.js';
+import { BadResult, isThenable, taskFailure } from './failures.js';
 import { type CombineTarget, combined, combineSink } from './fuse.js';
 import { taskCode } from './nesting.js';
 import { runBounded, withRetries } from './schedule.js';
@@ -251,13 +251,20 @@ function combineBucket(spec: ShuffleSpec, pairs: readonly Pair[], combined: bool
   const combine = spec.combine;
   if (combine === undefined) return pairs as Pair[];
   const byKey = new Map<unknown, Pair>();
+  let checked = false;
   for (let i = 0; i < pairs.length; i++) {
     if ((i & WATCH_MASK) === WATCH_MASK) watch(tableGrowth(byKey.size));
     const [k, v] = pairs[i] as Pair;
     const id = keyOf(k);
     const entry = byKey.get(id);
-    if (entry === undefined) byKey.set(id, [k, combined ? v : combine.create(v)]);
-    else entry[1] = combined ? combine.mergeCombiners(entry[1], v) : combine.merge(entry[1], v);
+    let c: unknown;
+    if (entry === undefined) byKey.set(id, [k, (c = combined ? v : combine.create(v))]);
+    else entry[1] = c = combined ? combine.mergeCombiners(entry[1], v) : combine.merge(entry[1], v);
+    if (!checked) {
+      // The first combiner made here: a Promise means an async function (see BadResult).
+      checked = !combined || entry !== undefined;
+      if (isThenable(c)) throw new BadResult('promise', c);
+    }
   }
   return [...byKey.values()];
 }

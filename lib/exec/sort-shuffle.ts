@@ -16,7 +16,7 @@ import type { SortSpec } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { arrayGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
-import { taskFailure } from './failures.js';
+import { BadResult, isThenable, taskFailure } from './failures.js';
 import { taskCode } from './nesting.js';
 import { runBounded, withRetries } from './schedule.js';
 import { shuffleSpecOf } from './specs.js';
@@ -52,6 +52,7 @@ async function mapTask(
         mapPartition,
         (x) => {
           const k = keyOfElement(x);
+          if (keys.length === 0 && isThenable(k)) throw new BadResult('promise', k);
           keys.push(k);
           if (values !== undefined) values.push(x);
           else if (!Object.is(k, x)) {

@@ -5,6 +5,7 @@
  * map task's memory grows with its distinct keys, not its records.
  */
 import { freshCopy } from '../util/clone.js';
+import { BadResult, isThenable } from './results.js';
 import { hashShuffle, type Partitioning, pairs } from './shuffle-op.js';
 import type { ShuffleSpec } from './types.js';
 
@@ -76,6 +77,21 @@ export interface GroupByArgs extends Partitioning {
 }
 
 /** Groups elements by `f(x)`: every element is keyed afresh. */
-export const groupBy = hashShuffle<GroupByArgs>((a) => grouping(() => (x) => [a.f(x), x]), { rekeys: true });
+export const groupBy = hashShuffle<GroupByArgs>(
+  (a) =>
+    grouping(() => {
+      // A map task's first key: a Promise means an async function (see BadResult).
+      let checked = false;
+      return (x) => {
+        const k = a.f(x);
+        if (!checked) {
+          checked = true;
+          if (isThenable(k)) throw new BadResult('promise', k);
+        }
+        return [k, x];
+      };
+    }),
+  { rekeys: true },
+);
 
 export const partitionBy = hashShuffle<Partitioning>(() => ({ reduce: pairs }));

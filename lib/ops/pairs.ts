@@ -1,11 +1,12 @@
 /** The shape check of the wide operators' input: `[key, value]` pairs. */
+import { printable } from '../errors.js';
 
-/** A value as a short text for an error message. */
+/** A value as a short text for an error message (never an error of its own: see `printable`). */
 export function describe(x: unknown): string {
   try {
     return JSON.stringify(x) ?? String(x);
   } catch {
-    return String(x);
+    return printable(x);
   }
 }
 

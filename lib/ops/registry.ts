@@ -37,7 +37,19 @@ import {
   rightOuterJoin,
   subtractByKey,
 } from './join.js';
-import { filter, flatMap, flatMapValues, keyBy, keys, map, mapValues, values } from './map.js';
+import {
+  countByKey,
+  filter,
+  flatMap,
+  flatMapValues,
+  keyBy,
+  keys,
+  lookup,
+  map,
+  mapValues,
+  values,
+} from './map.js';
+import { mapAsync } from './map-async.js';
 import { mapPartitions, mapPartitionsWithIndex, mapPartitionsWithSplit } from './map-partitions.js';
 import { emptyRDD, parallelize, range } from './parallelize.js';
 import { pipe } from './pipe.js';
@@ -71,6 +83,8 @@ export const OPS = {
   values,
   mapValues,
   flatMapValues,
+  countByKey,
+  lookup,
   // per batch, per partition
   glom,
   sample,
@@ -81,6 +95,7 @@ export const OPS = {
   mapPartitions,
   mapPartitionsWithIndex,
   mapPartitionsWithSplit,
+  mapAsync,
   pipe,
   // combining parents
   union,

@@ -71,8 +71,15 @@ function wholeFiles(read: (bytes: Uint8Array) => unknown, decompress: boolean): 
   };
 }
 
-/** `sc.wholeTextFiles(paths)`: `[path, content]`, decompressed by suffix, decoded as UTF-8. */
-export const wholeTextFiles = wholeFiles((bytes) => new TextDecoder().decode(bytes), true);
+/**
+ * `sc.wholeTextFiles(paths)`: `[path, content]`, decompressed by suffix,
+ * decoded as UTF-8; a leading byte-order mark is kept, as PySpark keeps it
+ * (`textFile` drops it).
+ */
+export const wholeTextFiles = wholeFiles(
+  (bytes) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes),
+  true,
+);
 
 /** `sc.binaryFiles(paths)`: `[path, bytes]`, not decompressed. */
 export const binaryFiles = wholeFiles((bytes) => bytes, false);

@@ -31,12 +31,18 @@ export const BATCH_SIZE = 4096;
  * A stateless element-wise operator, fused by code generation into one loop
  * with its neighbours (see `lib/exec/fuse.ts`): `map` replaces the element,
  * `filter` keeps it when `fn` is truthy, `flatMap` replaces it with the
- * elements of the Iterable `fn` returns.
+ * elements of the Iterable `fn` returns. The pair kinds apply `fn` inside
+ * the loop too, with no wrapper call: `mapValues` and `flatMapValues` to a
+ * pair's value (keeping its key), `keyBy` to the element (making
+ * `[fn(x), x]`); `keys` and `values` take a pair apart and have no `fn`.
+ * The pair kinds check that the element is a `[key, value]` pair.
  */
-export interface Kernel {
-  readonly kind: 'map' | 'filter' | 'flatMap';
-  readonly fn: (x: never) => unknown;
-}
+export type Kernel =
+  | {
+      readonly kind: 'map' | 'filter' | 'flatMap' | 'mapValues' | 'flatMapValues' | 'keyBy';
+      readonly fn: (x: never) => unknown;
+    }
+  | { readonly kind: 'keys' | 'values' };
 
 /** What a running task offers an operator. */
 export interface TaskEnv {

@@ -6,8 +6,9 @@
  */
 import * as args from '../args.js';
 import { ArgumentError, EmptyRDDError } from '../errors.js';
-import { taskFailure } from '../exec/failures.js';
+import { BadResult, isThenable, taskFailure } from '../exec/failures.js';
 import type { NamedFold, PartitionFold } from '../exec/folds.js';
+import type { Job } from '../exec/job.js';
 import { asTaskCode, taskCode } from '../exec/nesting.js';
 import {
   type ActionOptions,
@@ -26,12 +27,13 @@ import { type CompressionCodec, openTextOutput, outputCodecName } from '../io/in
 import { elements } from '../ops/iter.js';
 import { takeSampleFraction } from '../ops/sample.js';
 import { mergeSmallest, Smallest } from '../ops/take-ordered.js';
+import { BATCH_SIZE } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { RDD } from '../rdd.js';
+import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { makeRng, randomSeed } from '../util/random.js';
 import { compare } from '../values/compare.js';
 import { partitionOf } from '../values/hash.js';
-import { equals } from '../values/key.js';
 import { ValueMap } from '../values/value-map.js';
 import { guard } from './guard.js';
 import { RDDPairs } from './pairs.js';
@@ -42,7 +44,12 @@ type Step = (acc: unknown, x: unknown) => unknown;
 function each<R>(
   rdd: RDDCoreLike,
   operator: string,
-  perPartition: (batches: AsyncIterable<unknown[]>, partition: number, signal: AbortSignal) => Promise<R>,
+  perPartition: (
+    batches: AsyncIterable<unknown[]>,
+    partition: number,
+    signal: AbortSignal,
+    job: Job,
+  ) => Promise<R>,
   options?: ActionOptions,
 ): Promise<R[]> {
   const node = rdd._node;
@@ -51,7 +58,7 @@ function each<R>(
     node,
     async (p, job) => {
       try {
-        return await perPartition(job.open(node, p), p, job.signal);
+        return await perPartition(job.open(node, p), p, job.signal, job);
       } catch (e) {
         throw taskFailure(operator, node.id, p, e);
       }
@@ -94,9 +101,9 @@ async function reducePartitions(rdd: RDDCoreLike, operator: string, f: Step, opt
   return parts.flat(1);
 }
 
-function keyComparator(key: unknown): (a: unknown, b: unknown) => number {
+function keyComparator(key: unknown, operator: string): (a: unknown, b: unknown) => number {
   if (key === undefined || key === null) return compare;
-  args.func('key', key);
+  args.keyFunc('key', key, operator);
   const k = key as (x: unknown) => unknown;
   return (a, b) => compare(k(a), k(b));
 }
@@ -135,6 +142,15 @@ function onDriver<R>(rdd: RDDCoreLike, operator: string, combine: () => R): R {
   }
 }
 
+/** `f` refusing a Promise result on the driver, as the partitions' folds refuse it (see BadResult). */
+function synchronous<A, B>(f: (a: A, b: B) => A): (a: A, b: B) => A {
+  return (a, b) => {
+    const r = f(a, b);
+    if (isThenable(r)) throw new BadResult('promise', r);
+    return r;
+  };
+}
+
 function checkDepth(depth: number): void {
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1)
     throw new ArgumentError(`Depth cannot be smaller than 1 but got ${String(depth)}.`);
@@ -165,9 +181,15 @@ async function smallest(
   const parts = await each(
     rdd,
     operator,
-    async (batches) => {
+    async (batches, p, _signal, job) => {
       const s = new Smallest(num, cmp);
-      for await (const b of batches) asTaskCode(() => s.addAll(b));
+      // Up to 2·num + 1,024 elements are kept: a budget check once they may be many.
+      const watch =
+        num > BATCH_SIZE ? job.watch(operator, rdd._node.id, p, 'keeping its smallest') : undefined;
+      for await (const b of batches) {
+        asTaskCode(() => s.addAll(b));
+        watch?.(arrayGrowth(2 * num));
+      }
       return s.result();
     },
     options,
@@ -308,7 +330,7 @@ export class RDDActions<T> extends RDDPairs<T> {
   top(num: number, key?: (x: T) => unknown, options?: ActionOptions): Promise<T[]> {
     guard('top');
     return (async () => {
-      const cmp = keyComparator(key);
+      const cmp = keyComparator(key, 'top');
       args.nonNegativeInt('num', num);
       return smallest(this, 'top', num, (a, b) => cmp(b, a), options, { sign: -1, key }) as Promise<T[]>;
     })();
@@ -324,9 +346,10 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('takeOrdered');
     return (async () => {
       args.nonNegativeInt('num', num);
-      return smallest(this, 'takeOrdered', num, keyComparator(key), options, { sign: 1, key }) as Promise<
-        T[]
-      >;
+      return smallest(this, 'takeOrdered', num, keyComparator(key, 'takeOrdered'), options, {
+        sign: 1,
+        key,
+      }) as Promise<T[]>;
     })();
   }
 
@@ -384,7 +407,8 @@ export class RDDActions<T> extends RDDPairs<T> {
       args.func('f', f);
       const parts = await reducePartitions(this, 'reduce', f as Step, options);
       if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
-      return onDriver(this, 'reduce', () => (parts as T[]).reduce((a, b) => f(a, b)));
+      const g = synchronous(f);
+      return onDriver(this, 'reduce', () => (parts as T[]).reduce((a, b) => g(a, b)));
     })();
   }
 
@@ -401,7 +425,8 @@ export class RDDActions<T> extends RDDPairs<T> {
       checkDepth(depth);
       const parts = (await reducePartitions(this, 'treeReduce', f as Step, options)) as T[];
       if (parts.length === 0) throw new EmptyRDDError('Cannot reduce empty RDD.');
-      return onDriver(this, 'treeReduce', () => treeCombine(parts, depth, f).reduce((a, b) => f(a, b)));
+      const g = synchronous(f);
+      return onDriver(this, 'treeReduce', () => treeCombine(parts, depth, g).reduce((a, b) => g(a, b)));
     })();
   }
 
@@ -417,7 +442,8 @@ export class RDDActions<T> extends RDDPairs<T> {
     return (async () => {
       args.func('op', op);
       const parts = await foldPartitions(this, 'fold', zeroValue, op as Step, options);
-      return onDriver(this, 'fold', () => parts.reduce((a, b) => op(a, b), zeroValue));
+      const g = synchronous(op);
+      return onDriver(this, 'fold', () => parts.reduce((a, b) => g(a, b), zeroValue));
     })();
   }
 
@@ -439,7 +465,8 @@ export class RDDActions<T> extends RDDPairs<T> {
       args.func('seqOp', seqOp);
       args.func('combOp', combOp);
       const parts = await foldPartitions(this, 'aggregate', zeroValue, seqOp as Step, options);
-      return onDriver(this, 'aggregate', () => parts.reduce((a, b) => combOp(a, b), zeroValue));
+      const g = synchronous(combOp);
+      return onDriver(this, 'aggregate', () => parts.reduce((a, b) => g(a, b), zeroValue));
     })();
   }
 
@@ -464,9 +491,8 @@ export class RDDActions<T> extends RDDPairs<T> {
       checkDepth(depth);
       const parts = await foldPartitions(this, 'treeAggregate', zeroValue, seqOp as Step, options);
       if (parts.length === 0) return zeroValue;
-      return onDriver(this, 'treeAggregate', () =>
-        treeCombine(parts, depth, combOp).reduce((a, b) => combOp(a, b)),
-      );
+      const g = synchronous(combOp);
+      return onDriver(this, 'treeAggregate', () => treeCombine(parts, depth, g).reduce((a, b) => g(a, b)));
     })();
   }
 
@@ -479,7 +505,7 @@ export class RDDActions<T> extends RDDPairs<T> {
   max(key?: (x: T) => unknown, options?: ActionOptions): Promise<T> {
     guard('max');
     return (async () => {
-      const cmp = keyComparator(key);
+      const cmp = keyComparator(key, 'max');
       if (this.context._runtime.cluster !== undefined)
         return extreme(this, 'max', 1, cmp, key, options) as Promise<T>;
       return this.reduce((a, b) => (cmp(b, a) > 0 ? b : a), options);
@@ -495,7 +521,7 @@ export class RDDActions<T> extends RDDPairs<T> {
   min(key?: (x: T) => unknown, options?: ActionOptions): Promise<T> {
     guard('min');
     return (async () => {
-      const cmp = keyComparator(key);
+      const cmp = keyComparator(key, 'min');
       if (this.context._runtime.cluster !== undefined)
         return extreme(this, 'min', -1, cmp, key, options) as Promise<T>;
       return this.reduce((a, b) => (cmp(b, a) < 0 ? b : a), options);
@@ -516,6 +542,8 @@ export class RDDActions<T> extends RDDPairs<T> {
         return {
           add: (x: unknown) => counts.set(x as T, (counts.get(x as T) ?? 0) + 1),
           result: () => counts,
+          // A ValueMap is a Map and an index of the keys that are not primitives.
+          grows: () => 2 * tableGrowth(counts.size),
         };
       };
       // On a cluster, a named fold: each partition's counts travel as pairs.
@@ -523,8 +551,20 @@ export class RDDActions<T> extends RDDPairs<T> {
         this.context._runtime.cluster === undefined
           ? await fold(this, 'countByValue', start, options, 'counting it')
           : await fold<[T, number][]>(this, 'countByValue', { name: 'countByValue', args: [] }, options);
+      const memory = this.context._runtime.memory;
       const total = new ValueMap<T, number>();
-      for (const m of parts) for (const [k, n] of m) total.set(k, (total.get(k) ?? 0) + n);
+      for (const m of parts)
+        for (const [k, n] of m) {
+          if ((total.size & 4095) === 4095)
+            memory.check(
+              'countByValue',
+              this._node.id,
+              -1,
+              'merging the partitions',
+              2 * tableGrowth(total.size),
+            );
+          total.set(k, (total.get(k) ?? 0) + n);
+        }
       return total;
     })();
   }
@@ -661,7 +701,8 @@ export class RDDActions<T> extends RDDPairs<T> {
    */
   countByKey<K, V>(this: RDD<[K, V]>, options?: ActionOptions): Promise<ValueMap<K, number>> {
     guard('countByKey');
-    return this.keys().countByValue(options);
+    // Its own node: an element that is not a pair fails naming countByKey.
+    return (this._make('countByKey', {}) as unknown as RDD<K>).countByValue(options);
   }
 
   /**
@@ -688,7 +729,8 @@ export class RDDActions<T> extends RDDPairs<T> {
   lookup<K, V>(this: RDD<[K, V]>, key: K, options?: ActionOptions): Promise<V[]> {
     guard('lookup');
     return (async () => {
-      const values = this.filter((kv) => equals(kv[0], key)).values();
+      // Its own node: an element that is not a pair fails naming lookup.
+      const values = (this._make('lookup', { key }) as unknown as RDD<[K, V]>).values();
       const p = this._node.partitioner;
       if (p !== undefined && p.numPartitions !== undefined && p.kind !== 'range') {
         const n = p.numPartitions;

@@ -15,6 +15,7 @@ import { describe } from '../ops/pairs.js';
 import type { RDD } from '../rdd.js';
 import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
+import { tableGrowth } from '../util/growth.js';
 import { randomSeed } from '../util/random.js';
 import { ValueMap } from '../values/value-map.js';
 import { guard } from './guard.js';
@@ -175,9 +176,18 @@ export class RDDExtras<T> extends RDDNumeric<T> {
             m.set(k, m.has(k) ? f(m.get(k) as V, v) : freshCopy(v));
           },
           result: () => m,
+          // A ValueMap is a Map and an index of the keys that are not primitives.
+          grows: () => 2 * tableGrowth(m.size),
         };
       };
-      const parts = await runFold(this.context._runtime, this._node, start, options, 'reduceByKeyLocally');
+      const parts = await runFold(
+        this.context._runtime,
+        this._node,
+        start,
+        options,
+        'reduceByKeyLocally',
+        'reducing it',
+      );
       const out = new ValueMap<K, V>();
       for (const m of parts) for (const [k, v] of m) out.set(k, out.has(k) ? f(out.get(k) as V, v) : v);
       return out;

@@ -1,5 +1,7 @@
 /** The numeric actions of `RDD<number>`: PySpark's `sum`, `stats` and its parts, `histogram`. */
 import { ArgumentError, EmptyRDDError } from '../errors.js';
+import { taskFailure } from '../exec/failures.js';
+import { type SumPartial, sumPartials } from '../exec/folds.js';
 import { type ActionOptions, forOperator, runFold, runJob } from '../exec/run.js';
 import {
   checkBuckets,
@@ -13,48 +15,71 @@ import { StatCounter } from '../stat-counter.js';
 import { RDDActions } from './actions.js';
 import { guard } from './guard.js';
 
+/** The StatCounter of an RDD, for the action `operator` (a non-number rejects naming it). */
+async function statsOf(rdd: RDD<number>, operator: string, options?: ActionOptions): Promise<StatCounter> {
+  const start = () => {
+    const s = new StatCounter();
+    return { add: (x: unknown) => s.merge(x as number), result: () => s };
+  };
+  const runtime = rdd.context._runtime;
+  // On a cluster, a named fold whose partials travel as plain numbers.
+  const parts =
+    runtime.cluster === undefined
+      ? await runFold(runtime, rdd._node, start, options, operator)
+      : (await runFold<number[]>(runtime, rdd._node, { name: 'stats', args: [] }, options, operator)).map(
+          (state) => StatCounter._fromState(state),
+        );
+  if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
+  return parts.reduce((a, b) => a.mergeStats(b));
+}
+
 const comparable = (x: unknown): boolean => x !== undefined && x !== null && !Number.isNaN(x);
 
 export class RDDNumeric<T> extends RDDActions<T> {
+  /**
+   * The sum of the elements (the number 0 for an empty RDD). Booleans count
+   * as 0 and 1, as in Python; bigints add up exactly, to a bigint (with
+   * numbers whose sum is an integer); anything else rejects with a `TaskError`.
+   * @example
+   * await sc.parallelize([1n, 2n, 2n ** 64n], 2).sum();
+   * // => 18446744073709551619n
+   */
+  sum(this: RDD<bigint>, options?: ActionOptions): Promise<bigint | 0>;
   /**
    * The sum of the elements (0 for an empty RDD).
    * @example
    * await sc.parallelize([1, 2, 3, 4], 2).sum();
    * // => 10
    */
-  sum(this: RDD<number>, options?: ActionOptions): Promise<number> {
+  sum(this: RDD<number>, options?: ActionOptions): Promise<number>;
+  sum(this: RDD<number> | RDD<bigint>, options?: ActionOptions): Promise<number | bigint> {
     guard('sum');
-    return runFold<number>(this.context._runtime, this._node, { name: 'sum', args: [] }, options).then(
-      (parts) => parts.reduce((a, b) => a + b, 0),
+    const node = this._node;
+    return runFold<SumPartial>(this.context._runtime, node, { name: 'sum', args: [] }, options, 'sum').then(
+      (parts) => {
+        try {
+          return sumPartials(parts);
+        } catch (e) {
+          throw taskFailure('sum', node.id, -1, e);
+        }
+      },
     );
   }
 
   /**
    * Count, mean, variance, min and max in one pass, merged across partitions
    * with PySpark's numerically stable `StatCounter` (whose `asDict()`, like
-   * PySpark's, reports the sample stdev and variance).
+   * PySpark's, reports the sample stdev and variance). As PySpark's, its
+   * max and min start from -Infinity and Infinity and a NaN never wins a
+   * comparison; booleans count as 0 and 1, bigints as numbers, and anything
+   * else rejects with a `TaskError`.
    * @example
    * (await sc.parallelize([1, 2, 3, 4], 2).stats()).asDict();
    * // => { count: 4, mean: 2.5, sum: 10, min: 1, max: 4, stdev: 1.2909944487358056, variance: 1.6666666666666667 }
    */
   stats(this: RDD<number>, options?: ActionOptions): Promise<StatCounter> {
     guard('stats');
-    return (async () => {
-      const runtime = this.context._runtime;
-      const start = () => {
-        const s = new StatCounter();
-        return { add: (x: unknown) => s.merge(x as number), result: () => s };
-      };
-      // On a cluster, a named fold whose partials travel as plain numbers.
-      const parts =
-        runtime.cluster === undefined
-          ? await runFold(runtime, this._node, start, options)
-          : (await runFold<number[]>(runtime, this._node, { name: 'stats', args: [] }, options, 'stats')).map(
-              (state) => StatCounter._fromState(state),
-            );
-      if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
-      return parts.reduce((a, b) => a.mergeStats(b));
-    })();
+    return statsOf(this, 'stats', options);
   }
 
   /**
@@ -65,7 +90,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
    */
   mean(this: RDD<number>, options?: ActionOptions): Promise<number> {
     guard('mean');
-    return this.stats(options).then((s) => s.mean());
+    return statsOf(this, 'mean', options).then((s) => s.mean());
   }
 
   /**
@@ -76,7 +101,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
    */
   variance(this: RDD<number>, options?: ActionOptions): Promise<number> {
     guard('variance');
-    return this.stats(options).then((s) => s.variance());
+    return statsOf(this, 'variance', options).then((s) => s.variance());
   }
 
   /**
@@ -87,7 +112,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
    */
   stdev(this: RDD<number>, options?: ActionOptions): Promise<number> {
     guard('stdev');
-    return this.stats(options).then((s) => s.stdev());
+    return statsOf(this, 'stdev', options).then((s) => s.stdev());
   }
 
   /**
@@ -98,7 +123,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
    */
   sampleVariance(this: RDD<number>, options?: ActionOptions): Promise<number> {
     guard('sampleVariance');
-    return this.stats(options).then((s) => s.sampleVariance());
+    return statsOf(this, 'sampleVariance', options).then((s) => s.sampleVariance());
   }
 
   /**
@@ -109,7 +134,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
    */
   sampleStdev(this: RDD<number>, options?: ActionOptions): Promise<number> {
     guard('sampleStdev');
-    return this.stats(options).then((s) => s.sampleStdev());
+    return statsOf(this, 'sampleStdev', options).then((s) => s.sampleStdev());
   }
 
   /**

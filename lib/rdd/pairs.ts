@@ -175,7 +175,7 @@ export class RDDPairs<T> extends RDDTransforms<T> {
     numPartitions?: number,
     keyfunc?: (k: K) => unknown,
   ): RDD<[K, V]> {
-    args.optionalFunc('keyfunc', keyfunc);
+    args.optionalKeyFunc('keyfunc', keyfunc, 'sortByKey');
     return this._make('sortByKey', {
       ascending: ascending !== false,
       numPartitions: args.optionalPositiveInt('numPartitions', numPartitions),
@@ -190,7 +190,7 @@ export class RDDPairs<T> extends RDDTransforms<T> {
    * // => [3, 2, 1]
    */
   sortBy<K>(keyfunc: (x: T) => K, ascending = true, numPartitions?: number): RDD<T> {
-    args.func('keyfunc', keyfunc);
+    args.keyFunc('keyfunc', keyfunc, 'sortBy');
     return this._make('sortBy', {
       keyfunc: keyfunc as F1,
       ascending: ascending !== false,
@@ -212,7 +212,7 @@ export class RDDPairs<T> extends RDDTransforms<T> {
     keyfunc?: (k: K) => unknown,
   ): RDD<[K, V]> {
     const p = partitioning(numPartitions, partitionFunc);
-    args.optionalFunc('keyfunc', keyfunc);
+    args.optionalKeyFunc('keyfunc', keyfunc, 'repartitionAndSortWithinPartitions');
     return this._make('repartitionAndSortWithinPartitions', {
       ...p,
       ascending: ascending !== false,

@@ -1,6 +1,7 @@
 /** The narrow transformations of `RDD`: element-wise, per partition, combining RDDs, sampling, piping. */
 import * as args from '../args.js';
 import { ArgumentError } from '../errors.js';
+import { MAP_ASYNC_DEFAULTS, type MapAsyncContext, type MapAsyncOptions } from '../ops/map-async.js';
 import { splitCommand } from '../ops/pipe.js';
 import { normalizeSplitWeights, sampleOp } from '../ops/sample.js';
 import type { RDD } from '../rdd.js';
@@ -53,6 +54,31 @@ export class RDDTransforms<T> extends RDDCore<T> {
   filter(f: (x: T) => unknown): RDD<T> {
     args.func('f', f);
     return this._make('filter', { f: f as F });
+  }
+
+  /**
+   * Applies an async function to every element: `f` is awaited for up to
+   * `concurrency` elements of each partition at once (default 8), results
+   * keep the input order. A call that throws or rejects is made again, for
+   * that element alone, up to `retries` times (default 0), `retryWaitMs`
+   * apart (default 0); after the last, the task fails with a `TaskError`
+   * whose `cause` is `f`'s last error. `f` gets `{ signal }` too, aborted
+   * when the task ends early (cancellation, a failure, `take` having enough).
+   * Functions of `map` and the other element-wise operators must be
+   * synchronous; this is the one that awaits.
+   * @example
+   * await sc.parallelize([1, 2, 3, 4], 2).mapAsync(async (x) => x * 10, { concurrency: 2 }).collect();
+   * // => [10, 20, 30, 40]
+   */
+  mapAsync<U>(
+    f: (x: T, context: MapAsyncContext) => U | PromiseLike<U>,
+    options: MapAsyncOptions = {},
+  ): RDD<U> {
+    args.func('f', f);
+    return this._make('mapAsync', {
+      f: f as (x: unknown, context: MapAsyncContext) => unknown,
+      ...mapAsyncOptions(options),
+    });
   }
 
   /**
@@ -299,4 +325,25 @@ export class RDDTransforms<T> extends RDDCore<T> {
       throw new ArgumentError(`env must be an object of environment variables, got ${String(env)}`);
     return this._make('pipe', { command, env: env ?? undefined, checkCode: Boolean(checkCode) });
   }
+}
+
+/** mapAsync's options with their defaults; an ArgumentError for a bad or unknown one. */
+function mapAsyncOptions(options: unknown): Required<MapAsyncOptions> {
+  if (options === undefined || options === null) return MAP_ASYNC_DEFAULTS;
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new ArgumentError(`options must be an object such as { concurrency: 8 }, got ${String(options)}`);
+  const unknown = Object.keys(options).filter((k) => !(k in MAP_ASYNC_DEFAULTS));
+  if (unknown.length > 0)
+    throw new ArgumentError(
+      `unknown mapAsync option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: concurrency, retries, retryWaitMs)`,
+    );
+  const o = options as MapAsyncOptions;
+  const retryWaitMs = o.retryWaitMs ?? MAP_ASYNC_DEFAULTS.retryWaitMs;
+  if (typeof retryWaitMs !== 'number' || !Number.isFinite(retryWaitMs) || retryWaitMs < 0)
+    throw new ArgumentError(`retryWaitMs must be a non-negative number, got ${String(retryWaitMs)}`);
+  return {
+    concurrency: args.positiveInt('concurrency', o.concurrency ?? MAP_ASYNC_DEFAULTS.concurrency),
+    retries: args.nonNegativeInt('retries', o.retries ?? MAP_ASYNC_DEFAULTS.retries),
+    retryWaitMs,
+  };
 }

@@ -728,7 +728,8 @@ export class WorkerExecutor implements Executor {
       if (st === undefined || node === undefined) throw new SparklingError(`job ${jobId} has ended`);
       const batches: unknown[][] = [];
       const watch = st.job.watch(node.op, node.id, partition, 'handing it to a worker thread');
-      for await (const b of openPartition(node, partition, st.job)) {
+      // Not the task's own copies: structured clone copies what crosses to the worker.
+      for await (const b of openPartition(node, partition, st.job, false)) {
         for (let i = 0; i < b.length; i++)
           if (!clonesFaithfully(b[i]))
             throw cloneError(`${node.op}[${node.id}] partition ${partition}`, b[i]);

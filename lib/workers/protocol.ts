@@ -5,6 +5,7 @@
  * as the same class on the other side.
  */
 import * as errors from '../errors.js';
+import { printable } from '../errors.js';
 import type { EncodedFold, EncodedStage } from '../ship/encode.js';
 
 /** What a worker computes: a partition's batches, a named fold of it, or a hash shuffle's map task. */
@@ -81,7 +82,9 @@ export type WireError =
       readonly fields: Readonly<Record<string, unknown>>;
       readonly cause?: WireError;
     }
-  | { readonly t: 'value'; readonly value: unknown };
+  | { readonly t: 'value'; readonly value: unknown }
+  /** A cause that is an error already on the chain (`up` 0: the error it is the cause of). */
+  | { readonly t: 'ref'; readonly up: number };
 
 const NATIVE: Record<string, ErrorConstructor> = {
   Error,
@@ -104,28 +107,41 @@ function cloneable(v: unknown): boolean {
   }
 }
 
-export function toWire(e: unknown): WireError {
-  if (!(e instanceof Error)) return { t: 'value', value: cloneable(e) ? e : String(e) };
-  const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) if (k !== 'cause' && cloneable(v)) fields[k] = v;
-  const cls = e.constructor?.name ?? 'Error';
-  return {
-    t: 'error',
-    cls: cls in OURS || cls in NATIVE ? cls : 'Error',
-    name: e.name,
-    message: e.message,
-    stack: e.stack,
-    fields,
-    ...('cause' in e && e.cause !== undefined ? { cause: toWire(e.cause) } : {}),
-  };
+/**
+ * A thrown value as data. Whatever it is, this never throws: a value that
+ * cannot be read (a Proxy, throwing getters) travels as the text
+ * `printable` makes of it, and a cause chain that loops (an Error that is
+ * its own cause) as references up the chain.
+ */
+export function toWire(e: unknown, chain: readonly unknown[] = []): WireError {
+  try {
+    if (!(e instanceof Error)) return { t: 'value', value: cloneable(e) ? e : printable(e) };
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) if (k !== 'cause' && cloneable(v)) fields[k] = v;
+    const cls = e.constructor?.name ?? 'Error';
+    const cause = 'cause' in e ? e.cause : undefined;
+    const up = [e, ...chain].indexOf(cause);
+    return {
+      t: 'error',
+      cls: cls in OURS || cls in NATIVE ? cls : 'Error',
+      name: String(e.name),
+      message: String(e.message),
+      stack: typeof e.stack === 'string' ? e.stack : undefined,
+      fields,
+      ...(cause === undefined ? {} : { cause: up >= 0 ? { t: 'ref', up } : toWire(cause, [e, ...chain]) }),
+    };
+  } catch {
+    return { t: 'value', value: printable(e) };
+  }
 }
 
-export function fromWire(w: WireError): unknown {
+export function fromWire(w: WireError, chain: readonly unknown[] = []): unknown {
   if (w.t === 'value') return w.value;
-  const cause = w.cause === undefined ? undefined : fromWire(w.cause);
+  if (w.t === 'ref') return chain[w.up];
   let e: Error;
   if (w.cls === 'TaskError') {
     const f = w.fields as { operator: string; rddId: number; partition: number; attempts: number };
+    const cause = w.cause === undefined ? undefined : fromWire(w.cause, [undefined, ...chain]);
     e = new errors.TaskError(f.operator, f.rddId, f.partition, cause, f.attempts);
   } else {
     const Ours = OURS[w.cls];
@@ -134,8 +150,13 @@ export function fromWire(w: WireError): unknown {
       e = Reflect.construct(Error, [w.message], Ours) as Error;
     else e = new (NATIVE[w.cls] ?? Error)(w.message);
     Object.assign(e, w.fields);
-    if (cause !== undefined)
-      Object.defineProperty(e, 'cause', { value: cause, writable: true, configurable: true });
+    // Made after the error itself: a cause may refer back to it.
+    if (w.cause !== undefined)
+      Object.defineProperty(e, 'cause', {
+        value: fromWire(w.cause, [e, ...chain]),
+        writable: true,
+        configurable: true,
+      });
   }
   if (w.name !== e.name)
     Object.defineProperty(e, 'name', { value: w.name, writable: true, configurable: true });

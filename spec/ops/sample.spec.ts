@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { ArgumentError } from '../../lib/errors.js';
 import { normalizeSplitWeights, rangeSampleOp, sampleOp, takeSampleFraction } from '../../lib/ops/sample.js';
 import type { BatchOpFactory } from '../../lib/ops/types.js';
+import type { RDD } from '../../lib/rdd.js';
+import { context } from '../helpers.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -282,4 +284,68 @@ test('takeSampleFraction: rejects bad sizes', (t) => {
   t.throws(() => takeSampleFraction(-1, 10, false), { instanceOf: ArgumentError });
   t.throws(() => takeSampleFraction(1, 0, false), { instanceOf: ArgumentError });
   t.throws(() => takeSampleFraction(1.5, 10, true), { instanceOf: ArgumentError });
+});
+
+test('randomSplit without a seed: drawn once for the RDD, so the splits are disjoint and cover the input', async (t) => {
+  const sc = context();
+  try {
+    const rdd = sc.range(0, 10_000, 1, 4);
+    const [a, b] = rdd.randomSplit([0.7, 0.3]) as [RDD<number>, RDD<number>];
+    const [xs, ys] = [await a.collect(), await b.collect()];
+    const seen = new Set(xs);
+    t.is(ys.filter((y) => seen.has(y)).length, 0);
+    t.deepEqual(
+      [...xs, ...ys].sort((p, q) => p - q),
+      range(10_000),
+    );
+    t.deepEqual(await a.collect(), xs);
+  } finally {
+    sc.stop();
+  }
+});
+
+test('sample without a seed: the same sample in every action on the RDD; another RDD draws another seed', async (t) => {
+  const sc = context();
+  try {
+    const rdd = sc.range(0, 10_000, 1, 4);
+    const s = rdd.sample(false, 0.3);
+    const first = await s.collect();
+    t.is(await s.count(), first.length);
+    t.deepEqual(await s.collect(), first);
+    t.deepEqual(
+      await s.map((x) => x * 2).collect(),
+      first.map((x) => x * 2),
+    );
+    t.notDeepEqual(await rdd.sample(false, 0.3).collect(), first);
+    const r = rdd.sample(true, 0.5);
+    t.deepEqual(await r.collect(), await r.collect());
+  } finally {
+    sc.stop();
+  }
+});
+
+test('sampleByKey without a seed: the same sample in every action on the RDD', async (t) => {
+  const sc = context();
+  try {
+    const pairs = sc.range(0, 10_000, 1, 4).map((x): [string, number] => [x % 2 === 0 ? 'even' : 'odd', x]);
+    const s = pairs.sampleByKey(false, { even: 0.3, odd: 0.6 });
+    const first = await s.collect();
+    t.deepEqual(await s.collect(), first);
+    t.is(await s.count(), first.length);
+  } finally {
+    sc.stop();
+  }
+});
+
+test('takeSample without a seed: one seed per call, for all its passes', async (t) => {
+  const sc = context();
+  try {
+    const rdd = sc.range(0, 1000, 1, 4);
+    const xs = await rdd.takeSample(false, 100);
+    t.is(new Set(xs).size, 100);
+    t.true(xs.every((x) => Number.isInteger(x) && x >= 0 && x < 1000));
+    t.notDeepEqual(await rdd.takeSample(false, 100), xs);
+  } finally {
+    sc.stop();
+  }
 });

@@ -32,7 +32,7 @@ async function child(heapMb: number, ...args: string[]): Promise<Record<string, 
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-test('shuffles, sorts, joins, collect, take and caches past the heap: a MemoryError, buffers released, the Context goes on', async (t) => {
+test('shuffles, sorts, joins, collect, take, caches and countByValue past the heap: a MemoryError, buffers released, the Context goes on', async (t) => {
   t.timeout(300_000);
   const lines = await child(100, 'too-big', '3000000');
   const done = lines.pop() as { done: boolean; liveBeforeMiB: number; liveAfterMiB: number };
@@ -44,6 +44,7 @@ test('shuffles, sorts, joins, collect, take and caches past the heap: a MemoryEr
     collect: 'collect',
     take: 'take',
     cache: 'map',
+    countByValue: 'countByValue',
   };
   t.deepEqual(
     lines.map((l) => l.name),

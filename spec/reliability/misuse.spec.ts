@@ -221,6 +221,33 @@ for (const method of [
 ])
   bad('nums', method, [fn], 0, NOT_FUNCTIONS, 'f');
 bad('nums', 'sortBy', [fn], 0, NOT_FUNCTIONS, 'keyfunc');
+bad('nums', 'mapAsync', [fn, {}], 0, NOT_FUNCTIONS, 'f');
+bad('nums', 'mapAsync', [fn, {}], 1, [5, 'fast', [4]], 'options');
+bad(
+  'nums',
+  'mapAsync',
+  [fn, {}],
+  1,
+  [0, -1, 1.5, '2'].map((concurrency) => ({ concurrency })),
+  'concurrency',
+);
+bad(
+  'nums',
+  'mapAsync',
+  [fn, {}],
+  1,
+  [-1, 1.5, '2'].map((retries) => ({ retries })),
+  'retries',
+);
+bad(
+  'nums',
+  'mapAsync',
+  [fn, {}],
+  1,
+  [-1, Number.NaN, '2'].map((retryWaitMs) => ({ retryWaitMs })),
+  'retryWaitMs',
+);
+bad('nums', 'mapAsync', [fn, {}], 1, [{ concurency: 4 }], 'concurency');
 bad('nums', 'fold', [0, add], 1, NOT_FUNCTIONS, 'op');
 for (const method of ['aggregate', 'treeAggregate']) {
   bad('nums', method, [0, add, add], 1, NOT_FUNCTIONS, 'seqOp');
