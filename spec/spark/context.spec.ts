@@ -150,7 +150,12 @@ async function sparkJobs(): Promise<
   { jobId: number; status: string; stageIds: number[]; numTasks: number }[]
 > {
   const a = await app();
-  return getJson(`${a.ui}/api/v1/applications/${a.id}/jobs`);
+  return rest(`${a.ui}/api/v1/applications/${a.id}/jobs`);
+}
+
+/** A GET of Spark's REST API, tried again for up to a minute (the driver's UI answers slowly on a loaded machine). */
+function rest<T>(url: string): Promise<T> {
+  return eventually(`GET ${url}`, 60_000, () => getJson<T>(url));
 }
 
 // --- Same results as local mode ---
@@ -599,7 +604,7 @@ sparkTest('first() over a 20-split file runs one task (Spark REST API)', async (
   t.is(jobs.length, 1);
   t.is(jobs[0]?.numTasks, 1);
   const a = await app();
-  const stages = await getJson<{ stageId: number; numTasks: number; status: string }[]>(
+  const stages = await rest<{ stageId: number; numTasks: number; status: string }[]>(
     `${a.ui}/api/v1/applications/${a.id}/stages`,
   );
   const ran = stages.filter((s) => jobs[0]?.stageIds.includes(s.stageId) && s.status !== 'SKIPPED');
@@ -613,7 +618,7 @@ async function workerOfApp(appId: string): Promise<{ name: string; pid: number }
     const ui = readFileSync(path.join(cluster.dir, 'ui', name), 'utf8').trim();
     const pidFile = path.join(cluster.dir, 'pids', `${name}.pid`);
     if (!existsSync(pidFile)) continue;
-    const w = await getJson<{ executors: { appid: string }[] }>(`${ui}/json/`).catch(() => undefined);
+    const w = await rest<{ executors: { appid: string }[] }>(`${ui}/json/`).catch(() => undefined);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     if (alive(pid) && w?.executors.some((e) => e.appid === appId)) return { name, pid };
   }
@@ -626,7 +631,7 @@ sparkTest(
     const a = await app();
     const activeExecutors = async () =>
       (
-        await getJson<{ id: string; isActive: boolean }[]>(`${a.ui}/api/v1/applications/${a.id}/executors`)
+        await rest<{ id: string; isActive: boolean }[]>(`${a.ui}/api/v1/applications/${a.id}/executors`)
       ).filter((e) => e.id !== 'driver' && e.isActive).length;
     await eventually('two executors', 120_000, async () =>
       (await activeExecutors()) === 2 ? true : undefined,
@@ -640,7 +645,7 @@ sparkTest(
       // Once the job has finished a task, kill a worker running one of the application's executors.
       await eventually('a finished task', 120_000, async () => {
         const js = (await sparkJobs()).filter((j) => !before.has(j.jobId));
-        const stages = await getJson<{ stageId: number; numCompleteTasks: number }[]>(
+        const stages = await rest<{ stageId: number; numCompleteTasks: number }[]>(
           `${a.ui}/api/v1/applications/${a.id}/stages`,
         );
         return js.some((j) => stages.some((s) => j.stageIds.includes(s.stageId) && s.numCompleteTasks > 0))
@@ -701,5 +706,39 @@ console.log(bridge.pid);
     sc.stop();
     await eventually('the bridge JVM gone', 90_000, async () => (alive(a.pid as number) ? undefined : true));
     t.throws(() => sc.parallelize([1]), { message: /stopped/ });
+  },
+);
+
+/** Runs an example as a user would, with `env` added; its output. */
+function example(name: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import=tsx', path.join('examples', name)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${name} exited ${code}: ${err}`)),
+    );
+  });
+}
+
+sparkTest(
+  'examples/spark-wordcount.ts runs on the cluster with SPARKLING_MASTER and prints what it prints locally',
+  async (t) => {
+    const here = await example('spark-wordcount.ts', { SPARKLING_MASTER: '' });
+    const there = await example('spark-wordcount.ts', { SPARKLING_MASTER: cluster.master });
+    t.true(there.includes(`running on: ${cluster.master}\n`), there);
+    t.regex(there, /executor=spark/);
+    const body = (text: string) => text.replace(/running on: .*\n/, '').replace(/ executor=spark/g, '');
+    t.is(body(there), body(here));
   },
 );
