@@ -30,6 +30,7 @@ import type { Job } from '../exec/job.js';
 import { type Runtime, stoppedError } from '../exec/runtime.js';
 import { opOf } from '../ops/registry.js';
 import type { FileArgs } from '../ops/text-file.js';
+import type { UnionArgs } from '../ops/union.js';
 import { type PlanNode, topological } from '../plan/nodes.js';
 import { cutStages } from '../plan/stages.js';
 import { isLocalSource, planStage, resolveStage, type StageMode } from '../ship/stage.js';
@@ -131,7 +132,9 @@ function unsupportedOp(node: PlanNode): string | undefined {
     case 'batch':
       return def.prepare === undefined ? undefined : 'it needs a job of its own first';
     case 'combine':
-      return 'it reads several partitions in one task';
+      return node.op === 'union' && (node.args as unknown as UnionArgs).aligned === false
+        ? undefined
+        : 'it reads several partitions in one task';
     case 'shuffle':
       if (node.parents.length > 1 && node.deps.includes('shuffle'))
         return 'it shuffles several RDDs together';
@@ -436,10 +439,10 @@ export class SparkCluster implements Cluster, Executor {
         );
       const stage = await resolveStage(plan, job);
       for (const [aid, acc] of plan.encoder.accumulators) accumulators.set(aid, acc);
-      const { input, feed } = await this.#feed(job, output, plan.inputs, plan.computed, rdds);
+      const { input, feeds } = await this.#feed(job, id, output, plan.inputs, rdds);
       const planned =
         t === PLANNED_FOLD && plan.fold !== undefined ? { kind: 'fold' as const, fold: plan.fold } : t;
-      const data: ExecutorData = { stage: toJSON(stage), feed, task: planned };
+      const data: ExecutorData = { stage: toJSON(stage), feeds, task: planned };
       rdds.push({
         id,
         kind: 'pipe',
@@ -477,39 +480,69 @@ export class SparkCluster implements Cluster, Executor {
     };
   }
 
-  /** The bridge node a stage's task reads, and how it reads it. */
+  /**
+   * The bridge node a stage's tasks read, and how each of the stage's
+   * inputs is fed. Walking down from the output, a concatenating `union`
+   * lays its parents' partitions one after another, as Spark's union does,
+   * so task p reads exactly the input partition local mode's partition p
+   * reads: a text split, a slice, a shuffle's reduce partition, or nothing
+   * (a source computed on the executor, as `range`).
+   */
   async #feed(
     job: Job,
+    id: string,
     output: PlanNode,
     inputs: readonly PlanNode[],
-    computed: readonly PlanNode[],
     rdds: RddSpec[],
-  ): Promise<{ input: string; feed: Feed }> {
-    if (inputs.length > 1) {
-      const joining = computed.find((n) => n.parents.length > 1) ?? output;
-      throw this.unsupported(`${joining.op}[${joining.id}]`, 'it reads several inputs in one task');
+  ): Promise<{ input: string; feeds: Record<string, Feed> }> {
+    const isInput = new Set(inputs);
+    const feeds: Record<string, Feed> = {};
+    const leaves: string[] = [];
+    const stack: PlanNode[] = [output];
+    for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+      if (isInput.has(n)) {
+        if (n.op === 'textFile') {
+          leaves.push((await this.#text(n)).id);
+          feeds[n.id] = 'lines';
+        } else if (isLocalSource(n)) {
+          const sid = `slices-${n.id}`;
+          if (!rdds.some((r) => r.id === sid))
+            rdds.push({ id: sid, kind: 'slices', slices: await this.#slices(job, n) });
+          leaves.push(sid);
+          feeds[n.id] = 'batches';
+        } else throw this.unsupported(`${n.op}[${n.id}]`, 'it is read in a way Spark cannot feed yet');
+        continue;
+      }
+      if (n.kind === 'shuffle' && n.deps.includes('shuffle')) {
+        if (n.parents.length !== 1)
+          throw this.unsupported(`${n.op}[${n.id}]`, 'it shuffles several RDDs together');
+        leaves.push(`shuffle-${n.id}-0`);
+        feeds[n.id] = 'shuffle';
+        continue;
+      }
+      if (n.kind === 'source') {
+        // Computed on the executor: as many empty partitions as it has.
+        const count = await job.numPartitions(n);
+        const eid = `empty-${count}`;
+        if (!rdds.some((r) => r.id === eid))
+          rdds.push({ id: eid, kind: 'slices', slices: Array.from({ length: count }, () => []) });
+        leaves.push(eid);
+        continue;
+      }
+      if (n.parents.length === 1) {
+        stack.push(n.parents[0] as PlanNode);
+        continue;
+      }
+      if (n.op === 'union' && (n.args as unknown as UnionArgs).aligned === false) {
+        // Popped first to last: the parents' partitions in order.
+        for (let k = n.parents.length - 1; k >= 0; k--) stack.push(n.parents[k] as PlanNode);
+        continue;
+      }
+      throw this.unsupported(`${n.op}[${n.id}]`, 'it reads several partitions in one task');
     }
-    const input = inputs[0];
-    if (input === undefined) {
-      // The stage computes its source (range): as many empty partitions as it has.
-      const count = await job.numPartitions(output);
-      const id = `empty-${output.id}`;
-      if (!rdds.some((r) => r.id === id))
-        rdds.push({ id, kind: 'slices', slices: Array.from({ length: count }, () => []) });
-      return { input: id, feed: 'none' };
-    }
-    for (const n of computed)
-      for (let i = 0; i < n.parents.length; i++)
-        if (n.parents[i] === input && n.deps[i] === 'shuffle')
-          return { input: `shuffle-${n.id}-${i}`, feed: 'shuffle' };
-    if (input.op === 'textFile') return { input: (await this.#text(input)).id, feed: 'lines' };
-    if (isLocalSource(input)) {
-      const id = `slices-${input.id}`;
-      if (!rdds.some((r) => r.id === id))
-        rdds.push({ id, kind: 'slices', slices: await this.#slices(job, input) });
-      return { input: id, feed: 'batches' };
-    }
-    throw this.unsupported(`${input.op}[${input.id}]`, 'it is read in a way Spark cannot feed yet');
+    if (leaves.length === 1) return { input: leaves[0] as string, feeds };
+    rdds.push({ id: `${id}-input`, kind: 'union', inputs: leaves });
+    return { input: `${id}-input`, feeds };
   }
 
   /** `parallelize`'s slices as local mode cuts them, as JSON batch lines. */

@@ -44,18 +44,14 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
       return input.batches[Symbol.asyncIterator]();
     },
   });
+  const feeds = data.feeds;
   const runner = new StageRunner(stage, {
-    ...(data.feed === 'lines' ? { input: () => lines() } : {}),
-    ...(data.feed === 'batches' ? { input: () => decoded(lines()) } : {}),
-    ...(data.feed === 'shuffle'
-      ? {
-          shuffleRead: async () => {
-            const all: [unknown, unknown][] = [];
-            for await (const b of decoded(lines())) for (const x of b) all.push(x as [unknown, unknown]);
-            return all;
-          },
-        }
-      : {}),
+    input: (node) => (feeds[node.id] === 'lines' ? lines() : decoded(lines())),
+    shuffleRead: async () => {
+      const all: [unknown, unknown][] = [];
+      for await (const b of decoded(lines())) for (const x of b) all.push(x as [unknown, unknown]);
+      return all;
+    },
   });
   try {
     const task = data.task;

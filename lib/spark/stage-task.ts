@@ -29,7 +29,8 @@ export type ExecutorTask =
 export interface ExecutorData {
   /** The encoded stage (`EncodedStage`) written by `toJSON`. */
   readonly stage: string;
-  readonly feed: Feed;
+  /** How each input node (by id) is fed; a shuffle node read from the transport is `shuffle`. A task reads one of them. */
+  readonly feeds: Readonly<Record<string, Feed>>;
   readonly task: ExecutorTask;
 }
 

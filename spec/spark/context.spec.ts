@@ -319,6 +319,36 @@ sparkTest('sources, narrow operators, by-key operators and actions equal local m
     ],
     ['reduce', (c) => c.range(0, 1000, 1, 3).reduce((a, b) => a + b)],
     [
+      'union (text, parallelize, range, a shuffle)',
+      (c) =>
+        c
+          .union([
+            c.textFile(file, 2).map((l) => l.length),
+            c.parallelize([1, 2, 3], 2),
+            c.range(0, 5, 1, 2),
+            c
+              .parallelize([['a', 1]] as [string, number][], 1)
+              .reduceByKey((x, y) => x + y, 2)
+              .values(),
+          ])
+          .glom()
+          .collect(),
+    ],
+    [
+      'distinct, groupBy, repartition, coalesce with a shuffle',
+      async (c) => [
+        await c.parallelize([1, 2, 2, 3, 3, 3, 'a', 'a'], 3).distinct(2).glom().collect(),
+        await c
+          .range(0, 30, 1, 3)
+          .groupBy((x) => x % 4, 2)
+          .mapValues((v) => [...v])
+          .glom()
+          .collect(),
+        await c.range(0, 30, 1, 3).repartition(4).glom().collect(),
+        await c.range(0, 30, 1, 3).coalesce(2, true).glom().collect(),
+      ],
+    ],
+    [
       'top, takeOrdered (with a key)',
       async (c) => [
         await c.range(0, 100, 1, 3).top(5),
@@ -503,7 +533,8 @@ sparkTest(
     const cases: [string, Promise<unknown>][] = [
       ['sortBy', pairs.sortBy((kv) => kv[1]).collect()],
       ['join', pairs.join(pairs).collect()],
-      ['union', sc.union([pairs, pairs]).count()],
+      ['zip', pairs.zip(pairs).collect()],
+      ['coalesce', pairs.coalesce(1).collect()],
       ['foreach', pairs.foreach(() => {})],
       ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
       ['saveAsTextFile', pairs.saveAsTextFile(path.join(work, 'xz'), 'xz')],
