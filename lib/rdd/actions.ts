@@ -259,6 +259,28 @@ async function extreme(
   return onDriver(rdd, operator, () => parts.reduce((a, b) => (sign * cmp(b, a) > 0 ? b : a)));
 }
 
+/**
+ * `foreach`'s work as a partition function that a cluster runs on its
+ * executors: it travels with `f` (its only capture) and yields nothing.
+ */
+function onEach<T>(f: (x: T) => unknown): (it: AsyncIterable<T>) => AsyncGenerator<never> {
+  return async function* (it) {
+    for await (const x of it) {
+      const r = f(x);
+      if (r instanceof Promise) await r;
+    }
+  };
+}
+
+/** `foreachPartition`'s work as a partition function, for a cluster. */
+function onPartition<T>(
+  f: (it: AsyncIterable<T>) => unknown,
+): (it: AsyncIterable<T>) => AsyncGenerator<never> {
+  return async function* (it) {
+    await f(it);
+  };
+}
+
 const _comparable = (x: unknown): boolean => x !== undefined && x !== null && !Number.isNaN(x);
 
 export class RDDActions<T> extends RDDPairs<T> {
@@ -579,6 +601,11 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('foreach');
     return (async () => {
       args.func('f', f);
+      if (this.context._runtime.cluster !== undefined) {
+        // On the executors, as in Spark: a partition function that returns nothing, counted.
+        await this.mapPartitions(onEach(f)).count(options);
+        return;
+      }
       await each(
         this,
         'foreach',
@@ -613,6 +640,10 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('foreachPartition');
     return (async () => {
       args.func('f', f);
+      if (this.context._runtime.cluster !== undefined) {
+        await this.mapPartitions(onPartition(f)).count(options);
+        return;
+      }
       await each(
         this,
         'foreachPartition',
@@ -729,6 +760,9 @@ export class RDDActions<T> extends RDDPairs<T> {
   lookup<K, V>(this: RDD<[K, V]>, key: K, options?: ActionOptions): Promise<V[]> {
     guard('lookup');
     return (async () => {
+      // Its key test (sparkling's value equality) is made here and would not travel.
+      const cluster = this.context._runtime.cluster;
+      if (cluster !== undefined) throw cluster.unsupported('lookup');
       // Its own node: an element that is not a pair fails naming lookup.
       const values = (this._make('lookup', { key }) as unknown as RDD<[K, V]>).values();
       const p = this._node.partitioner;

@@ -535,7 +535,7 @@ sparkTest(
       ['join', pairs.join(pairs).collect()],
       ['zip', pairs.zip(pairs).collect()],
       ['coalesce', pairs.coalesce(1).collect()],
-      ['foreach', pairs.foreach(() => {})],
+      ['lookup', pairs.lookup('a')],
       ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
       ['saveAsTextFile', pairs.saveAsTextFile(path.join(work, 'xz'), 'xz')],
     ];
@@ -597,6 +597,22 @@ sparkTest(
     t.true(existsSync(marker));
     t.deepEqual(got, want);
     t.is(seen.value, 3000);
+  },
+);
+
+sparkTest(
+  'foreach and foreachPartition run on the executors; what they add to accumulators comes back',
+  async (t) => {
+    const sum = sc.accumulator(0);
+    await sc.range(0, 1000, 1, 3).foreach((x) => {
+      sum.add(x);
+    });
+    t.is(sum.value, 499500);
+    const sizes = sc.accumulator(0);
+    await sc.range(0, 1000, 1, 3).foreachPartition(async (it) => {
+      for await (const _ of it) sizes.add(1);
+    });
+    t.is(sizes.value, 1000);
   },
 );
 
