@@ -6,7 +6,7 @@
  *   npx tsx bench/run.ts [name ...] [--size MB] [--repeat n] [--no-memory] [--no-python] [--out file.md]
  *
  * Names: narrow, values, wordcount, reduce-by-key, group-join, sort, textfile,
- * workers, spark (default: all). `--size` sets the text file of wordcount, textfile
+ * workers, spark, streaming (default: all). `--size` sets the text file of wordcount, textfile
  * and workers' word count (default: 50 MB, 200 MB and 200 MB respectively).
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +27,7 @@ const BENCHMARKS: Record<string, string[]> = {
   textfile: ['--size', '--repeat', '--no-memory'],
   workers: ['--size', '--repeat', '--no-memory'],
   spark: ['--repeat'],
+  streaming: [],
 };
 
 const { values, positionals } = parseArgs({

@@ -22,6 +22,17 @@ export type { CompressionCodec } from './io/output.js';
 export type { MapAsyncContext, MapAsyncOptions } from './ops/map-async.js';
 export { type GroupedValues, type PartitionFunc, type PartitionResult, RDD } from './rdd.js';
 export { StatCounter } from './stat-counter.js';
+export {
+  BatchError,
+  type Clock,
+  DStream,
+  ManualClock,
+  type RDDFunction,
+  type RDDFunction2,
+  StreamingContext,
+  type StreamingContextOptions,
+  SystemClock,
+} from './streaming/index.js';
 export { compare } from './values/compare.js';
 export { portableHash } from './values/hash.js';
 export { equals } from './values/key.js';

@@ -48,3 +48,10 @@ test('examples/confusion-matrix.ts aggregates a confusion matrix', async (t) => 
   t.regex(out, /rows: actual, columns: predicted/);
   t.regex(out, /cat: precision=\d\.\d{3} recall=\d\.\d{3} f1=\d\.\d{3}/);
 });
+
+test('examples/streaming-wordcount.ts counts every word sent over a socket, batch by batch', async (t) => {
+  const out = await example('streaming-wordcount.ts');
+  t.regex(out, /\d+ words so far; top: /);
+  t.regex(out, /\d+ distinct words in the last 2 s/);
+  t.regex(out, /final: 249 words; top: a=17 the=12 and=10 of=7 or=6\n/);
+});

@@ -13,7 +13,14 @@ import http from 'node:http';
 import { hostname } from 'node:os';
 import zlib from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
-import { Context, IOError, PathExistsError, PathNotFoundError, TaskError } from '../../lib/index.js';
+import {
+  Context,
+  IOError,
+  PathExistsError,
+  PathNotFoundError,
+  StreamingContext,
+  TaskError,
+} from '../../lib/index.js';
 import { fileSystemFor } from '../../lib/io/fs/index.js';
 import {
   type IoOptions,
@@ -376,6 +383,41 @@ hdfsTest(
     await sc.parallelize(['x', 'y'], 2).saveAsTextFile(hdfs('/stale/next'));
     t.deepEqual(await names('/stale'), [elsewhere, live, 'next'].sort());
     t.deepEqual(await sc.textFile(hdfs('/stale/next')).collect(), ['x', 'y']);
+  },
+);
+
+hdfsTest(
+  'hdfs: textFileStream reads each file moved into the directory once, skipping old and hidden ones',
+  async (t) => {
+    const mkdir = async (p: string) => t.true((await fetch(api(p, 'MKDIRS'), { method: 'PUT' })).ok);
+    const moveIn = async (name: string, body: string | Uint8Array) => {
+      // Written elsewhere and renamed in, as Spark asks of its file sources (HDFS keeps the modification time).
+      await put(`/stream/staging/${name}`, body);
+      const to = encodeURIComponent(`${dir}/stream/in/${name}`);
+      const r = await fetch(api(`/stream/staging/${name}`, 'RENAME', `&destination=${to}`), {
+        method: 'PUT',
+      });
+      t.true(r.ok);
+    };
+    await mkdir('/stream/in');
+    await mkdir('/stream/staging');
+    await put('/stream/in/old.txt', 'old\n');
+    const sc = new Context({ hdfs: { httpPort: port, user: USER } });
+    t.teardown(() => sc.stop());
+    // The system clock, 0.2 s batches: the stream stops itself three batches after the last expected line.
+    const ssc = new StreamingContext(sc, 0.2);
+    const lines: string[] = [];
+    let after = 0;
+    ssc.textFileStream(hdfs('/stream/in')).foreachRDD(async (rdd) => {
+      lines.push(...(await rdd.collect()));
+      if (lines.length >= 3 && ++after >= 3) void ssc.stop(false);
+    });
+    await ssc.start();
+    await put('/stream/in/_COPYING_', 'hidden\n');
+    await moveIn('a.txt', 'a1\na2\n');
+    await moveIn('b.txt.gz', zlib.gzipSync('b1\n'));
+    t.true(await ssc.awaitTerminationOrTimeout(120));
+    t.deepEqual(lines.sort(), ['a1', 'a2', 'b1']);
   },
 );
 

@@ -678,10 +678,10 @@ async function run(src: Source, steps: readonly Step[]): Promise<void> {
 }
 
 test(`random operator chains ≡ the plain-array model (seed ${SEED}, ${RUNS} runs)`, async (t) => {
-  // A run that hangs fails after 5 s and is shrunk like any other: give the shrinking time to finish.
-  t.timeout(5 * 60_000);
+  // A run that hangs fails after 30 s and is shrunk like any other: give the shrinking time to finish.
+  t.timeout(10 * 60_000);
   // Worker threads (SPARKLING_WORKERS) start once, before the timed runs, and this Context keeps them
-  // while the runs' own Contexts come and go: a run's 5 s are for its own work, even on a busy machine.
+  // while the runs' own Contexts come and go: a run's 30 s are for its own work, even on a busy machine.
   const warm = new Context({ defaultParallelism: 2 });
   await warm
     .parallelize([1, 2], 2)
@@ -693,7 +693,7 @@ test(`random operator chains ≡ the plain-array model (seed ${SEED}, ${RUNS} ru
         fc.asyncProperty(source, fc.array(drawn, { minLength: 1, maxLength: 6 }), async (src, ops) => {
           await run(src, fitChain(src, ops));
         }),
-        { numRuns: RUNS, seed: SEED, includeErrorInReport: true, timeout: 5000 },
+        { numRuns: RUNS, seed: SEED, includeErrorInReport: true, timeout: 30_000 },
       ),
     );
   } finally {

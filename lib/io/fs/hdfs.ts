@@ -297,6 +297,7 @@ interface HdfsFileStatus {
   readonly type?: string;
   readonly length?: number;
   readonly blockSize?: number;
+  readonly modificationTime?: number;
 }
 
 function infoOf(path: string, st: HdfsFileStatus): FileInfo {
@@ -304,7 +305,15 @@ function infoOf(path: string, st: HdfsFileStatus): FileInfo {
   if (isDirectory) return { path, isDirectory, size: null, rangeable: false };
   const size = typeof st.length === 'number' && st.length >= 0 ? st.length : null;
   const blockSize = typeof st.blockSize === 'number' && st.blockSize > 0 ? st.blockSize : undefined;
-  return { path, isDirectory, size, rangeable: size !== null, ...(blockSize ? { blockSize } : {}) };
+  const modifiedMs = typeof st.modificationTime === 'number' ? st.modificationTime : undefined;
+  return {
+    path,
+    isDirectory,
+    size,
+    rangeable: size !== null,
+    ...(blockSize ? { blockSize } : {}),
+    ...(modifiedMs === undefined ? {} : { modifiedMs }),
+  };
 }
 
 async function statHdfs(path: string, opts: IoOptions, signal?: AbortSignal): Promise<FileInfo | null> {

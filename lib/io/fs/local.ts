@@ -55,7 +55,13 @@ async function statNative(path: string, native: string): Promise<FileInfo | null
   try {
     const st = await fsp.stat(native);
     const isDirectory = st.isDirectory();
-    return { path, isDirectory, size: isDirectory ? null : st.size, rangeable: !isDirectory };
+    return {
+      path,
+      isDirectory,
+      size: isDirectory ? null : st.size,
+      rangeable: !isDirectory,
+      modifiedMs: st.mtimeMs,
+    };
   } catch (e) {
     if (notFound(e)) return null;
     throw ioError(path, e);

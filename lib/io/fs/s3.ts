@@ -187,6 +187,24 @@ async function statS3(path: string, opts: IoOptions, signal?: AbortSignal): Prom
   }
 }
 
+/** An object found by a listing. */
+interface S3Key {
+  readonly key: string;
+  readonly size: number | null;
+  readonly modifiedMs: number | undefined;
+}
+
+/** A listed object's FileInfo. */
+function keyInfo(path: string, k: S3Key): FileInfo {
+  return {
+    path,
+    isDirectory: false,
+    size: k.size,
+    rangeable: true,
+    ...(k.modifiedMs === undefined ? {} : { modifiedMs: k.modifiedMs }),
+  };
+}
+
 /** Every page of a ListObjectsV2 listing. */
 async function listAll(
   path: string,
@@ -195,10 +213,10 @@ async function listAll(
   delimiter: string | undefined,
   opts: IoOptions,
   signal?: AbortSignal,
-): Promise<{ keys: { key: string; size: number | null }[]; prefixes: string[] }> {
+): Promise<{ keys: S3Key[]; prefixes: string[] }> {
   const client = await clientFor(opts);
   const { ListObjectsV2Command } = await sdk();
-  const keys: { key: string; size: number | null }[] = [];
+  const keys: S3Key[] = [];
   const prefixes: string[] = [];
   let token: string | undefined;
   try {
@@ -213,7 +231,8 @@ async function listAll(
         { abortSignal: signal },
       );
       for (const c of r.Contents ?? [])
-        if (c.Key !== undefined) keys.push({ key: c.Key, size: c.Size ?? null });
+        if (c.Key !== undefined)
+          keys.push({ key: c.Key, size: c.Size ?? null, modifiedMs: c.LastModified?.getTime() });
       for (const p of r.CommonPrefixes ?? []) if (p.Prefix !== undefined) prefixes.push(p.Prefix);
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
@@ -233,16 +252,11 @@ async function listS3(dir: string, opts: IoOptions, signal?: AbortSignal): Promi
     const name = p.slice(prefix.length, -1);
     if (name !== '') entries.push({ name, path: pathOf(loc, p), isDirectory: true });
   }
-  for (const { key, size } of keys) {
-    const name = key.slice(prefix.length);
+  for (const k of keys) {
+    const name = k.key.slice(prefix.length);
     if (name === '') continue; // a "directory marker" object
-    const path = pathOf(loc, key);
-    entries.push({
-      name,
-      path,
-      isDirectory: false,
-      info: { path, isDirectory: false, size, rangeable: true },
-    });
+    const path = pathOf(loc, k.key);
+    entries.push({ name, path, isDirectory: false, info: keyInfo(path, k) });
   }
   return entries;
 }
@@ -252,11 +266,11 @@ async function listTreeS3(dir: string, opts: IoOptions, signal?: AbortSignal): P
   const prefix = dirPrefix(loc.key);
   const { keys } = await listAll(dir, loc, prefix, undefined, opts, signal);
   const out: TreeEntry[] = [];
-  for (const { key, size } of keys) {
-    const relative = key.slice(prefix.length);
+  for (const k of keys) {
+    const relative = k.key.slice(prefix.length);
     if (relative === '' || relative.endsWith('/')) continue;
-    const path = pathOf(loc, key);
-    out.push({ relative, info: { path, isDirectory: false, size, rangeable: true } });
+    const path = pathOf(loc, k.key);
+    out.push({ relative, info: keyInfo(path, k) });
   }
   return out;
 }

@@ -20,6 +20,8 @@ export interface FileInfo {
    * when `IoOptions.blockSize` is not set, as in Hadoop's FileInputFormat.
    */
   readonly blockSize?: number;
+  /** Last modification time, epoch milliseconds, where the store tells it (local, S3, HDFS). */
+  readonly modifiedMs?: number;
 }
 
 /** One child of a directory. `info` may be left out for a file when listing does not tell its size (http). */
