@@ -261,23 +261,23 @@ async function extreme(
 
 /**
  * `foreach`'s work as a partition function that a cluster runs on its
- * executors: it travels with `f` (its only capture) and yields nothing.
+ * executors: it travels with `f` (its only capture) and gives no elements.
  */
-function onEach<T>(f: (x: T) => unknown): (it: AsyncIterable<T>) => AsyncGenerator<never> {
-  return async function* (it) {
+function onEach<T>(f: (x: T) => unknown): (it: AsyncIterable<T>) => Promise<never[]> {
+  return async (it) => {
     for await (const x of it) {
       const r = f(x);
       if (r instanceof Promise) await r;
     }
+    return [];
   };
 }
 
 /** `foreachPartition`'s work as a partition function, for a cluster. */
-function onPartition<T>(
-  f: (it: AsyncIterable<T>) => unknown,
-): (it: AsyncIterable<T>) => AsyncGenerator<never> {
-  return async function* (it) {
+function onPartition<T>(f: (it: AsyncIterable<T>) => unknown): (it: AsyncIterable<T>) => Promise<never[]> {
+  return async (it) => {
     await f(it);
+    return [];
   };
 }
 
