@@ -30,6 +30,8 @@ export interface Cluster {
   save(job: Job, node: PlanNode, path: string, codec: string | null): Promise<void>;
   /** A source's partition count as the cluster splits it (text files: the cluster's input splits); undefined: as locally. */
   sourceCount(node: PlanNode): Promise<number> | undefined;
+  /** `unpersist()` of a persisted RDD: the cluster drops what it cached for it. */
+  unpersist(id: number): void;
   /** The error of an operator or action the cluster does not run. */
   unsupported(operator: string, reason?: string): Error;
 }

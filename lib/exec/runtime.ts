@@ -110,6 +110,7 @@ export class Runtime {
   }
   unpersist(id: number): void {
     this.cached.delete(id);
+    this.cluster?.unpersist(id);
   }
   isPersisted(id: number): boolean {
     return this.cached.has(id);

@@ -174,6 +174,10 @@ export class SparkCluster implements Cluster, Executor {
   #bridge: Promise<SparkBridge> | undefined;
   #closed = false;
   #texts = new WeakMap<PlanNode, Promise<{ id: string; count: number }>>();
+  /** Persisted RDDs defined (and persisted) in Spark: the bridge id of their records, and every node defined for them. */
+  #caches = new Map<number, Promise<{ id: string; defined: string[] }>>();
+  /** Every accumulator a shipped function captured, by id (a cached stage's tasks report in a later job). */
+  #accumulators = new Map<number, Accumulator<unknown>>();
 
   constructor(
     readonly master: string,
@@ -228,7 +232,8 @@ export class SparkCluster implements Cluster, Executor {
 
   describe(root: PlanNode): ReadonlyMap<number, string> {
     const out = new Map<number, string>();
-    for (const s of cutStages(root, () => false).stages) out.set(s.output.id, 'executor=spark');
+    for (const s of cutStages(root, (id) => this.runtime.isPersisted(id)).stages)
+      out.set(s.output.id, 'executor=spark');
     return out;
   }
   begin(): void {}
@@ -405,7 +410,7 @@ export class SparkCluster implements Cluster, Executor {
     for (const r of result.reports) {
       if (r.report === '' || r.report === 'null') continue;
       const updates = fromJSON(JSON.parse(r.report) as string) as [number, unknown][];
-      for (const [id, v] of updates) built.accumulators.get(id)?.add(v);
+      for (const [id, v] of updates) (built.accumulators.get(id) ?? this.#accumulators.get(id))?.add(v);
     }
   }
 
@@ -421,14 +426,35 @@ export class SparkCluster implements Cluster, Executor {
       const why = unsupportedOp(n);
       if (why !== undefined) throw this.unsupported(`${n.op}[${n.id}]`, why);
     }
+    const { rdds, output, accumulators } = await this.#stages(job, root, mode, task, '');
+    return { rdds, output, accumulators, description: `sparkling ${operator} of ${root.op}[${root.id}]` };
+  }
+
+  /**
+   * The RDD nodes computing `root` in Spark, their ids prefixed with
+   * `prefix` (a cached RDD's are defined for the Context's life, a job's
+   * only for the job). A persisted RDD other than `root` itself is read from
+   * its cache node, defined (and persisted in Spark) the first time.
+   */
+  async #stages(
+    job: Job,
+    root: PlanNode,
+    mode: StageMode,
+    task: ExecutorTask,
+    prefix: string,
+    computing?: number,
+  ): Promise<{ rdds: RddSpec[]; output: string; accumulators: Map<number, Accumulator<unknown>> }> {
     const bridge = await this.bridge();
     const command = this.#command(bridge.info.local);
     const rdds: RddSpec[] = [];
     const accumulators = new Map<number, Accumulator<unknown>>();
-    const graph = cutStages(root, () => false);
+    // Persisted RDDs are read from Spark's cache, but the one this computes for it.
+    const cached = (id: number) => id !== computing && this.runtime.isPersisted(id);
+    const graph = cutStages(root, (id) => id !== root.id && cached(id));
     const pipe = async (id: string, output: PlanNode, stageMode: StageMode, t: ExecutorTask) => {
       const plan = planStage(output, stageMode, {
-        isInput: (n) => n.op === 'textFile' || isLocalSource(n),
+        isInput: (n) => n.op === 'textFile' || isLocalSource(n) || cached(n.id),
+        isCached: cached,
         io: this.runtime.io,
         inlineBroadcasts: true,
         feedsOutput: true,
@@ -438,8 +464,11 @@ export class SparkCluster implements Cluster, Executor {
           `cannot run on Spark: ${plan.problem}; make it plain data, or pass it through sc.broadcast()`,
         );
       const stage = await resolveStage(plan, job);
-      for (const [aid, acc] of plan.encoder.accumulators) accumulators.set(aid, acc);
-      const { input, feeds } = await this.#feed(job, id, output, plan.inputs, rdds);
+      for (const [aid, acc] of plan.encoder.accumulators) {
+        accumulators.set(aid, acc);
+        this.#accumulators.set(aid, acc);
+      }
+      const { input, feeds } = await this.#feed(job, id, output, plan.inputs, rdds, prefix, cached);
       const planned =
         t === PLANNED_FOLD && plan.fold !== undefined ? { kind: 'fold' as const, fold: plan.fold } : t;
       const data: ExecutorData = { stage: toJSON(stage), feeds, task: planned };
@@ -451,10 +480,11 @@ export class SparkCluster implements Cluster, Executor {
         data: data as unknown as JsonValue,
       });
     };
-    for (const stage of graph.stages)
+    // A cached root is read as it is: none of the stages under it run.
+    for (const stage of cached(root.id) ? [] : graph.stages)
       for (const read of stage.shuffles) {
         const n = await job.numPartitions(read.node);
-        const key = `shuffle-${read.node.id}-${read.parentIndex}`;
+        const key = `${prefix}shuffle-${read.node.id}-${read.parentIndex}`;
         if (n === 0) {
           rdds.push({ id: key, kind: 'slices', slices: [] });
           continue;
@@ -471,13 +501,42 @@ export class SparkCluster implements Cluster, Executor {
         );
         rdds.push({ id: key, kind: 'shuffle', input: `${key}-map`, partitions: n });
       }
-    await pipe('result', root, mode, task);
-    return {
-      rdds,
-      output: 'result',
-      accumulators,
-      description: `sparkling ${operator} of ${root.op}[${root.id}]`,
-    };
+    await pipe(`${prefix}result`, root, mode, task);
+    return { rdds, output: `${prefix}result`, accumulators };
+  }
+
+  /** A persisted RDD's records in Spark: defined and persisted (`MEMORY_ONLY`) once, computed by the first job that reads them. */
+  #cache(job: Job, node: PlanNode): Promise<string> {
+    let c = this.#caches.get(node.id);
+    if (c === undefined) {
+      const prefix = `c${node.id}-`;
+      const attempt = (async () => {
+        const built = await this.#stages(job, node, { kind: 'open' }, { kind: 'records' }, prefix, node.id);
+        const bridge = await this.bridge();
+        await bridge.define(built.rdds);
+        await bridge.persist(built.output, 'MEMORY_ONLY');
+        return { id: built.output, defined: built.rdds.map((r) => r.id) };
+      })();
+      c = attempt;
+      this.#caches.set(node.id, attempt);
+      attempt.catch(() => {
+        if (this.#caches.get(node.id) === attempt) this.#caches.delete(node.id);
+      });
+    }
+    return c.then((x) => x.id);
+  }
+
+  /** `unpersist()`: Spark drops the cached records and forgets the nodes defined for them. */
+  unpersist(id: number): void {
+    const c = this.#caches.get(id);
+    if (c === undefined) return;
+    this.#caches.delete(id);
+    void c
+      .then(async ({ defined }) => {
+        const bridge = await this.bridge();
+        await bridge.release(defined);
+      })
+      .catch(() => {});
   }
 
   /**
@@ -494,6 +553,8 @@ export class SparkCluster implements Cluster, Executor {
     output: PlanNode,
     inputs: readonly PlanNode[],
     rdds: RddSpec[],
+    prefix: string,
+    cached: (id: number) => boolean,
   ): Promise<{ input: string; feeds: Record<string, Feed> }> {
     const isInput = new Set(inputs);
     const feeds: Record<string, Feed> = {};
@@ -501,11 +562,14 @@ export class SparkCluster implements Cluster, Executor {
     const stack: PlanNode[] = [output];
     for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
       if (isInput.has(n)) {
-        if (n.op === 'textFile') {
+        if (cached(n.id)) {
+          leaves.push(await this.#cache(job, n));
+          feeds[n.id] = 'batches';
+        } else if (n.op === 'textFile') {
           leaves.push((await this.#text(n)).id);
           feeds[n.id] = 'lines';
         } else if (isLocalSource(n)) {
-          const sid = `slices-${n.id}`;
+          const sid = `${prefix}slices-${n.id}`;
           if (!rdds.some((r) => r.id === sid))
             rdds.push({ id: sid, kind: 'slices', slices: await this.#slices(job, n) });
           leaves.push(sid);
@@ -516,14 +580,14 @@ export class SparkCluster implements Cluster, Executor {
       if (n.kind === 'shuffle' && n.deps.includes('shuffle')) {
         if (n.parents.length !== 1)
           throw this.unsupported(`${n.op}[${n.id}]`, 'it shuffles several RDDs together');
-        leaves.push(`shuffle-${n.id}-0`);
+        leaves.push(`${prefix}shuffle-${n.id}-0`);
         feeds[n.id] = 'shuffle';
         continue;
       }
       if (n.kind === 'source') {
         // Computed on the executor: as many empty partitions as it has.
         const count = await job.numPartitions(n);
-        const eid = `empty-${count}`;
+        const eid = `${prefix}empty-${count}`;
         if (!rdds.some((r) => r.id === eid))
           rdds.push({ id: eid, kind: 'slices', slices: Array.from({ length: count }, () => []) });
         leaves.push(eid);

@@ -601,6 +601,39 @@ sparkTest(
 );
 
 sparkTest(
+  'cache() keeps the records in Spark: a second action does not run the functions again; unpersist() lets go',
+  async (t) => {
+    const calls = sc.accumulator(0);
+    const rdd = sc
+      .range(0, 300, 1, 3)
+      .map((x) => {
+        calls.add(1);
+        return [x % 7, x] as [number, number];
+      })
+      .cache();
+    const sums = rdd.reduceByKey((a, b) => a + b, 2);
+    const want = await local
+      .range(0, 300, 1, 3)
+      .map((x) => [x % 7, x] as [number, number])
+      .reduceByKey((a, b) => a + b, 2)
+      .glom()
+      .collect();
+    t.deepEqual(await sums.glom().collect(), want);
+    t.is(calls.value, 300);
+    t.is(await rdd.count(), 300);
+    t.deepEqual(await rdd.take(2), [
+      [0, 0],
+      [1, 1],
+    ]);
+    t.is(calls.value, 300, 'read from the cache');
+    t.regex(sums.explain(), /map\[\d+\] cached executor=spark/);
+    rdd.unpersist();
+    t.is(await rdd.count(), 300);
+    t.is(calls.value, 600, 'computed again after unpersist()');
+  },
+);
+
+sparkTest(
   'foreach and foreachPartition run on the executors; what they add to accumulators comes back',
   async (t) => {
     const sum = sc.accumulator(0);
