@@ -18,6 +18,7 @@ import { type ArgsOf, makeNode, type OpName } from './ops/registry.js';
 import { aligned } from './ops/union.js';
 import type { PlanNode } from './plan/nodes.js';
 import { type PartitionResult, RDD } from './rdd.js';
+import { masterOption, SparkCluster, type SparkOptions, sparkOptions } from './spark/cluster.js';
 import { StatusTracker } from './status-tracker.js';
 import { printsAsString } from './util/call-site.js';
 import { VERSION } from './version.js';
@@ -66,6 +67,16 @@ export interface ContextOptions extends IoOptions {
    * exception it throws is reported once as a process warning and ignored.
    */
   onProgress?: (progress: StageProgress) => void;
+  /**
+   * Runs every job on Apache Spark: a master URL as `spark-submit --master`
+   * takes it (`spark://host:7077`, `local[2]`, `local[2,3]`,
+   * `local-cluster[2,1,1024]`, `yarn`, `k8s://…`), or the `SPARKLING_MASTER`
+   * environment variable. Without it, everything runs in this process.
+   * See the README's "On a Spark cluster".
+   */
+  master?: string;
+  /** With `master`: Spark's directory (`home`, default `SPARK_HOME`), `--conf` pairs (`conf`), and a `.tgz` with the `node` binary to ship to executors that have none (`nodeArchive`). */
+  spark?: SparkOptions;
 }
 /**
  * Every option `new Context()` accepts, and only those: anything else is an
@@ -88,6 +99,8 @@ const OPTION_NAMES = {
   blockSize: true,
   progress: true,
   onProgress: true,
+  master: true,
+  spark: true,
 } as const satisfies Record<keyof ContextOptions, true>;
 
 /** Throws an ArgumentError naming the options `new Context()` does not know. */
@@ -263,6 +276,8 @@ export class Context {
   readonly _io: IoOptions;
   /** Worker threads stages may run on (0: the main thread only). */
   readonly workers: number;
+  /** The Spark master jobs run on (`master` or `SPARKLING_MASTER`); undefined: this process. */
+  readonly master: string | undefined;
   private nextId = 0;
   private stopped = false;
   readonly #progress: ProgressState;
@@ -305,8 +320,20 @@ export class Context {
     );
     this.#progress = progressOptions(this._runtime, options);
     const workers = workersOption(options.workers);
-    this.workers = workers.n;
-    if (workers.n > 0) this._runtime.executor = new WorkerExecutor(this._runtime, workers.n, workers.strict);
+    const spark = sparkOptions(options.spark);
+    const master = masterOption(options.master);
+    this.master = master;
+    if (master !== undefined) {
+      // Every job runs on Spark: worker threads have nothing to run.
+      const cluster = new SparkCluster(master, spark, this._runtime);
+      this._runtime.cluster = cluster;
+      this._runtime.executor = cluster;
+      this.workers = 0;
+    } else {
+      this.workers = workers.n;
+      if (workers.n > 0)
+        this._runtime.executor = new WorkerExecutor(this._runtime, workers.n, workers.strict);
+    }
   }
 
   /** @internal The next RDD id. */

@@ -101,6 +101,18 @@ export class StatCounter {
     return this;
   }
 
+  /** @internal The state as plain numbers (count, mean, m2, max, min), for a transport that carries JSON. */
+  _state(): [number, number, number, number, number] {
+    return [this.n, this.mu, this.m2, this.maxValue, this.minValue];
+  }
+
+  /** @internal A counter from `_state()`. */
+  static _fromState(state: readonly number[]): StatCounter {
+    const c = new StatCounter();
+    [c.n, c.mu, c.m2, c.maxValue, c.minValue] = state as [number, number, number, number, number];
+    return c;
+  }
+
   /**
    * An independent counter with the same state.
    * @example

@@ -108,3 +108,5 @@ for (const file of files(dist, '.d.ts')) {
   const source = readFileSync(file, 'utf8');
   writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), source.replace(relative, '$1$2.cjs$3'));
 }
+// The stage executor Spark's executors run: one bundled file (spark/bundle-executor.mjs).
+run(process.execPath, [join(root, 'spark', 'bundle-executor.mjs')], 'the Spark executor bundle');

@@ -9,7 +9,11 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 
 async function example(name: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import=tsx', join('examples', name)], { cwd: root });
+  // In this process: a SPARKLING_MASTER of the caller's would send them to Spark.
+  const { stdout } = await run(process.execPath, ['--import=tsx', join('examples', name)], {
+    cwd: root,
+    env: { ...process.env, SPARKLING_MASTER: '' },
+  });
   return stdout;
 }
 
@@ -22,6 +26,13 @@ test('examples/wordcount.ts prints the top words and the plan', async (t) => {
     /plan:\n\(2\) reduceByKey\[4\] numPartitions=2 partitioner=hash\n \+-\(2\) map\[3\]\n/,
   );
   t.regex(out, / {4}\| {2}textFile\[0\] paths=\[.*spark-notes\.txt\]/);
+});
+
+test('examples/spark-wordcount.ts runs in this process without SPARKLING_MASTER', async (t) => {
+  const out = await example('spark-wordcount.ts');
+  t.regex(out, /running on: this process\n/);
+  t.regex(out, /distinct words, \d+ in all; top words:\n {2}17 {2}a\n {2}12 {2}the\n {2}10 {2}and\n/);
+  t.notRegex(out, /executor=spark/);
 });
 
 test('examples/basics.ts computes only the first partition for first()', async (t) => {

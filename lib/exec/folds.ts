@@ -5,8 +5,12 @@
  */
 
 import { describe } from '../ops/pairs.js';
+import { Smallest } from '../ops/take-ordered.js';
+import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
 import { arrayGrowth } from '../util/growth.js';
+import { compare } from '../values/compare.js';
+import { ValueMap } from '../values/value-map.js';
 import { BadResult, isThenable } from './failures.js';
 
 /** One partition's accumulator: `add` is the sink of the partition's fused loop. */
@@ -129,6 +133,45 @@ export const FOLDS = {
         }
       },
       result: () => (started ? [acc] : []),
+    };
+  },
+  /** `max()` (sign 1) or `min()` (-1): the partition's first extreme element by `compare` of `key(x)` (or x); `[]` when empty, else `[it]`. */
+  extreme: (sign: number, key?: (x: unknown) => unknown): PartitionFold<unknown[]> => {
+    let started = false;
+    let best: unknown;
+    let bestKey: unknown;
+    return {
+      add: (x) => {
+        const k = key === undefined ? x : key(x);
+        if (!started || sign * compare(k, bestKey) > 0) {
+          best = x;
+          bestKey = k;
+          started = true;
+        }
+      },
+      result: () => (started ? [best] : []),
+    };
+  },
+  /** `takeOrdered()` (sign 1) and `top()` (-1): the partition's `num` smallest under `sign · compare` of `key(x)` (or x), in order. */
+  smallest: (num: number, sign: number, key?: (x: unknown) => unknown): PartitionFold<unknown[]> => {
+    const cmp =
+      key === undefined
+        ? (a: unknown, b: unknown) => sign * compare(a, b)
+        : (a: unknown, b: unknown) => sign * compare(key(a), key(b));
+    const s = new Smallest(num, cmp);
+    return { add: (x) => s.add(x), result: () => s.result() };
+  },
+  /** `stats()`: a StatCounter's state as plain numbers (StatCounter._fromState rebuilds it). */
+  stats: (): PartitionFold<number[]> => {
+    const s = new StatCounter();
+    return { add: (x) => s.merge(x as number), result: () => s._state() };
+  },
+  /** `countByValue()`: each distinct value with its count, in the order first seen. */
+  countByValue: (): PartitionFold<[unknown, number][]> => {
+    const counts = new ValueMap<unknown, number>();
+    return {
+      add: (x) => counts.set(x, (counts.get(x) ?? 0) + 1),
+      result: () => [...counts],
     };
   },
 } as const;

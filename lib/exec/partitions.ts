@@ -66,8 +66,11 @@ async function countOf(node: PlanNode, env: CountEnv): Promise<number> {
   const def = opOf(node);
   const parentCounts = () => Promise.all(node.parents.map((p) => resolvePartitions(p, env)));
   switch (def.kind) {
-    case 'source':
+    case 'source': {
+      const remote = env.runtime.cluster?.sourceCount(node);
+      if (remote !== undefined) return remote;
       return def.partitions(node.args, def.list === undefined ? undefined : await env.listing(node));
+    }
     case 'kernel':
     case 'batch':
     case 'partition':

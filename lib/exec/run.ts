@@ -120,13 +120,25 @@ export function countPartitions(runtime: Runtime, node: PlanNode): Promise<numbe
   return withJob(runtime, node, undefined, (job) => job.numPartitions(node), false);
 }
 
+/** `options` with the name of the operator a job runs for (what a cluster that cannot run it names). */
+export function forOperator<O>(options: O, operator: string): O | (O & { operator: string }) {
+  return typeof options === 'object' && options !== null
+    ? { ...options, operator }
+    : options === undefined
+      ? ({ operator } as O & { operator: string })
+      : options;
+}
+
 /** Runs `task` over the given partitions (all by default) with bounded concurrency; results in partition order. */
 export function runJob<R>(
   runtime: Runtime,
   node: PlanNode,
   task: (partition: number, job: Job) => Promise<R>,
-  options?: ActionOptions & { partitions?: readonly number[] },
+  options?: ActionOptions & { partitions?: readonly number[]; operator?: string },
 ): Promise<R[]> {
+  // A task given as a closure runs on the driver's data: a cluster has no way to run it.
+  if (runtime.cluster !== undefined)
+    return Promise.reject(runtime.cluster.unsupported(options?.operator ?? 'runJob'));
   return withJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
     const parts = options?.partitions ?? Array.from({ length: total }, (_, i) => i);
@@ -155,6 +167,18 @@ export function runFold<R>(
   operator?: string,
   buffering?: string,
 ): Promise<R[]> {
+  const cluster = runtime.cluster;
+  if (cluster !== undefined) {
+    if (typeof start === 'function')
+      return Promise.reject(cluster.unsupported(operator ?? 'fold', 'its fold is not a named fold'));
+    return withJob(
+      runtime,
+      node,
+      options,
+      (job) => cluster.fold(job, node, start, operator ?? start.name) as Promise<R[]>,
+      false,
+    );
+  }
   return runJob(
     runtime,
     node,
@@ -180,6 +204,9 @@ export async function collectAll(
   node: PlanNode,
   options?: ActionOptions,
 ): Promise<unknown[]> {
+  const cluster = runtime.cluster;
+  if (cluster !== undefined)
+    return withJob(runtime, node, options, (job) => cluster.collect(job, node), false);
   const parts =
     node.kind === 'kernel'
       ? await runFold<unknown[]>(runtime, node, { name: 'collect', args: [] }, options, 'collect')
@@ -212,6 +239,8 @@ export async function collectAll(
 
 /** The number of elements: a fused chain counts in its loop, anything else counts batch lengths. */
 export async function countAll(runtime: Runtime, node: PlanNode, options?: ActionOptions): Promise<number> {
+  const cluster = runtime.cluster;
+  if (cluster !== undefined) return withJob(runtime, node, options, (job) => cluster.count(job, node), false);
   const counts =
     node.kind === 'kernel'
       ? await runFold<number>(runtime, node, { name: 'count', args: [] }, options, 'count')
@@ -257,8 +286,12 @@ export function pullInOrder(
   consume: (batch: unknown[], partition: number) => boolean | Promise<boolean>,
   options?: ActionOptions,
   operator = 'take',
+  want?: number,
   keeps = true,
 ): Promise<void> {
+  const cluster = runtime.cluster;
+  if (cluster !== undefined)
+    return withJob(runtime, node, options, (job) => cluster.pull(job, node, consume, operator, want), false);
   return withJob(runtime, node, options, async (job) => {
     const total = await job.numPartitions(node);
     let taken = 0;
@@ -308,10 +341,16 @@ export function iteratePartitions(
 ): AsyncIterable<unknown> {
   return {
     async *[Symbol.asyncIterator]() {
-      const job = startJob(runtime, node, options, true);
+      const job = startJob(runtime, node, options, runtime.cluster === undefined);
       let error: unknown;
       try {
         const n = await outcome(job, job.numPartitions(node));
+        const cluster = runtime.cluster;
+        if (cluster !== undefined) {
+          // One partition at a time, each by a job of its own over that partition only.
+          for (let p = 0; p < n; p++) yield* await outcome(job, cluster.collect(job, node, [p]));
+          return;
+        }
         const fetch = job.stageTasks(
           node,
           n,

@@ -7,6 +7,7 @@ import { SparklingError } from '../errors.js';
 import type { IoOptions } from '../io/options.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { Stage, StageGraph } from '../plan/stages.js';
+import type { Cluster } from './cluster.js';
 import type { Executor } from './executor.js';
 import { JobGroups } from './job-groups.js';
 import { MemoryBudget } from './memory.js';
@@ -90,6 +91,8 @@ export class Runtime {
   readonly listings = new WeakMap<PlanNode, Promise<unknown>>();
   /** Runs tasks elsewhere (worker threads) when set; otherwise everything runs here. */
   executor: Executor | undefined;
+  /** Runs every job on a cluster (Apache Spark) when set. */
+  cluster: Cluster | undefined;
   /** The Context's job groups: the signals of the group a new job belongs to. */
   readonly groups = new JobGroups();
   /** Who hears about jobs, stages and tasks. */
@@ -122,6 +125,7 @@ export class Runtime {
   }
   unpersist(id: number): void {
     this.cached.delete(id);
+    this.cluster?.unpersist(id);
   }
   isPersisted(id: number): boolean {
     return this.cached.has(id);

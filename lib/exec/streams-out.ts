@@ -104,6 +104,7 @@ function pullBatches<T>(
     },
     { signal: jobSignal },
     operator,
+    undefined,
     false,
   ).then(
     () => slot.resolve({ done: true }),

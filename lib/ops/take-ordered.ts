@@ -33,6 +33,12 @@ export class Smallest<T> {
     }
   }
 
+  add(x: T): void {
+    if (this.num === 0) return;
+    this.buf.push(x);
+    if (this.buf.length >= 2 * this.num + 1024) this.trim();
+  }
+
   private trim(): void {
     if (this.undefineds) {
       const cmp = this.cmp;

@@ -14,11 +14,13 @@ import {
   type ActionOptions,
   collectAll,
   countAll,
+  forOperator,
   iteratePartitions,
   pullInOrder,
   runFold,
   runJob,
   signalOf,
+  withJob,
 } from '../exec/run.js';
 import { customRouter } from '../exec/shuffle.js';
 import {
@@ -68,7 +70,7 @@ function each<R>(
         throw taskFailure(operator, node.id, p, e);
       }
     },
-    options,
+    forOperator(options, operator),
   );
 }
 
@@ -171,7 +173,18 @@ async function smallest(
   num: number,
   cmp: (a: unknown, b: unknown) => number,
   options?: ActionOptions,
+  cluster?: { readonly sign: number; readonly key: unknown },
 ): Promise<unknown[]> {
+  if (rdd.context._runtime.cluster !== undefined && cluster !== undefined) {
+    // A named fold, which a cluster runs where the partitions are (a comparator made here would not travel).
+    const parts = await fold<unknown[]>(
+      rdd,
+      operator,
+      { name: 'smallest', args: [num, cluster.sign, cluster.key ?? undefined] },
+      options,
+    );
+    return mergeSmallest(parts, num, cmp);
+  }
   const parts = await each(
     rdd,
     operator,
@@ -204,6 +217,8 @@ async function take(rdd: RDDCoreLike, num: number, options?: ActionOptions): Pro
       return out.length < num;
     },
     options,
+    'take',
+    num,
   );
   return out;
 }
@@ -218,6 +233,59 @@ async function* asLines(batches: AsyncIterable<unknown[]>): AsyncGenerator<strin
     }
     yield lines;
   }
+}
+
+/** The Hadoop codec Spark compresses text output with: gzip and bzip2 (Spark has no xz; zstd needs Hadoop's native library). */
+function sparkCodec(
+  codec: CompressionCodec | undefined,
+  cluster: { unsupported(op: string, why?: string): Error },
+) {
+  const name = outputCodecName(codec);
+  if (name === null) return null;
+  if (name === 'gzip' || name === 'bzip2') return name;
+  throw cluster.unsupported('saveAsTextFile', `compression '${String(codec)}' (gzip and bzip2 are)`);
+}
+
+/**
+ * `max` (sign 1) or `min` (-1) as a named fold, which a cluster runs where
+ * the partitions are (a comparator made here would not travel); the same
+ * element as `reduce` with the comparator gives, the first of equals kept.
+ */
+async function extreme(
+  rdd: RDDCoreLike,
+  operator: string,
+  sign: number,
+  cmp: (a: unknown, b: unknown) => number,
+  key: unknown,
+  options?: ActionOptions,
+): Promise<unknown> {
+  const parts = (
+    await fold<unknown[]>(rdd, operator, { name: 'extreme', args: [sign, key ?? undefined] }, options)
+  ).flat(1);
+  if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
+  return onDriver(rdd, operator, () => parts.reduce((a, b) => (sign * cmp(b, a) > 0 ? b : a)));
+}
+
+/**
+ * `foreach`'s work as a partition function that a cluster runs on its
+ * executors: it travels with `f` (its only capture) and gives no elements.
+ */
+function onEach<T>(f: (x: T) => unknown): (it: AsyncIterable<T>) => Promise<never[]> {
+  return async (it) => {
+    for await (const x of it) {
+      const r = f(x);
+      if (r instanceof Promise) await r;
+    }
+    return [];
+  };
+}
+
+/** `foreachPartition`'s work as a partition function, for a cluster. */
+function onPartition<T>(f: (it: AsyncIterable<T>) => unknown): (it: AsyncIterable<T>) => Promise<never[]> {
+  return async (it) => {
+    await f(it);
+    return [];
+  };
 }
 
 const _comparable = (x: unknown): boolean => x !== undefined && x !== null && !Number.isNaN(x);
@@ -293,7 +361,7 @@ export class RDDActions<T> extends RDDPairs<T> {
     return (async () => {
       const cmp = keyComparator(key, 'top');
       args.nonNegativeInt('num', num);
-      return smallest(this, 'top', num, (a, b) => cmp(b, a), options) as Promise<T[]>;
+      return smallest(this, 'top', num, (a, b) => cmp(b, a), options, { sign: -1, key }) as Promise<T[]>;
     })();
   }
 
@@ -307,7 +375,10 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('takeOrdered');
     return (async () => {
       args.nonNegativeInt('num', num);
-      return smallest(this, 'takeOrdered', num, keyComparator(key, 'takeOrdered'), options) as Promise<T[]>;
+      return smallest(this, 'takeOrdered', num, keyComparator(key, 'takeOrdered'), options, {
+        sign: 1,
+        key,
+      }) as Promise<T[]>;
     })();
   }
 
@@ -464,6 +535,8 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('max');
     return (async () => {
       const cmp = keyComparator(key, 'max');
+      if (this.context._runtime.cluster !== undefined)
+        return extreme(this, 'max', 1, cmp, key, options) as Promise<T>;
       return this.reduce((a, b) => (cmp(b, a) > 0 ? b : a), options);
     })();
   }
@@ -478,6 +551,8 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('min');
     return (async () => {
       const cmp = keyComparator(key, 'min');
+      if (this.context._runtime.cluster !== undefined)
+        return extreme(this, 'min', -1, cmp, key, options) as Promise<T>;
       return this.reduce((a, b) => (cmp(b, a) < 0 ? b : a), options);
     })();
   }
@@ -500,7 +575,11 @@ export class RDDActions<T> extends RDDPairs<T> {
           grows: () => 2 * tableGrowth(counts.size),
         };
       };
-      const parts = await fold(this, 'countByValue', start, options, 'counting it');
+      // On a cluster, a named fold: each partition's counts travel as pairs.
+      const parts: Iterable<[T, number]>[] =
+        this.context._runtime.cluster === undefined
+          ? await fold(this, 'countByValue', start, options, 'counting it')
+          : await fold<[T, number][]>(this, 'countByValue', { name: 'countByValue', args: [] }, options);
       const memory = this.context._runtime.memory;
       const total = new ValueMap<T, number>();
       for (const m of parts)
@@ -529,6 +608,11 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('foreach');
     return (async () => {
       args.func('f', f);
+      if (this.context._runtime.cluster !== undefined) {
+        // On the executors, as in Spark: a partition function that returns nothing, counted.
+        await this.mapPartitions(onEach(f)).count(options);
+        return;
+      }
       await each(
         this,
         'foreach',
@@ -563,6 +647,10 @@ export class RDDActions<T> extends RDDPairs<T> {
     guard('foreachPartition');
     return (async () => {
       args.func('f', f);
+      if (this.context._runtime.cluster !== undefined) {
+        await this.mapPartitions(onPartition(f)).count(options);
+        return;
+      }
       await each(
         this,
         'foreachPartition',
@@ -656,6 +744,19 @@ export class RDDActions<T> extends RDDPairs<T> {
       outputCodecName(compressionCodec); // checked before the output directory is created
       signalOf(options); // checked before the output directory is created
       const node = this._node;
+      const cluster = this.context._runtime.cluster;
+      if (cluster !== undefined) {
+        // Spark's output committer writes the parts (part-NNNNN[.gz|.bz2]) and _SUCCESS.
+        const codec = sparkCodec(compressionCodec, cluster);
+        await withJob(
+          this.context._runtime,
+          node,
+          options,
+          (job) => cluster.save(job, node, path, codec),
+          false,
+        );
+        return;
+      }
       const out = await openTextOutput(path, compressionCodec ?? null, this.context._io);
       try {
         await runJob(
@@ -710,6 +811,9 @@ export class RDDActions<T> extends RDDPairs<T> {
   lookup<K, V>(this: RDD<[K, V]>, key: K, options?: ActionOptions): Promise<V[]> {
     guard('lookup');
     return (async () => {
+      // Its key test (sparkling's value equality) is made here and would not travel.
+      const cluster = this.context._runtime.cluster;
+      if (cluster !== undefined) throw cluster.unsupported('lookup');
       // Its own node: an element that is not a pair fails naming lookup.
       const values = (this._make('lookup', { key }) as unknown as RDD<[K, V]>).values();
       const p = this._node.partitioner;
@@ -730,7 +834,7 @@ export class RDDActions<T> extends RDDPairs<T> {
             await job.drain(node, part, (x) => all.push(x as V));
             return all;
           },
-          { signal: signalOf(options), partitions: [target] },
+          { signal: signalOf(options), partitions: [target], operator: 'lookup' },
         );
         return found ?? [];
       }

@@ -2,7 +2,7 @@
 import { ArgumentError, EmptyRDDError } from '../errors.js';
 import { taskFailure } from '../exec/failures.js';
 import { type SumPartial, sumPartials } from '../exec/folds.js';
-import { type ActionOptions, runFold, runJob } from '../exec/run.js';
+import { type ActionOptions, forOperator, runFold, runJob } from '../exec/run.js';
 import {
   checkBuckets,
   evenBuckets,
@@ -21,7 +21,14 @@ async function statsOf(rdd: RDD<number>, operator: string, options?: ActionOptio
     const s = new StatCounter();
     return { add: (x: unknown) => s.merge(x as number), result: () => s };
   };
-  const parts = await runFold(rdd.context._runtime, rdd._node, start, options, operator);
+  const runtime = rdd.context._runtime;
+  // On a cluster, a named fold whose partials travel as plain numbers.
+  const parts =
+    runtime.cluster === undefined
+      ? await runFold(runtime, rdd._node, start, options, operator)
+      : (await runFold<number[]>(runtime, rdd._node, { name: 'stats', args: [] }, options, operator)).map(
+          (state) => StatCounter._fromState(state),
+        );
   if (parts.length === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
   return parts.reduce((a, b) => a.mergeStats(b));
 }
@@ -169,7 +176,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
               }
             return { lo, hi, n };
           },
-          options,
+          forOperator(options, 'histogram'),
         );
         const n = minmax.reduce((a, m) => a + m.n, 0);
         if (n === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
@@ -191,7 +198,7 @@ export class RDDNumeric<T> extends RDDActions<T> {
           for await (const b of job.open<number>(node, p)) c.add(b);
           return c.counts();
         },
-        options,
+        forOperator(options, 'histogram'),
       );
       return [spec.buckets, counts.reduce(mergeCounts, new Array(spec.buckets.length - 1).fill(0))];
     })();

@@ -29,7 +29,7 @@ export type StageMode =
   | { readonly kind: 'fold'; readonly fold: NamedFold }
   | { readonly kind: 'map'; readonly shuffle: PlanNode; readonly parentIndex: number };
 
-/** Which nodes a task is fed from outside rather than computes (never asked of the output itself). */
+/** Which nodes a task is fed from outside rather than computes (asked of the output itself only with `feedsOutput`). */
 export type InputPolicy = (node: PlanNode) => boolean;
 
 /** Whether a source's data lives in the driver's memory (parallelize). */
@@ -48,7 +48,10 @@ export function stageTask(
   output: PlanNode,
   isInput: InputPolicy,
   isCached: (id: number) => boolean = () => false,
+  feedsOutput = false,
 ): { readonly computed: PlanNode[]; readonly inputs: PlanNode[] } {
+  // A task whose output is itself fed (a Spark text split folded or collected as it is) computes nothing.
+  if (feedsOutput && isInput(output)) return { computed: [], inputs: [output] };
   const stage = cutStages(output, (id) => id !== output.id && isCached(id)).root;
   const cached = new Set(stage.cached);
   const inside = new Set<PlanNode>([output]);
@@ -96,9 +99,11 @@ export function planStage(
     readonly isCached?: (id: number) => boolean;
     readonly io: IoOptions;
     readonly inlineBroadcasts?: boolean;
+    /** Whether the policy is asked of `output` too (a Spark executor is fed text splits even when it only folds them). */
+    readonly feedsOutput?: boolean;
   },
 ): StagePlan {
-  const s = stageTask(output, options.isInput, options.isCached);
+  const s = stageTask(output, options.isInput, options.isCached, options.feedsOutput === true);
   const encoder = new StageEncoder();
   const nodes: EncodedNode[] = [];
   const planNodes: PlanNode[] = [];

@@ -24,6 +24,7 @@ import {
   type Cluster,
   eventually,
   getJson,
+  holdCluster,
   machine,
   ROOT,
   useCluster,
@@ -58,7 +59,7 @@ const stand = (...args: (string | number)[]): string[] => [process.execPath, exe
 if (m.home !== undefined) {
   const home = m.home;
   test.before(async (t) => {
-    t.timeout(600_000);
+    t.timeout(1_800_000);
     try {
       work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-spec-'));
       process.once('exit', () => execFileSync('rm', ['-rf', work]));
@@ -66,6 +67,8 @@ if (m.home !== undefined) {
       if (buildMs > 0) t.log(`built the bridge jar in ${buildMs} ms`);
       executor = await bundleStandIn(work);
       cluster = await useCluster(home);
+      const waited = await holdCluster(cluster);
+      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
       bridge = await SparkBridge.start({
         master: cluster.master,
         home,

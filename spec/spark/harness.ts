@@ -12,7 +12,7 @@
  * `SPARKLING_REQUIRE_SPARK=1` (CI) that is an error instead.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -236,4 +236,40 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Holds the cluster for this spec process until it exits: Spark's standalone
+ * master gives an application every free core, so two spec files with an
+ * application each would starve one another. A directory in the cluster's
+ * own directory is the lock (a holder that died is detected by its PID).
+ */
+export async function holdCluster(cluster: Cluster, deadlineMs = 1_500_000): Promise<number> {
+  const lock = path.join(cluster.dir, 'spec-lock');
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      process.once('exit', () => rmSync(lock, { recursive: true, force: true }));
+      return Date.now() - t0;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {}
+    // A holder that died without releasing (or one still writing its PID: give it a moment).
+    if (Number.isInteger(holder) && holder > 0 && !alive(holder))
+      rmSync(lock, { recursive: true, force: true });
+    if (Date.now() - t0 > deadlineMs)
+      throw new Error(`the Spark test cluster stayed busy for ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Releases `holdCluster`'s lock before the process exits (once the spec's application has stopped). */
+export function releaseCluster(cluster: Cluster): void {
+  rmSync(path.join(cluster.dir, 'spec-lock'), { recursive: true, force: true });
 }

@@ -1,0 +1,94 @@
+/**
+ * sparkling's stage executor: the program Spark's `pipe` starts (plain
+ * `node`, bundled into one file, shipped with the application) for one
+ * partition of one stage. It reads the encoded stage from its header
+ * (`stage-task.ts`), feeds the stage the partition's lines, runs the task
+ * with the same operator code as the driver (lib/ship/run.ts) and writes
+ * the output lines; the trailer carries what its functions added to
+ * accumulators. A failure of any kind exits non-zero (executor-io.ts), so
+ * Spark retries the task.
+ */
+import { InternalError } from '../errors.js';
+import type { EncodedStage } from '../ship/encode.js';
+import { StageRunner } from '../ship/run.js';
+import { fromJSON, toJSON } from '../values/json.js';
+import { runTask, type TaskInput, type TaskOutput } from './executor-io.js';
+import { BATCH, type ExecutorData } from './stage-task.js';
+
+/** The JSON batches of `lines`, decoded. */
+async function* decoded(lines: AsyncIterable<string[]>): AsyncGenerator<unknown[]> {
+  for await (const ls of lines) for (const l of ls) yield fromJSON(l) as unknown[];
+}
+
+/** Lines of text for `String(x)` (a line break inside one makes more lines, as it does in a local file). */
+function textLines(batch: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const x of batch) {
+    const s = typeof x === 'string' ? x : String(x);
+    if (s.includes('\n') || s.includes('\r')) for (const part of s.split(/\r\n|\r|\n/)) out.push(part);
+    else out.push(s);
+  }
+  return out;
+}
+
+async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
+  const data = input.header.data as ExecutorData;
+  const stage = fromJSON(data.stage) as EncodedStage;
+  const partition = input.header.partition;
+  // The task's one input partition: it may be asked for more than once, but read only once.
+  let reading = false;
+  const lines = (): AsyncIterable<string[]> => ({
+    [Symbol.asyncIterator]: () => {
+      if (reading) throw new InternalError('the task input was read twice');
+      reading = true;
+      return input.batches[Symbol.asyncIterator]();
+    },
+  });
+  const feeds = data.feeds;
+  const runner = new StageRunner(stage, {
+    input: (node) => (feeds[node.id] === 'lines' ? lines() : decoded(lines())),
+    shuffleRead: async () => {
+      const all: [unknown, unknown][] = [];
+      for await (const b of decoded(lines())) for (const x of b) all.push(x as [unknown, unknown]);
+      return all;
+    },
+  });
+  try {
+    const task = data.task;
+    switch (task.kind) {
+      case 'records': {
+        let n = 0;
+        for await (const b of runner.open(partition)) {
+          if (b.length === 0) continue;
+          for (let i = 0; i < b.length; i += BATCH) await output.write([toJSON(b.slice(i, i + BATCH))]);
+          n += b.length;
+          if (task.limit !== undefined && n >= task.limit) break;
+        }
+        break;
+      }
+      case 'fold':
+        await output.write([toJSON(await runner.fold(partition, task.fold))]);
+        break;
+      case 'map': {
+        const { partitions, buckets } = await runner.map(partition, task.parentIndex, task.numPartitions);
+        for (let i = 0; i < partitions.length; i++) {
+          const bucket = buckets[i] as [unknown, unknown][];
+          const out: string[] = [];
+          for (let j = 0; j < bucket.length; j += BATCH)
+            out.push(`${partitions[i]}\t${toJSON(bucket.slice(j, j + BATCH))}`);
+          await output.write(out);
+        }
+        break;
+      }
+      case 'text':
+        for await (const b of runner.open(partition)) await output.write(textLines(b));
+        break;
+    }
+    const updates = runner.accumulators.take();
+    return updates.length === 0 ? undefined : toJSON(updates);
+  } finally {
+    runner.end();
+  }
+}
+
+runTask(run);

@@ -1,0 +1,824 @@
+/**
+ * `new Context({ master })` on a real standalone cluster of one master and
+ * two 1-core workers (spec/spark/cluster.sh): the same programs as in local
+ * mode give the same results, partition layouts included, under an injected
+ * task failure and a killed worker too. One Context (one Spark application)
+ * serves every test; the tests run serially, in order. Without Java or Spark
+ * every test is reported as skipped with the reason; SPARKLING_REQUIRE_SPARK=1
+ * (CI) makes that a failure.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { ArgumentError, Context, TaskError, UnsupportedOnSparkError } from '../../lib/index.js';
+import type { SparkCluster } from '../../lib/spark/cluster.js';
+import {
+  alive,
+  buildBridge,
+  type Cluster,
+  eventually,
+  getJson,
+  holdCluster,
+  machine,
+  ROOT,
+  releaseCluster,
+  useCluster,
+} from './harness.js';
+
+const m = machine();
+const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
+if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
+
+function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  if (m.home === undefined) {
+    test.skip(`${title} [skipped: ${skipReason}]`, fn);
+    return;
+  }
+  test.serial(title, async (t) => {
+    t.timeout(300_000);
+    if (setupError) throw setupError;
+    await fn(t);
+  });
+}
+
+let setupError: unknown;
+let cluster: Cluster;
+let sc: Context;
+let work: string;
+const local = new Context({ defaultParallelism: 2 });
+
+/** Spark's settings for the specs: small JVMs, the driver's UI (REST API) on a free port. */
+const CONF = {
+  'spark.ui.port': 0,
+  'spark.driver.memory': '512m',
+  'spark.executor.memory': '512m',
+  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+};
+
+if (m.home !== undefined) {
+  const home = m.home;
+  test.before(async (t) => {
+    t.timeout(1_800_000);
+    try {
+      work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-context-'));
+      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
+      await buildBridge(home);
+      cluster = await useCluster(home);
+      const waited = await holdCluster(cluster);
+      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
+      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
+      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
+      const t0 = Date.now();
+      await sc.parallelize([1], 1).count();
+      t.log(`Spark application up and a first job run in ${Date.now() - t0} ms`);
+    } catch (e) {
+      setupError = e;
+    }
+  });
+  test.after.always(async () => {
+    sc?.stop();
+    local.stop();
+    const b = await app().catch(() => undefined);
+    if (b?.pid !== undefined)
+      await eventually('the bridge JVM gone', 90_000, async () =>
+        alive(b.pid as number) ? undefined : true,
+      ).catch(() => {});
+    if (cluster) releaseCluster(cluster);
+  });
+}
+
+/** The Context's bridge (its application id, UI, PID). */
+async function app() {
+  const bridge = await (sc._runtime.cluster as SparkCluster).bridge();
+  return { id: bridge.info.applicationId, ui: bridge.info.uiUrl as string, pid: bridge.pid };
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** About `mb` MB of text: lines of 1 to 12 words from a skewed vocabulary of 20,000. */
+async function corpus(file: string, mb: number, seed: number): Promise<void> {
+  const rnd = seeded(seed);
+  const vocab = Array.from({ length: 20_000 }, (_, i) => `w${i.toString(36)}${'xyz'[i % 3]}`);
+  const lines: string[] = [];
+  let size = 0;
+  while (size < mb * 1e6) {
+    const n = 1 + Math.floor(rnd() * 12);
+    const ws: string[] = [];
+    for (let i = 0; i < n; i++) ws.push(vocab[Math.floor(rnd() ** 3 * vocab.length)] as string);
+    const line = ws.join(' ');
+    lines.push(line);
+    size += line.length + 1;
+  }
+  await writeFile(file, `${lines.join('\n')}\n`);
+}
+
+const wordCount = (c: Context, file: string, minPartitions: number, reducers: number) =>
+  c
+    .textFile(file, minPartitions)
+    .flatMap((line) => line.split(' '))
+    .filter((w) => w !== '')
+    .map((w): [string, number] => [w, 1])
+    .reduceByKey((a, b) => a + b, reducers);
+
+const byKey = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  t.fail('expected a rejection');
+  return undefined;
+}
+
+/** The application's jobs in Spark's REST API. */
+async function sparkJobs(): Promise<
+  { jobId: number; status: string; stageIds: number[]; numTasks: number }[]
+> {
+  const a = await app();
+  return rest(`${a.ui}/api/v1/applications/${a.id}/jobs`);
+}
+
+/** A GET of Spark's REST API, tried again for up to a minute (the driver's UI answers slowly on a loaded machine). */
+function rest<T>(url: string): Promise<T> {
+  return eventually(`GET ${url}`, 60_000, () => getJson<T>(url));
+}
+
+// --- Same results as local mode ---
+
+sparkTest(
+  'word count of a ~50 MB file equals local mode: sorted collect byte for byte, glom layouts',
+  async (t) => {
+    const file = path.join(work, 'words-50.txt');
+    await corpus(file, 50, 1);
+    const t0 = Date.now();
+    const want = wordCount(local, file, 2, 3);
+    const wantGlom = await want.glom().collect();
+    const t1 = Date.now();
+    const got = wordCount(sc, file, 2, 3);
+    const gotGlom = await got.glom().collect();
+    const t2 = Date.now();
+    t.log(`local ${t1 - t0} ms, Spark ${t2 - t1} ms`);
+    t.is(gotGlom.length, 3);
+    t.is(JSON.stringify(gotGlom.flat().sort(byKey)), JSON.stringify(wantGlom.flat().sort(byKey)));
+    t.deepEqual(gotGlom, wantGlom);
+    // The same job's other actions.
+    t.is(await got.count(), wantGlom.flat().length);
+    t.deepEqual(await got.take(5), wantGlom.flat().slice(0, 5));
+  },
+);
+
+sparkTest('sources, narrow operators, by-key operators and actions equal local mode', async (t) => {
+  const file = path.join(work, 'small.txt');
+  await corpus(file, 0.3, 2);
+  const programs: [string, (c: Context) => Promise<unknown>][] = [
+    [
+      'parallelize glom (PySpark slicing)',
+      (c) =>
+        c
+          .parallelize(
+            Array.from({ length: 2500 }, (_, i) => i),
+            7,
+          )
+          .glom()
+          .collect(),
+    ],
+    ['parallelize empty slices', (c) => c.parallelize([1, 2], 5).glom().collect()],
+    ['range', (c) => c.range(3, 200, 7, 4).glom().collect()],
+    ['textFile minPartitions', (c) => c.textFile(file, 3).getNumPartitions()],
+    ['textFile count', (c) => c.textFile(file, 3).count()],
+    [
+      'narrow chain',
+      (c) =>
+        c
+          .parallelize(
+            Array.from({ length: 1000 }, (_, i) => i),
+            3,
+          )
+          .map((x) => x * 3)
+          .filter((x) => x % 2 === 0)
+          .flatMap((x) => [x, -x])
+          .mapPartitionsWithIndex((i, it) =>
+            (async function* () {
+              for await (const x of it) yield [i, x];
+            })(),
+          )
+          .glom()
+          .collect(),
+    ],
+    ['sample', (c) => c.range(0, 1000, 1, 3).sample(false, 0.1, 7).collect()],
+    [
+      'values and keys',
+      (c) =>
+        c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+            ] as [string, number][],
+            2,
+          )
+          .mapValues((v) => v * 10)
+          .keyBy((kv) => kv[0])
+          .collect(),
+    ],
+    [
+      'foldByKey',
+      (c) =>
+        c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+            ] as [string, number][],
+            2,
+          )
+          .foldByKey(0, (a, b) => a + b, 2)
+          .glom()
+          .collect(),
+    ],
+    [
+      'aggregateByKey',
+      (c) =>
+        c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+            ] as [string, number][],
+            2,
+          )
+          .aggregateByKey(
+            [0, 0] as [number, number],
+            (acc, v) => [acc[0] + v, acc[1] + 1] as [number, number],
+            (x, y) => [x[0] + y[0], x[1] + y[1]] as [number, number],
+          )
+          .collect(),
+    ],
+    [
+      'combineByKey',
+      (c) =>
+        c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+            ] as [string, number][],
+            2,
+          )
+          .combineByKey(
+            (v) => [v],
+            (acc: number[], v) => [...acc, v],
+            (x, y) => [...x, ...y],
+            3,
+          )
+          .glom()
+          .collect(),
+    ],
+    [
+      'countByKey',
+      async (c) => [
+        ...(await c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+            ] as [string, number][],
+            2,
+          )
+          .countByKey()),
+      ],
+    ],
+    [
+      'countByValue',
+      async (c) =>
+        [
+          ...(await c
+            .textFile(file, 2)
+            .flatMap((l) => l.split(' '))
+            .countByValue()),
+        ].slice(0, 50),
+    ],
+    ['reduce', (c) => c.range(0, 1000, 1, 3).reduce((a, b) => a + b)],
+    [
+      'union (text, parallelize, range, a shuffle)',
+      (c) =>
+        c
+          .union([
+            c.textFile(file, 2).map((l) => l.length),
+            c.parallelize([1, 2, 3], 2),
+            c.range(0, 5, 1, 2),
+            c
+              .parallelize([['a', 1]] as [string, number][], 1)
+              .reduceByKey((x, y) => x + y, 2)
+              .values(),
+          ])
+          .glom()
+          .collect(),
+    ],
+    [
+      'distinct, groupBy, repartition, coalesce with a shuffle',
+      async (c) => [
+        await c.parallelize([1, 2, 2, 3, 3, 3, 'a', 'a'], 3).distinct(2).glom().collect(),
+        await c
+          .range(0, 30, 1, 3)
+          .groupBy((x) => x % 4, 2)
+          .mapValues((v) => [...v])
+          .glom()
+          .collect(),
+        await c.range(0, 30, 1, 3).repartition(4).glom().collect(),
+        await c.range(0, 30, 1, 3).coalesce(2, true).glom().collect(),
+      ],
+    ],
+    [
+      'top, takeOrdered (with a key)',
+      async (c) => [
+        await c.range(0, 100, 1, 3).top(5),
+        await c.parallelize(['bb', 'a', 'ccc', 'dd'], 2).takeOrdered(3, (x) => -x.length),
+      ],
+    ],
+    ['takeSample', (c) => c.range(0, 1000, 1, 3).takeSample(false, 10, 7)],
+    [
+      'treeReduce, treeAggregate',
+      async (c) => [
+        await c.range(0, 100, 1, 5).treeReduce((a, b) => a + b),
+        await c.range(0, 100, 1, 5).treeAggregate(
+          0,
+          (a, x) => a + x,
+          (a, b) => a + b,
+          3,
+        ),
+      ],
+    ],
+    [
+      'groupByKey',
+      (c) =>
+        c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+              [[1, 2], 4],
+            ] as [unknown, number][],
+            3,
+          )
+          .groupByKey(2)
+          .mapValues((vs) => [...vs])
+          .glom()
+          .collect(),
+    ],
+    [
+      'partitionBy with a partition function',
+      (c) =>
+        c
+          .parallelize(
+            [
+              [1, 'a'],
+              [2, 'b'],
+              [3, 'c'],
+              [4, 'd'],
+            ] as [number, string][],
+            2,
+          )
+          .partitionBy(3, (k) => k * 7)
+          .glom()
+          .collect(),
+    ],
+    [
+      'reduceByKey over an RDD partitioned alike (no second shuffle)',
+      (c) =>
+        c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+            ] as [string, number][],
+            2,
+          )
+          .partitionBy(2)
+          .reduceByKey((a, b) => a + b, 2)
+          .glom()
+          .collect(),
+    ],
+    [
+      'collectAsMap',
+      async (c) => [
+        ...(await c
+          .parallelize(
+            [
+              ['a', 1],
+              ['b', 2],
+              ['a', 3],
+            ] as [string, number][],
+            2,
+          )
+          .collectAsMap()),
+      ],
+    ],
+    ['fold', (c) => c.parallelize([1, 2, 3, 4], 3).fold(10, (a, b) => a + b)],
+    [
+      'aggregate',
+      (c) =>
+        c.parallelize([1, 2, 3, 4], 2).aggregate(
+          [0, 0],
+          (acc: number[], x: number) => [(acc[0] as number) + x, (acc[1] as number) + 1],
+          (a: number[], b: number[]) => [
+            (a[0] as number) + (b[0] as number),
+            (a[1] as number) + (b[1] as number),
+          ],
+        ),
+    ],
+    ['sum, mean', async (c) => [await c.range(0, 100, 1, 3).sum(), await c.range(0, 100, 1, 3).mean()]],
+    ['stats', async (c) => (await c.parallelize([1, 2.5, 3, 10], 3).stats()).asDict()],
+    [
+      'max, min',
+      async (c) => [await c.parallelize([3, 9, 1], 2).max(), await c.parallelize(['b', 'a'], 2).min()],
+    ],
+    [
+      'first, take, isEmpty',
+      async (c) => [
+        await c.range(0, 50, 1, 5).first(),
+        await c.range(0, 50, 1, 5).take(23),
+        await c.parallelize([], 3).isEmpty(),
+        await c.range(0, 50, 1, 5).take(0),
+      ],
+    ],
+    ['take past a run of empty partitions', (c) => c.parallelize([1, 2, 3, 4, 5], 12).take(4)],
+    [
+      'values beyond JSON',
+      (c) =>
+        c
+          .parallelize([Number.NaN, undefined, -0, 10n, new Map([[1, 2]]), new Date(0)], 2)
+          .map((x) => [x])
+          .collect(),
+    ],
+    [
+      'toLocalIterator',
+      async (c) => {
+        const out = [];
+        for await (const x of c.range(0, 10, 1, 3).toLocalIterator()) out.push(x);
+        return out;
+      },
+    ],
+  ];
+  for (const [name, program] of programs) {
+    const want = await program(local);
+    const got = await program(sc);
+    t.deepEqual(got, want, name);
+  }
+});
+
+sparkTest(
+  'saveAsTextFile: Spark commits the parts (gzip and bzip2 too), read back as written locally',
+  async (t) => {
+    const data = sc.parallelize(['a', 'b\nc', 'd', 7, [1, 2]], 3);
+    for (const codec of [undefined, 'gzip', 'bzip2'] as const) {
+      const out = path.join(work, `saved-${codec ?? 'plain'}`);
+      await data.saveAsTextFile(out, codec);
+      t.true(existsSync(path.join(out, '_SUCCESS')));
+      const parts = readdirSync(out)
+        .filter((f) => f.startsWith('part-'))
+        .sort();
+      t.is(parts.length, 3, parts.join(','));
+      if (codec === 'gzip') t.true(parts.every((p) => p.endsWith('.gz')));
+      t.deepEqual(await local.textFile(out).collect(), ['a', 'b', 'c', 'd', '7', '1,2']);
+    }
+    const e = await rejects(t, data.saveAsTextFile(path.join(work, 'saved-plain')));
+    t.is((e as Error).name, 'PathExistsError');
+  },
+);
+
+sparkTest('explain() prints the same plan, each stage marked executor=spark', async (t) => {
+  const rdd = sc
+    .textFile('/data/in.txt')
+    .map((l) => [l, 1] as [string, number])
+    .reduceByKey((a, b) => a + b, 2);
+  const text = rdd.explain();
+  const plain = local
+    .textFile('/data/in.txt')
+    .map((l) => [l, 1] as [string, number])
+    .reduceByKey((a, b) => a + b, 2)
+    .explain();
+  t.is(text.replace(/ executor=spark/g, '').replace(/\[\d+\]/g, ''), plain.replace(/\[\d+\]/g, ''));
+  t.is(text.match(/executor=spark/g)?.length, 2, text);
+});
+
+// --- What is not supported yet, and what cannot travel ---
+
+sparkTest(
+  'an operator not supported yet rejects with UnsupportedOnSparkError naming it, before a Spark job starts',
+  async (t) => {
+    const before = (await sparkJobs()).length;
+    const pairs = sc.parallelize([['a', 1]] as [string, number][], 2);
+    const cases: [string, Promise<unknown>][] = [
+      ['sortBy', pairs.sortBy((kv) => kv[1]).collect()],
+      ['join', pairs.join(pairs).collect()],
+      ['zip', pairs.zip(pairs).collect()],
+      ['coalesce', pairs.coalesce(1).collect()],
+      ['lookup', pairs.lookup('a')],
+      ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
+      ['saveAsTextFile', pairs.saveAsTextFile(path.join(work, 'xz'), 'xz')],
+    ];
+    for (const [op, p] of cases) {
+      const e = await rejects(t, p);
+      t.true(e instanceof UnsupportedOnSparkError, `${op}: ${String(e)}`);
+      t.true(
+        (e as UnsupportedOnSparkError).operator.startsWith(op),
+        `${op}: ${(e as UnsupportedOnSparkError).operator}`,
+      );
+    }
+    t.is((await sparkJobs()).length, before);
+  },
+);
+
+sparkTest(
+  'a function whose capture cannot travel rejects before a Spark job starts, naming the variable',
+  async (t) => {
+    const before = (await sparkJobs()).length;
+    const base = new URL('http://example.com/');
+    const e = await rejects(
+      t,
+      sc
+        .parallelize(['a'], 1)
+        .map((p) => new URL(p, base).href)
+        .collect(),
+    );
+    t.true(e instanceof ArgumentError, String(e));
+    t.regex((e as Error).message, /'base'/);
+    t.is((await sparkJobs()).length, before);
+  },
+);
+
+// --- Failures ---
+
+sparkTest(
+  'a task that fails on its first attempt only (a marker) gives the exact result; an accumulator counts kept attempts once',
+  async (t) => {
+    const marker = path.join(work, 'failed-once');
+    const seen = sc.accumulator(0);
+    const rdd = sc.range(0, 3000, 1, 3).map((x) => {
+      seen.add(1);
+      if (x === 1500 && !existsSync(marker)) {
+        mkdirSync(marker);
+        throw new Error('the first attempt fails');
+      }
+      return [x % 10, x] as [number, number];
+    });
+    const got = await rdd
+      .reduceByKey((a, b) => a + b, 2)
+      .glom()
+      .collect();
+    const want = await local
+      .range(0, 3000, 1, 3)
+      .map((x) => [x % 10, x] as [number, number])
+      .reduceByKey((a, b) => a + b, 2)
+      .glom()
+      .collect();
+    t.true(existsSync(marker));
+    t.deepEqual(got, want);
+    t.is(seen.value, 3000);
+  },
+);
+
+sparkTest(
+  'cache() keeps the records in Spark: a second action does not run the functions again; unpersist() lets go',
+  async (t) => {
+    const calls = sc.accumulator(0);
+    const rdd = sc
+      .range(0, 300, 1, 3)
+      .map((x) => {
+        calls.add(1);
+        return [x % 7, x] as [number, number];
+      })
+      .cache();
+    const sums = rdd.reduceByKey((a, b) => a + b, 2);
+    const want = await local
+      .range(0, 300, 1, 3)
+      .map((x) => [x % 7, x] as [number, number])
+      .reduceByKey((a, b) => a + b, 2)
+      .glom()
+      .collect();
+    t.deepEqual(await sums.glom().collect(), want);
+    t.is(calls.value, 300);
+    t.is(await rdd.count(), 300);
+    t.deepEqual(await rdd.take(2), [
+      [0, 0],
+      [1, 1],
+    ]);
+    t.is(calls.value, 300, 'read from the cache');
+    t.regex(sums.explain(), /map\[\d+\] cached executor=spark/);
+    rdd.unpersist();
+    t.is(await rdd.count(), 300);
+    t.is(calls.value, 600, 'computed again after unpersist()');
+  },
+);
+
+sparkTest(
+  'foreach and foreachPartition run on the executors; what they add to accumulators comes back',
+  async (t) => {
+    const sum = sc.accumulator(0);
+    await sc.range(0, 1000, 1, 3).foreach((x) => {
+      sum.add(x);
+    });
+    t.is(sum.value, 499500);
+    const sizes = sc.accumulator(0);
+    await sc.range(0, 1000, 1, 3).foreachPartition(async (it) => {
+      for await (const _ of it) sizes.add(1);
+    });
+    t.is(sizes.value, 1000);
+  },
+);
+
+sparkTest(
+  'a function that keeps failing: TaskError with operator, partition, attempts and the original error; the Context keeps working',
+  async (t) => {
+    const rdd = sc.parallelize([1, 2, 3, 4], 2).map((x) => {
+      if (x === 3) throw new RangeError(`bad ${x}`);
+      return x;
+    });
+    const e = await rejects(t, rdd.collect());
+    t.true(e instanceof TaskError, String(e));
+    const te = e as TaskError;
+    t.is(te.operator, 'map');
+    t.is(te.rddId, rdd.id());
+    t.is(te.partition, 1);
+    t.is(te.attempts, 4, 'spark.task.maxFailures (4 on a cluster)');
+    t.is((te.cause as Error).name, 'RangeError');
+    t.is((te.cause as Error).message, 'bad 3');
+    t.regex((te.cause as Error).stack ?? '', /RangeError: bad 3/);
+    t.is(await sc.parallelize([1, 2, 3], 2).count(), 3);
+  },
+);
+
+sparkTest('first() over a 20-split file runs one task (Spark REST API)', async (t) => {
+  const file = path.join(work, 'twenty.txt');
+  await corpus(file, 1, 4);
+  const rdd = sc.textFile(file, 20);
+  t.true((await rdd.getNumPartitions()) >= 20);
+  const before = new Set((await sparkJobs()).map((j) => j.jobId));
+  t.is(await rdd.first(), readFileSync(file, 'utf8').split('\n')[0] as string);
+  const jobs = await eventually('the job in the REST API', 30_000, async () => {
+    const js = (await sparkJobs()).filter((j) => !before.has(j.jobId));
+    return js.length > 0 && js.every((j) => j.status === 'SUCCEEDED') ? js : undefined;
+  });
+  t.is(jobs.length, 1);
+  t.is(jobs[0]?.numTasks, 1);
+  const a = await app();
+  const stages = await rest<{ stageId: number; numTasks: number; status: string }[]>(
+    `${a.ui}/api/v1/applications/${a.id}/stages`,
+  );
+  const ran = stages.filter((s) => jobs[0]?.stageIds.includes(s.stageId) && s.status !== 'SKIPPED');
+  t.is(ran.length, 1);
+  t.is(ran[0]?.numTasks, 1);
+});
+
+/** The worker (name, PID) whose web UI lists an executor of this application. */
+async function workerOfApp(appId: string): Promise<{ name: string; pid: number } | undefined> {
+  for (const name of readdirSync(path.join(cluster.dir, 'ui'))) {
+    const ui = readFileSync(path.join(cluster.dir, 'ui', name), 'utf8').trim();
+    const pidFile = path.join(cluster.dir, 'pids', `${name}.pid`);
+    if (!existsSync(pidFile)) continue;
+    const w = await rest<{ executors: { appid: string }[] }>(`${ui}/json/`).catch(() => undefined);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (alive(pid) && w?.executors.some((e) => e.appid === appId)) return { name, pid };
+  }
+  return undefined;
+}
+
+sparkTest(
+  'a worker killed (SIGKILL) in the middle of a word count with a shuffle: the result is still exact',
+  async (t) => {
+    const a = await app();
+    const activeExecutors = async () =>
+      (
+        await rest<{ id: string; isActive: boolean }[]>(`${a.ui}/api/v1/applications/${a.id}/executors`)
+      ).filter((e) => e.id !== 'driver' && e.isActive).length;
+    await eventually('two executors', 120_000, async () =>
+      (await activeExecutors()) === 2 ? true : undefined,
+    );
+    const file = path.join(work, 'kill.txt');
+    await corpus(file, 6, 6);
+    const want = await wordCount(local, file, 8, 3).glom().collect();
+    const before = new Set((await sparkJobs()).map((j) => j.jobId));
+    let killed: { name: string; pid: number } | undefined;
+    const killer = (async () => {
+      // Once the job has finished a task, kill a worker running one of the application's executors.
+      await eventually('a finished task', 120_000, async () => {
+        const js = (await sparkJobs()).filter((j) => !before.has(j.jobId));
+        const stages = await rest<{ stageId: number; numCompleteTasks: number }[]>(
+          `${a.ui}/api/v1/applications/${a.id}/stages`,
+        );
+        return js.some((j) => stages.some((s) => j.stageIds.includes(s.stageId) && s.numCompleteTasks > 0))
+          ? true
+          : undefined;
+      });
+      killed = await workerOfApp(a.id);
+      if (killed) process.kill(killed.pid, 'SIGKILL');
+    })();
+    const got = await wordCount(sc, file, 8, 3).glom().collect();
+    await killer;
+    t.truthy(killed, 'a worker was killed while the job ran');
+    t.log(`killed ${killed?.name} (pid ${killed?.pid})`);
+    t.deepEqual(got, want);
+    // The cluster gets its second worker back (for the next spec file and run).
+    const replacement = await cluster.addWorker();
+    t.log(`${replacement.name} replaces it`);
+  },
+);
+
+// --- The application's life ---
+
+sparkTest(
+  'a driver that exits without stop() leaves no bridge JVM behind; stop() ends the application',
+  async (t) => {
+    const script = path.join(work, 'no-stop.mts');
+    await writeFile(
+      script,
+      `import { Context } from ${JSON.stringify(path.join(ROOT, 'lib/index.ts'))};
+const sc = new Context({ master: 'local[1]', spark: { conf: { 'spark.ui.enabled': false } } });
+console.log(await sc.parallelize([1, 2, 3], 2).map((x) => x * 2).sum());
+const bridge = await sc._runtime.cluster.bridge();
+console.log(bridge.pid);
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    t.is(code, 0, err);
+    const [sum, pid] = out.trim().split('\n');
+    t.is(sum, '12');
+    await eventually('the orphaned bridge JVM gone', 90_000, async () =>
+      alive(Number(pid)) ? undefined : true,
+    );
+    // stop(): the application ends and its JVM exits.
+    const a = await app();
+    sc.stop();
+    await eventually('the bridge JVM gone', 90_000, async () => (alive(a.pid as number) ? undefined : true));
+    t.throws(() => sc.parallelize([1]), { message: /stopped/ });
+  },
+);
+
+/** Runs an example as a user would, with `env` added; its output. */
+function example(name: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import=tsx', path.join('examples', name)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${name} exited ${code}: ${err}`)),
+    );
+  });
+}
+
+sparkTest(
+  'examples/spark-wordcount.ts runs on the cluster with SPARKLING_MASTER and prints what it prints locally',
+  async (t) => {
+    const here = await example('spark-wordcount.ts', { SPARKLING_MASTER: '' });
+    const there = await example('spark-wordcount.ts', { SPARKLING_MASTER: cluster.master });
+    t.true(there.includes(`running on: ${cluster.master}\n`), there);
+    t.regex(there, /executor=spark/);
+    const body = (text: string) => text.replace(/running on: .*\n/, '').replace(/ executor=spark/g, '');
+    t.is(body(there), body(here));
+  },
+);
