@@ -27,6 +27,7 @@ import { randomLines, tempDir } from './helpers.js';
 const python = emulatorPython();
 const required = process.env.SPARKLING_REQUIRE_GCS === '1';
 const run = (python || required ? test : test.skip) as typeof test;
+const runSerial = (python || required ? test.serial : test.serial.skip) as typeof test.serial;
 if (!python && !required)
   console.log(
     'gs:// specs skipped: gcp-storage-emulator not installed (pip install -r requirements-dev.txt into .cache/venv)',
@@ -219,7 +220,7 @@ async function tokenServer(
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-run.serial('gcs credentials: a token wins over anonymous; anonymous sends none', async (t) => {
+runSerial('gcs credentials: a token wins over anonymous; anonymous sends none', async (t) => {
   const proxy = await proxyFor(t);
   await new Context({ gcs: { endpoint: proxy.endpoint, token: 'tok-1', anonymous: true } })
     .textFile('gs://bucket/docs/a.txt')
@@ -232,7 +233,7 @@ run.serial('gcs credentials: a token wins over anonymous; anonymous sends none',
   t.true(proxy.seen.length > 0 && proxy.seen.every((r) => r.authorization === undefined));
 });
 
-run.serial(
+runSerial(
   'gcs credentials: GOOGLE_APPLICATION_CREDENTIALS service-account key, signed RS256 JWT',
   async (t) => {
     const proxy = await proxyFor(t);
@@ -283,7 +284,7 @@ run.serial(
   },
 );
 
-run.serial('gcs credentials: the metadata server (GCE_METADATA_HOST)', async (t) => {
+runSerial('gcs credentials: the metadata server (GCE_METADATA_HOST)', async (t) => {
   const proxy = await proxyFor(t);
   const host = await tokenServer(t, (req) =>
     req.headers['metadata-flavor'] === 'Google' && req.url?.endsWith('/service-accounts/default/token')
@@ -301,7 +302,7 @@ run.serial('gcs credentials: the metadata server (GCE_METADATA_HOST)', async (t)
   }
 });
 
-run.serial('gcs: STORAGE_EMULATOR_HOST names the endpoint when gcs.endpoint is not given', async (t) => {
+runSerial('gcs: STORAGE_EMULATOR_HOST names the endpoint when gcs.endpoint is not given', async (t) => {
   const proxy = await proxyFor(t);
   process.env.STORAGE_EMULATOR_HOST = proxy.endpoint.replace('http://', '');
   try {
