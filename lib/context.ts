@@ -10,7 +10,7 @@ import { ArgumentError } from './errors.js';
 import { ConsoleProgressBar } from './exec/console-progress.js';
 import { MemoryBudget } from './exec/memory.js';
 import { ProgressState, type StageProgress } from './exec/progress.js';
-import { type ActionOptions, runJob, signalOf } from './exec/run.js';
+import { type ActionOptions, runJob, signalOf, withJob } from './exec/run.js';
 import { DEFAULT_RETRIES, Runtime, stoppedError } from './exec/runtime.js';
 import { splitExpressions } from './io/glob.js';
 import type { IoOptions } from './io/index.js';
@@ -552,6 +552,19 @@ export class Context {
           );
         return i;
       });
+    }
+    const cluster = this._runtime.cluster;
+    if (cluster !== undefined) {
+      // On the cluster: the partition function runs on the executors, the partitions asked for only.
+      const all = parts ?? Array.from({ length: total }, (_, i) => i);
+      const got = await withJob(
+        this._runtime,
+        mapped._node,
+        signal === undefined ? undefined : { signal },
+        (job) => cluster.collect(job, mapped._node, all),
+        false,
+      );
+      return got as U[];
     }
     const outputs = await runJob(
       this._runtime,

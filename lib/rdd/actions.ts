@@ -811,9 +811,7 @@ export class RDDActions<T> extends RDDPairs<T> {
   lookup<K, V>(this: RDD<[K, V]>, key: K, options?: ActionOptions): Promise<V[]> {
     guard('lookup');
     return (async () => {
-      // Its key test (sparkling's value equality) is made here and would not travel.
       const cluster = this.context._runtime.cluster;
-      if (cluster !== undefined) throw cluster.unsupported('lookup');
       // Its own node: an element that is not a pair fails naming lookup.
       const values = (this._make('lookup', { key }) as unknown as RDD<[K, V]>).values();
       const p = this._node.partitioner;
@@ -826,6 +824,15 @@ export class RDDActions<T> extends RDDPairs<T> {
           throw taskFailure('lookup', this._node.id, -1, e);
         }
         const node = values._node;
+        // On a cluster: a job over that one partition.
+        if (cluster !== undefined)
+          return (await withJob(
+            this.context._runtime,
+            node,
+            options,
+            (job) => cluster.collect(job, node, [target]),
+            false,
+          )) as V[];
         const [found] = await runJob(
           this.context._runtime,
           node,
