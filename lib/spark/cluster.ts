@@ -56,7 +56,7 @@ export interface SparkOptions {
 }
 
 const SCOPE =
-  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, the hash shuffle of the by-key family, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
+  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, the hash shuffles of the by-key, group, set and join families, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
 
 /** The directory the node archive unpacks to on an executor. */
 const NODE_DIR = 'sparkling-node';
@@ -136,8 +136,12 @@ function unsupportedOp(node: PlanNode): string | undefined {
         ? undefined
         : 'it reads several partitions in one task';
     case 'shuffle':
-      if (node.parents.length > 1 && node.deps.includes('shuffle'))
-        return 'it shuffles several RDDs together';
+      if (
+        node.parents.length > 1 &&
+        node.deps.includes('shuffle') &&
+        !node.deps.every((d) => d === 'shuffle')
+      )
+        return 'some of its inputs are partitioned alike and read without a shuffle, the others shuffled';
       if (node.route?.kind === 'range') return 'it is a sort (a range shuffle)';
       return undefined;
   }
@@ -484,12 +488,19 @@ export class SparkCluster implements Cluster, Executor {
       });
     };
     // A cached root is read as it is: none of the stages under it run.
-    for (const stage of cached(root.id) ? [] : graph.stages)
+    for (const stage of cached(root.id) ? [] : graph.stages) {
+      // A shuffle of several RDDs (cogroup, the joins, subtract, intersection):
+      // each parent's map stage tags its lines with the parent's index, the
+      // bridge unions the map stages (parent 0's partitions first) before the
+      // one shuffle, and the reduce task sorts the lines back by tag.
+      const several = new Map<PlanNode, string[]>();
       for (const read of stage.shuffles) {
         const n = await job.numPartitions(read.node);
+        const tagged = read.node.parents.length > 1;
         const key = `${prefix}shuffle-${read.node.id}-${read.parentIndex}`;
         if (n === 0) {
-          rdds.push({ id: key, kind: 'slices', slices: [] });
+          if (!tagged) rdds.push({ id: key, kind: 'slices', slices: [] });
+          else if (!several.has(read.node)) several.set(read.node, []);
           continue;
         }
         await pipe(
@@ -500,10 +511,29 @@ export class SparkCluster implements Cluster, Executor {
             kind: 'map',
             parentIndex: read.parentIndex,
             numPartitions: n,
+            ...(tagged ? { tagged } : {}),
           },
         );
-        rdds.push({ id: key, kind: 'shuffle', input: `${key}-map`, partitions: n });
+        if (!tagged) {
+          rdds.push({ id: key, kind: 'shuffle', input: `${key}-map`, partitions: n });
+          continue;
+        }
+        const maps = several.get(read.node) ?? [];
+        maps[read.parentIndex] = `${key}-map`;
+        several.set(read.node, maps);
       }
+      for (const [node, maps] of several) {
+        const key = `${prefix}shuffle-${node.id}-all`;
+        const n = await job.numPartitions(node);
+        const inputs = maps.filter((m) => m !== undefined);
+        if (n === 0 || inputs.length === 0) {
+          rdds.push({ id: key, kind: 'slices', slices: Array.from({ length: n }, () => []) });
+          continue;
+        }
+        rdds.push({ id: `${key}-maps`, kind: 'union', inputs });
+        rdds.push({ id: key, kind: 'shuffle', input: `${key}-maps`, partitions: n });
+      }
+    }
     await pipe(`${prefix}result`, root, mode, task);
     return { rdds, output: `${prefix}result`, accumulators };
   }
@@ -581,9 +611,7 @@ export class SparkCluster implements Cluster, Executor {
         continue;
       }
       if (n.kind === 'shuffle' && n.deps.includes('shuffle')) {
-        if (n.parents.length !== 1)
-          throw this.unsupported(`${n.op}[${n.id}]`, 'it shuffles several RDDs together');
-        leaves.push(`${prefix}shuffle-${n.id}-0`);
+        leaves.push(`${prefix}shuffle-${n.id}-${n.parents.length === 1 ? '0' : 'all'}`);
         feeds[n.id] = 'shuffle';
         continue;
       }

@@ -45,12 +45,30 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
     },
   });
   const feeds = data.feeds;
+  let sides: Promise<[unknown, unknown][][]> | undefined;
   const runner = new StageRunner(stage, {
     input: (node) => (feeds[node.id] === 'lines' ? lines() : decoded(lines())),
-    shuffleRead: async () => {
-      const all: [unknown, unknown][] = [];
-      for await (const b of decoded(lines())) for (const x of b) all.push(x as [unknown, unknown]);
-      return all;
+    shuffleRead: async (node, parentIndex) => {
+      if (node.parents.length === 1) {
+        const all: [unknown, unknown][] = [];
+        for await (const b of decoded(lines())) for (const x of b) all.push(x as [unknown, unknown]);
+        return all;
+      }
+      // Several RDDs shuffled together: the lines are tagged with their side; read once, split by side.
+      sides ??= (async () => {
+        const out: [unknown, unknown][][] = node.parents.map(() => []);
+        for await (const ls of lines())
+          for (const l of ls) {
+            const tab = l.indexOf('\t');
+            const side = out[Number(l.slice(0, tab))];
+            if (tab <= 0 || side === undefined)
+              throw new InternalError(`a shuffle line of ${node.op}[${node.id}] has no side tag`);
+            const b = fromJSON(l.slice(tab + 1)) as [unknown, unknown][];
+            for (let i = 0; i < b.length; i++) side.push(b[i] as [unknown, unknown]);
+          }
+        return out;
+      })();
+      return (await sides)[parentIndex] ?? [];
     },
   });
   try {
@@ -70,12 +88,13 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
         await output.write([toJSON(await runner.fold(partition, task.fold))]);
         break;
       case 'map': {
+        const tag = task.tagged === true ? `${task.parentIndex}\t` : '';
         const { partitions, buckets } = await runner.map(partition, task.parentIndex, task.numPartitions);
         for (let i = 0; i < partitions.length; i++) {
           const bucket = buckets[i] as [unknown, unknown][];
           const out: string[] = [];
           for (let j = 0; j < bucket.length; j += BATCH)
-            out.push(`${partitions[i]}\t${toJSON(bucket.slice(j, j + BATCH))}`);
+            out.push(`${partitions[i]}\t${tag}${toJSON(bucket.slice(j, j + BATCH))}`);
           await output.write(out);
         }
         break;

@@ -21,8 +21,17 @@ export type ExecutorTask =
   | { readonly kind: 'records'; readonly limit?: number }
   /** One line: the named fold's result, as JSON. */
   | { readonly kind: 'fold'; readonly fold: EncodedFold }
-  /** A hash shuffle's map task: `p\t<JSON batch of pairs>` lines for reduce partition p (of `numPartitions`). */
-  | { readonly kind: 'map'; readonly parentIndex: number; readonly numPartitions: number }
+  /**
+   * A hash shuffle's map task: `p\t<JSON batch of pairs>` lines for reduce
+   * partition p (of `numPartitions`); `tagged` (a shuffle of several RDDs):
+   * `p\t<parentIndex>\t<JSON batch>`, so that the reduce task tells the sides apart.
+   */
+  | {
+      readonly kind: 'map';
+      readonly parentIndex: number;
+      readonly numPartitions: number;
+      readonly tagged?: boolean;
+    }
   /** Text lines, `String(x)` per record (saveAsTextFile). */
   | { readonly kind: 'text' };
 

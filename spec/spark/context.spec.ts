@@ -504,6 +504,87 @@ sparkTest('sources, narrow operators, by-key operators and actions equal local m
           .collect(),
     ],
     [
+      'the join family (each side tagged, one shuffle of both)',
+      async (c) => {
+        const left = c.parallelize(
+          [
+            ['a', 1],
+            ['b', 2],
+            ['a', 3],
+            [[1, 2], 4],
+            ['c', 5],
+            [7, 6],
+          ] as [unknown, number][],
+          3,
+        );
+        const right = c
+          .parallelize(
+            [
+              ['a', 'x'],
+              ['c', 'y'],
+              ['d', 'z'],
+              [[1, 2], 'w'],
+              ['a', 'v'],
+            ] as [unknown, string][],
+            2,
+          )
+          .reduceByKey((a, b) => a + b, 2);
+        const out: unknown[] = [];
+        for (const joined of [
+          left.join(right, 3),
+          left.leftOuterJoin(right, 2),
+          left.rightOuterJoin(right),
+          left.fullOuterJoin(right, 3),
+          left.join(left, 2),
+        ])
+          out.push(await joined.glom().collect());
+        out.push(
+          await left
+            .cogroup(right, 3)
+            .mapValues(([vs, ws]) => [[...vs], [...ws]])
+            .glom()
+            .collect(),
+        );
+        out.push(
+          await left
+            .groupWith(right, left)
+            .mapValues((sides) => sides.map((s) => [...s]))
+            .glom()
+            .collect(),
+        );
+        return out;
+      },
+    ],
+    [
+      'subtract, subtractByKey, intersection',
+      async (c) => {
+        const xs = c.parallelize([1, 2, 2, 3, 4, 'a', [1], 5], 3);
+        const ys = c.parallelize([2, 4, 'a', [1], 6], 2);
+        const kv = c.parallelize(
+          [
+            ['a', 1],
+            ['b', 2],
+            ['c', 3],
+            ['a', 4],
+          ] as [string, number][],
+          2,
+        );
+        return [
+          await xs.subtract(ys).glom().collect(),
+          await xs.subtract(ys, 3).glom().collect(),
+          await xs.intersection(ys).glom().collect(),
+          await kv
+            .subtractByKey(c.parallelize([['a', 0]] as [string, number][], 1))
+            .glom()
+            .collect(),
+          await kv
+            .subtractByKey(c.parallelize([['c', 0]] as [string, number][], 3), 3)
+            .glom()
+            .collect(),
+        ];
+      },
+    ],
+    [
       'toLocalIterator',
       async (c) => {
         const out = [];
@@ -565,7 +646,16 @@ sparkTest(
     const pairs = sc.parallelize([['a', 1]] as [string, number][], 2);
     const cases: [string, Promise<unknown>][] = [
       ['sortBy', pairs.sortBy((kv) => kv[1]).collect()],
-      ['join', pairs.join(pairs).collect()],
+      [
+        'join',
+        pairs
+          .partitionBy(2)
+          .join(
+            pairs.mapValues((v) => v),
+            2,
+          )
+          .collect(),
+      ],
       ['zip', pairs.zip(pairs).collect()],
       ['coalesce', pairs.coalesce(1).collect()],
       ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
