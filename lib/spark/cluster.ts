@@ -31,7 +31,7 @@ import { type Runtime, stoppedError } from '../exec/runtime.js';
 import { opOf } from '../ops/registry.js';
 import type { FileArgs } from '../ops/text-file.js';
 import type { UnionArgs } from '../ops/union.js';
-import { type PlanNode, topological } from '../plan/nodes.js';
+import { freezeNode, type PlanNode, topological } from '../plan/nodes.js';
 import { cutStages } from '../plan/stages.js';
 import { isLocalSource, planStage, resolveStage, type StageMode } from '../ship/stage.js';
 import { fromJSON, toJSON } from '../values/json.js';
@@ -116,6 +116,36 @@ function qualify(paths: string): string {
     .split(',')
     .map((p) => (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p) || path.isAbsolute(p) ? p : path.resolve(p)))
     .join(',');
+}
+
+/**
+ * The plan with every shuffle of several RDDs shuffling all of its inputs:
+ * locally a join reads an input already partitioned alike without moving
+ * it; on Spark a task has one input, so that side is shuffled too. Routing
+ * records of a side partitioned alike sends partition q's records to q in
+ * their order, so each reduce partition (and the output's layout) is the
+ * one local mode computes; only the cost differs. Nodes keep their ids.
+ */
+export function shuffleEverySide(root: PlanNode): PlanNode {
+  const done = new Map<PlanNode, PlanNode>();
+  const visit = (n: PlanNode): PlanNode => {
+    const seen = done.get(n);
+    if (seen !== undefined) return seen;
+    const parents = n.parents.map(visit);
+    const widen = n.kind === 'shuffle' && n.parents.length > 1 && n.deps.some((d) => d !== 'shuffle');
+    const out =
+      !widen && parents.every((p, i) => p === n.parents[i])
+        ? n
+        : freezeNode({
+            ...n,
+            parents,
+            deps: widen ? n.deps.map(() => 'shuffle' as const) : [...n.deps],
+            attrs: { ...n.attrs },
+          });
+    done.set(n, out);
+    return out;
+  };
+  return visit(root);
 }
 
 /** Why `node`'s operator cannot run on Spark yet, or undefined. */
@@ -429,7 +459,7 @@ export class SparkCluster implements Cluster, Executor {
     task: ExecutorTask,
     operator: string,
   ): Promise<BuiltJob> {
-    for (const n of topological(root)) {
+    for (const n of topological(shuffleEverySide(root))) {
       const why = unsupportedOp(n);
       if (why !== undefined) throw this.unsupported(`${n.op}[${n.id}]`, why);
     }
@@ -451,13 +481,14 @@ export class SparkCluster implements Cluster, Executor {
     prefix: string,
     computing?: number,
   ): Promise<{ rdds: RddSpec[]; output: string; accumulators: Map<number, Accumulator<unknown>> }> {
+    const top = shuffleEverySide(root);
     const bridge = await this.bridge();
     const command = this.#command(bridge.info.local);
     const rdds: RddSpec[] = [];
     const accumulators = new Map<number, Accumulator<unknown>>();
     // Persisted RDDs are read from Spark's cache, but the one this computes for it.
     const cached = (id: number) => id !== computing && this.runtime.isPersisted(id);
-    const graph = cutStages(root, (id) => id !== root.id && cached(id));
+    const graph = cutStages(top, (id) => id !== top.id && cached(id));
     const pipe = async (id: string, output: PlanNode, stageMode: StageMode, t: ExecutorTask) => {
       const plan = planStage(output, stageMode, {
         isInput: (n) => n.op === 'textFile' || isLocalSource(n) || cached(n.id),
@@ -487,8 +518,8 @@ export class SparkCluster implements Cluster, Executor {
         data: data as unknown as JsonValue,
       });
     };
-    // A cached root is read as it is: none of the stages under it run.
-    for (const stage of cached(root.id) ? [] : graph.stages) {
+    // A cached top is read as it is: none of the stages under it run.
+    for (const stage of cached(top.id) ? [] : graph.stages) {
       // A shuffle of several RDDs (cogroup, the joins, subtract, intersection):
       // each parent's map stage tags its lines with the parent's index, the
       // bridge unions the map stages (parent 0's partitions first) before the
@@ -534,7 +565,7 @@ export class SparkCluster implements Cluster, Executor {
         rdds.push({ id: key, kind: 'shuffle', input: `${key}-maps`, partitions: n });
       }
     }
-    await pipe(`${prefix}result`, root, mode, task);
+    await pipe(`${prefix}result`, top, mode, task);
     return { rdds, output: `${prefix}result`, accumulators };
   }
 
