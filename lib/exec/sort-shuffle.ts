@@ -16,6 +16,7 @@ import type { SortSpec } from '../ops/types.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { arrayGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
+import type { MapOutput } from './executor.js';
 import { BadResult, isThenable, taskFailure } from './failures.js';
 import { taskCode } from './nesting.js';
 import { runBounded, withRetries } from './schedule.js';
@@ -100,22 +101,19 @@ async function mapOutputs(node: PlanNode, job: TaskContext): Promise<Columns[]> 
   );
 }
 
-/**
- * Sampled bounds, PySpark's way: about 20 sort keys per output partition
- * (every key when there are at most 20 × `n`, so the layout is PySpark's),
- * sorted ascending whatever the order asked, and cut at
- * `sample[floor(len · (i + 1) / n)]` for i < n - 1, duplicates kept (a run of
- * equal keys then leaves the partitions after its first one empty, as in
- * PySpark).
- */
-function rangeBounds(outputs: readonly Columns[], n: number, sort: SortSpec): unknown[] {
-  let total = 0;
-  for (const o of outputs) total += o.keys.length;
-  if (total === 0 || n <= 1) return [];
-  const stride = Math.max(1, Math.floor(total / (n * 20)));
-  const sample: unknown[] = [];
-  for (const o of outputs)
-    for (let i = 0; i < o.keys.length; i += stride) sample.push(sort.keyfunc(o.keys[i]));
+/** Every how many keys of a map output one is sampled, `total` keys in all: about 20 per output partition. */
+export function sampleStride(total: number, n: number): number {
+  return Math.max(1, Math.floor(total / (n * 20)));
+}
+
+/** A map output's sampled sort keys: `keyfunc` of keys 0, stride, 2·stride ... */
+function sampleOf(keys: readonly unknown[], stride: number, sort: SortSpec, out: unknown[] = []): unknown[] {
+  for (let i = 0; i < keys.length; i += stride) out.push(sort.keyfunc(keys[i]));
+  return out;
+}
+
+/** The `n - 1` bounds cut from the map outputs' samples (in map order), sorted ascending. */
+export function boundsOfSample(sample: unknown[], n: number): unknown[] {
   sample.sort(compare);
   const bounds: unknown[] = [];
   for (let i = 0; i < n - 1; i++) bounds.push(sample[Math.floor((sample.length * (i + 1)) / n)]);
@@ -123,11 +121,30 @@ function rangeBounds(outputs: readonly Columns[], n: number, sort: SortSpec): un
 }
 
 /**
+ * Sampled bounds, PySpark's way: about 20 sort keys per output partition
+ * (every key when there are at most 20 × `n`, so the layout is PySpark's),
+ * sorted ascending whatever the order asked, and cut at
+ * `sample[floor(len · (i + 1) / n)]` for i < n - 1, duplicates kept (a run of
+ * equal keys then leaves the partitions after its first one empty, as in
+ * PySpark). On Spark the same three steps run with a counting job and a
+ * sampling job (lib/spark/sort.ts).
+ */
+function rangeBounds(outputs: readonly Columns[], n: number, sort: SortSpec): unknown[] {
+  let total = 0;
+  for (const o of outputs) total += o.keys.length;
+  if (total === 0 || n <= 1) return [];
+  const stride = sampleStride(total, n);
+  const sample: unknown[] = [];
+  for (const o of outputs) sampleOf(o.keys, stride, sort, sample);
+  return boundsOfSample(sample, n);
+}
+
+/**
  * The partition of a key: the number of (ascending) bounds ordered before it,
  * Python's `bisect_left`; for a descending sort the mirror image, `n - 1 -`
  * that, as PySpark's rangePartitioner. Plain comparisons for numbers.
  */
-function rangeRouter(bounds: readonly unknown[], sort: SortSpec): (key: unknown) => number {
+export function rangeRouter(bounds: readonly unknown[], sort: SortSpec): (key: unknown) => number {
   const { ascending, keyfunc } = sort;
   const last = bounds.length;
   const byCompare = (key: unknown): number => {
@@ -206,10 +223,7 @@ export async function sortedPartition(
   partition: number,
   job: TaskContext,
 ): Promise<unknown[]> {
-  if (job.shuffleRead !== undefined)
-    throw new InternalError(
-      `${node.op}[${node.id}]: a sort's reduce side needs the bounds its map side sampled`,
-    );
+  if (job.shuffleRead !== undefined) return sortedFromTransport(node, partition, job);
   const n = await job.numPartitions(node);
   let key = memoKeys.get(node);
   if (key === undefined) memoKeys.set(node, (key = {}));
@@ -233,6 +247,11 @@ export async function sortedPartition(
     }
   }
   watch(24 * total);
+  return finish(node, partition, keys, values);
+}
+
+/** The reduce partition's records sorted by the operator's `finish`. */
+function finish(node: PlanNode, partition: number, keys: unknown[], values: unknown[]): unknown[] {
   taskCode.depth++;
   try {
     return sortSpecOf(node).finish(keys, values);
@@ -240,5 +259,78 @@ export async function sortedPartition(
     throw taskFailure(node.op, node.id, partition, e);
   } finally {
     taskCode.depth--;
+  }
+}
+
+/**
+ * Outside the driver (a Spark executor's reduce task): the `[key, value]`
+ * pairs the map tasks routed here come from the shuffle's transport, in map
+ * order. For sortBy, a partition whose every key is its element is sorted
+ * as one column, as local mode does when every key is.
+ */
+async function sortedFromTransport(node: PlanNode, partition: number, job: TaskContext): Promise<unknown[]> {
+  const pairs = await (job.shuffleRead as NonNullable<TaskContext['shuffleRead']>)(node, 0, partition);
+  const total = pairs.length;
+  job.watch(node.op, node.id, partition, 'sorting it')(40 * total);
+  const keys: unknown[] = new Array(total);
+  let values: unknown[] | undefined = sortSpecOf(node).keyOfElement === undefined ? undefined : keys;
+  for (let i = 0; i < total; i++) {
+    const kv = pairs[i] as [unknown, unknown];
+    keys[i] = kv[0];
+    if (values === keys) {
+      if (Object.is(kv[0], kv[1])) continue;
+      values = keys.slice(0, i);
+    }
+    if (values === undefined) values = new Array(total);
+    values[i] = kv[1];
+  }
+  return finish(node, partition, keys, values ?? keys);
+}
+
+/**
+ * Outside the driver (a Spark executor): a sort's map task given the bounds
+ * the driver cut from the samples — its parent's partition as keys and
+ * values (exactly as a local map task), routed by binary search over the
+ * bounds into `[key, value]` pairs per reduce partition, in order.
+ */
+export async function rangeMapTask(
+  node: PlanNode,
+  mapPartition: number,
+  bounds: readonly unknown[],
+  job: TaskContext,
+): Promise<MapOutput> {
+  const { keys, values } = await mapTask(node, node.parents[0] as PlanNode, mapPartition, job);
+  const route = rangeRouter(bounds, sortSpecOf(node));
+  const byPartition = new Map<number, [unknown, unknown][]>();
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      const b = route(keys[i]);
+      let bucket = byPartition.get(b);
+      if (bucket === undefined) byPartition.set(b, (bucket = []));
+      bucket.push([keys[i], values[i]]);
+    }
+  } catch (e) {
+    throw taskFailure(node.op, node.id, mapPartition, e);
+  }
+  return { partitions: [...byPartition.keys()], buckets: [...byPartition.values()] };
+}
+
+/**
+ * Outside the driver (a Spark executor): a sort's sampling task, the sort
+ * keys local mode samples from map partition `mapPartition` (every
+ * `stride`-th, from the first); the driver cuts the bounds from all of them.
+ */
+export async function rangeSampleTask(
+  node: PlanNode,
+  mapPartition: number,
+  stride: number,
+  job: TaskContext,
+): Promise<unknown[]> {
+  const sort = sortSpecOf(node);
+  const { keys } = await mapTask(node, node.parents[0] as PlanNode, mapPartition, job);
+  try {
+    return sampleOf(keys, stride, sort);
+  } catch (e) {
+    throw taskFailure(node.op, node.id, mapPartition, e);
   }
 }

@@ -9,6 +9,13 @@ import type { BatchOpDef, PrepareEnv } from './types.js';
 
 type NoArgs = Record<string, never>;
 
+/** The index of each partition's first element, from the sizes of every partition but the last. */
+export function startsOf(counts: readonly number[]): number[] {
+  const starts = [0];
+  for (const c of counts) starts.push((starts[starts.length - 1] as number) + c);
+  return starts;
+}
+
 /**
  * Element i of the partition whose first element has index `starts[p]`
  * gets `starts[p] + i`: Spark counts every partition but the last first.
@@ -26,9 +33,7 @@ export const zipWithIndex: BatchOpDef<NoArgs> = {
         return c;
       }),
     );
-    const starts = [0];
-    for (const c of counts) starts.push((starts[starts.length - 1] as number) + c);
-    return starts;
+    return startsOf(counts);
   },
   make: (_args, partition, prepared) => {
     let next = (prepared as number[])[partition] as number;

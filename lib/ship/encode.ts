@@ -91,7 +91,7 @@ export interface EncodedStage {
   readonly accumulators: readonly EncodedAccumulator[];
   /** File sources' listings (node id, listing), as the driver resolved them. */
   readonly listings: readonly (readonly [number, unknown])[];
-  /** What batch operators prepared for the job (node id, value): zipWithIndex's offsets. */
+  /** What batch operators prepared for the job (node id, value): zipWithIndex's offsets; a sort's range bounds on Spark. */
   readonly prepared: readonly (readonly [number, unknown])[];
   /** The Context's options for file sources. */
   readonly io: IoOptions;

@@ -18,6 +18,7 @@ import { MemoryBudget } from '../exec/memory.js';
 import { openPartition } from '../exec/open.js';
 import { DEFAULT_RETRIES, Runtime } from '../exec/runtime.js';
 import { directRouter, mapTask } from '../exec/shuffle.js';
+import { rangeMapTask, rangeSampleTask } from '../exec/sort-shuffle.js';
 import { isOp, OPS } from '../ops/registry.js';
 import type { OpDef } from '../ops/types.js';
 import { freezeNode, type OpArgs, type PlanNode } from '../plan/nodes.js';
@@ -231,12 +232,31 @@ export class StageRunner {
    */
   map(partition: number, parentIndex: number, n: number): Promise<MapOutput> {
     const shuffle = this.output;
+    // A sort routes by the bounds the driver sampled, sent with the stage.
+    if (shuffle.route?.kind === 'range')
+      return rangeMapTask(shuffle, partition, this.bounds(shuffle), this.job);
     const route = shuffle.kind === 'shuffle' ? directRouter(shuffle, n) : null;
     if (route === null) throw new InternalError(`${shuffle.op}[${shuffle.id}] is not a hash shuffle`);
     const parent = shuffle.parents[parentIndex];
     if (parent === undefined)
       throw new InternalError(`${shuffle.op}[${shuffle.id}] has no parent ${parentIndex}`);
     return mapTask(shuffle, parentIndex, parent, partition, this.job, route);
+  }
+
+  /** A sort's map task's sample: the sort keys of every `stride`-th element of the parent's partition. */
+  sample(partition: number, stride: number): Promise<unknown[]> {
+    const shuffle = this.output;
+    if (shuffle.route?.kind !== 'range')
+      throw new InternalError(`${shuffle.op}[${shuffle.id}] is not a sort`);
+    return rangeSampleTask(shuffle, partition, stride, this.job);
+  }
+
+  /** The range bounds of a sort, sent with the stage (its `prepared` entry). */
+  private bounds(shuffle: PlanNode): unknown[] {
+    const b = this.stage.prepared.find(([id]) => id === shuffle.id)?.[1];
+    if (!Array.isArray(b))
+      throw new InternalError(`${shuffle.op}[${shuffle.id}]'s range bounds were not sent`);
+    return b;
   }
 
   /** Ends the runner's job (its inputs are closed). */

@@ -39,7 +39,8 @@ import { SparkBridge } from './bridge.js';
 import { SparkBridgeError, SparkJobError } from './errors.js';
 import { EXECUTOR_FILE, executorScript } from './executor-script.js';
 import { type JobResult, type JobSpec, type JsonValue, type RddSpec, SPARK_FILES } from './protocol.js';
-import { BATCH, type ExecutorData, type ExecutorTask, type Feed } from './stage-task.js';
+import { prepareOnSpark, preparesOnSpark, type SideJob } from './sort.js';
+import { BATCH, type ExecutorData, type ExecutorTask, type Feed, PLANNED_FOLD } from './stage-task.js';
 
 /** `spark` of `new Context({ master, spark })`. */
 export interface SparkOptions {
@@ -160,7 +161,9 @@ function unsupportedOp(node: PlanNode): string | undefined {
     case 'partition':
       return undefined;
     case 'batch':
-      return def.prepare === undefined ? undefined : 'it needs a job of its own first';
+      return def.prepare === undefined || preparesOnSpark(node)
+        ? undefined
+        : 'it needs a job of its own first';
     case 'combine':
       return node.op === 'union' && (node.args as unknown as UnionArgs).aligned === false
         ? undefined
@@ -172,7 +175,6 @@ function unsupportedOp(node: PlanNode): string | undefined {
         !node.deps.every((d) => d === 'shuffle')
       )
         return 'some of its inputs are partitioned alike and read without a shuffle, the others shuffled';
-      if (node.route?.kind === 'range') return 'it is a sort (a range shuffle)';
       return undefined;
   }
 }
@@ -190,9 +192,6 @@ function records(lines: readonly string[], out: unknown[] = []): unknown[] {
   }
   return out;
 }
-
-/** A fold task whose encoded fold the stage's plan writes (`plan.fold`). */
-const PLANNED_FOLD: ExecutorTask = { kind: 'fold', fold: { name: '', args: [] } };
 
 interface BuiltJob {
   readonly rdds: RddSpec[];
@@ -212,6 +211,8 @@ export class SparkCluster implements Cluster, Executor {
   #caches = new Map<number, Promise<{ id: string; defined: string[] }>>();
   /** Every accumulator a shipped function captured, by id (a cached stage's tasks report in a later job). */
   #accumulators = new Map<number, Accumulator<unknown>>();
+  /** Side jobs started, naming their Spark nodes apart. */
+  #sideJobs = 0;
 
   constructor(
     readonly master: string,
@@ -501,7 +502,11 @@ export class SparkCluster implements Cluster, Executor {
         throw new ArgumentError(
           `cannot run on Spark: ${plan.problem}; make it plain data, or pass it through sc.broadcast()`,
         );
-      const stage = await resolveStage(plan, job);
+      // Side jobs first: a sort's range bounds, zipWithIndex's partition sizes.
+      const bounds = await prepareOnSpark(plan, stageMode, t, job, this.#side(job));
+      const resolved = await resolveStage(plan, job);
+      const stage =
+        bounds.length === 0 ? resolved : { ...resolved, prepared: [...resolved.prepared, ...bounds] };
       for (const [aid, acc] of plan.encoder.accumulators) {
         accumulators.set(aid, acc);
         this.#accumulators.set(aid, acc);
@@ -567,6 +572,29 @@ export class SparkCluster implements Cluster, Executor {
     }
     await pipe(`${prefix}result`, top, mode, task);
     return { rdds, output: `${prefix}result`, accumulators };
+  }
+
+  /** Runs a job of its own for `job` (a sort's sampling, zipWithIndex's counting): lines per partition; accumulator updates dropped. */
+  #side(job: Job): SideJob {
+    return async (output, mode, task, what, partitions) => {
+      const built = await this.#stages(job, output, mode, task, `side${++this.#sideJobs}-`);
+      const bridge = await this.bridge();
+      job.signal.throwIfAborted();
+      const action = {
+        kind: 'collect' as const,
+        rdd: built.output,
+        ...(partitions === undefined ? {} : { partitions }),
+      };
+      try {
+        const r = await bridge.collect(
+          { rdds: built.rdds, action, description: `sparkling: ${what}` },
+          { signal: job.signal },
+        );
+        return r.partitions;
+      } catch (e) {
+        throw taskErrorOf(e);
+      }
+    };
   }
 
   /** A persisted RDD's records in Spark: defined and persisted (`MEMORY_ONLY`) once, computed by the first job that reads them. */

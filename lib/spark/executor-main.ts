@@ -99,6 +99,9 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
         }
         break;
       }
+      case 'sample':
+        await output.write([toJSON(await runner.sample(partition, task.stride))]);
+        break;
       case 'text':
         for await (const b of runner.open(partition)) await output.write(textLines(b));
         break;

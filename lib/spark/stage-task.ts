@@ -32,8 +32,17 @@ export type ExecutorTask =
       readonly numPartitions: number;
       readonly tagged?: boolean;
     }
+  /**
+   * A sort's sampling task (the stage planned as the sort's map task): one
+   * line, the JSON array of the sort keys of every `stride`-th element of
+   * the partition, from the first (lib/spark/sort.ts).
+   */
+  | { readonly kind: 'sample'; readonly stride: number }
   /** Text lines, `String(x)` per record (saveAsTextFile). */
   | { readonly kind: 'text' };
+
+/** A fold task whose encoded fold the stage's plan writes (`plan.fold`). */
+export const PLANNED_FOLD: ExecutorTask = { kind: 'fold', fold: { name: '', args: [] } };
 
 export interface ExecutorData {
   /** The encoded stage (`EncodedStage`) written by `toJSON`. */

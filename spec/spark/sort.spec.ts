@@ -1,0 +1,288 @@
+/**
+ * The range shuffles (sortBy, sortByKey) and the operators that need a job
+ * of their own first (zipWithIndex, zipWithUniqueId), plus
+ * repartitionAndSortWithinPartitions, on the 2-worker standalone cluster
+ * (spec/spark/cluster.sh): each program's collect() and glom().collect()
+ * equal the same program's on a local Context. One Context (one Spark
+ * application) serves the file; the tests run serially. Without Java or
+ * Spark every test is reported as skipped with the reason;
+ * SPARKLING_REQUIRE_SPARK=1 (CI) makes that a failure.
+ */
+import { rmSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { Context, type RDD } from '../../lib/index.js';
+import type { SparkCluster } from '../../lib/spark/cluster.js';
+import {
+  alive,
+  buildBridge,
+  type Cluster,
+  eventually,
+  holdCluster,
+  machine,
+  releaseCluster,
+  useCluster,
+} from './harness.js';
+
+const m = machine();
+const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
+if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
+
+function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  if (m.home === undefined) {
+    test.skip(`${title} [skipped: ${skipReason}]`, fn);
+    return;
+  }
+  test.serial(title, async (t) => {
+    t.timeout(600_000);
+    if (setupError) throw setupError;
+    await fn(t);
+  });
+}
+
+let setupError: unknown;
+let cluster: Cluster;
+let sc: Context;
+let work: string;
+let file: string;
+const local = new Context({ defaultParallelism: 2 });
+
+const CONF = {
+  'spark.ui.port': 0,
+  'spark.driver.memory': '512m',
+  'spark.executor.memory': '512m',
+  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+};
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+if (m.home !== undefined) {
+  const home = m.home;
+  test.before(async (t) => {
+    t.timeout(1_800_000);
+    try {
+      work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-sort-'));
+      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
+      // Lines of 1 to 6 words from a small vocabulary: many equal first words.
+      const rnd = seeded(16);
+      const words = ['pear', 'Apple', 'fig', 'kiwi', 'date', 'lime', 'Plum', 'yuzu', 'sloe', 'nut'];
+      const lines: string[] = [];
+      for (let i = 0; i < 3000; i++)
+        lines.push(
+          Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => words[Math.floor(rnd() * 10)]).join(' '),
+        );
+      file = path.join(work, 'fruit.txt');
+      await writeFile(file, `${lines.join('\n')}\n`);
+      await buildBridge(home);
+      cluster = await useCluster(home);
+      const waited = await holdCluster(cluster);
+      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
+      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
+      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
+      await sc.parallelize([1], 1).count();
+    } catch (e) {
+      setupError = e;
+    }
+  });
+  test.after.always(async () => {
+    sc?.stop();
+    local.stop();
+    const b = await (sc?._runtime.cluster as SparkCluster | undefined)?.bridge().catch(() => undefined);
+    if (b?.pid !== undefined)
+      await eventually('the bridge JVM gone', 90_000, async () =>
+        alive(b.pid as number) ? undefined : true,
+      ).catch(() => {});
+    if (cluster) releaseCluster(cluster);
+  });
+}
+
+type Program = (c: Context) => RDD<unknown>;
+
+/** Runs each program on Spark and locally: collect() and glom().collect() equal. */
+async function sameAsLocal(t: ExecutionContext, programs: [string, Program][]): Promise<void> {
+  for (const [name, program] of programs) {
+    const want = program(local);
+    const got = program(sc);
+    const wantAll = await want.collect();
+    const wantGlom = await want.glom().collect();
+    t.deepEqual(await got.collect(), wantAll, `${name}: collect`);
+    t.deepEqual(await got.glom().collect(), wantGlom, `${name}: glom`);
+  }
+}
+
+const numbers = (() => {
+  const rnd = seeded(7);
+  return Array.from({ length: 1500 }, () => Math.floor(rnd() * 1000) - 300);
+})();
+
+sparkTest('sortBy: numbers up and down into 1, 2 and 7 partitions, from parallelize', async (t) => {
+  const programs: [string, Program][] = [];
+  for (const n of [1, 2, 7])
+    for (const ascending of [true, false])
+      programs.push([
+        `sortBy(x => x, ${ascending}, ${n})`,
+        (c) => c.parallelize(numbers, 3).sortBy((x) => x, ascending, n),
+      ]);
+  programs.push([
+    'sortBy(x => x % 10) with the default partition count',
+    (c) => c.parallelize(numbers, 3).sortBy((x) => x % 10),
+  ]);
+  programs.push([
+    'sortBy(x => -x, true, 7) of floats and -0',
+    (c) => c.parallelize([...numbers.map((x) => x / 7), -0, 0, 0.5], 4).sortBy((x) => -x, true, 7),
+  ]);
+  await sameAsLocal(t, programs);
+});
+
+sparkTest('sortBy and sortByKey of a text file: strings, keyfunc, many equal keys', async (t) => {
+  const programs: [string, Program][] = [];
+  for (const n of [1, 2, 7])
+    for (const ascending of [true, false]) {
+      programs.push([
+        `lines sortBy(first word, ${ascending}, ${n})`,
+        (c) => c.textFile(file, 3).sortBy((l) => l.split(' ')[0], ascending, n),
+      ]);
+      programs.push([
+        `words sortByKey(${ascending}, ${n}, toLowerCase)`,
+        (c) =>
+          c
+            .textFile(file, 2)
+            .flatMap((l) => l.split(' '))
+            .map((w) => [w, w.length] as [string, number])
+            .sortByKey(ascending, n, (k) => k.toLowerCase()),
+      ]);
+    }
+  programs.push([
+    'sortBy(line length) after reduceByKey',
+    (c) =>
+      c
+        .textFile(file, 3)
+        .flatMap((l) => l.split(' '))
+        .map((w) => [w, 1] as [string, number])
+        .reduceByKey((a, b) => a + b, 3)
+        .sortBy((kv) => kv[1], false, 2),
+  ]);
+  await sameAsLocal(t, programs);
+});
+
+sparkTest('sortByKey: tuples and numbers as keys, an empty RDD, all keys equal', async (t) => {
+  const pairs = numbers.map((x, i) => [[x % 5, `k${i % 13}`], i] as [[number, string], number]);
+  await sameAsLocal(t, [
+    ['tuple keys ascending, 7', (c) => c.parallelize(pairs, 3).sortByKey(true, 7)],
+    ['tuple keys descending, 2', (c) => c.parallelize(pairs, 3).sortByKey(false, 2)],
+    [
+      'number keys with keyfunc -k, 3',
+      (c) =>
+        c
+          .parallelize(numbers, 4)
+          .map((x) => [x, x * 2] as [number, number])
+          .sortByKey(true, 3, (k) => -k),
+    ],
+    ['empty parallelize sortBy, 3', (c) => c.parallelize([] as number[], 3).sortBy((x) => x, true, 3)],
+    ['emptyRDD sortByKey', (c) => c.emptyRDD<[number, number]>().sortByKey()],
+    [
+      'all keys equal, 7',
+      (c) =>
+        c
+          .parallelize(
+            Array.from({ length: 600 }, (_, i) => ['same', i] as [string, number]),
+            3,
+          )
+          .sortByKey(true, 7),
+    ],
+    [
+      'mostly equal keys, descending, 7',
+      (c) =>
+        c
+          .parallelize(
+            Array.from({ length: 600 }, (_, i) => (i % 50 === 0 ? i : 1)),
+            3,
+          )
+          .sortBy((x) => x, false, 7),
+    ],
+  ]);
+});
+
+sparkTest('repartitionAndSortWithinPartitions', async (t) => {
+  const pairs = numbers.map((x, i) => [x, i] as [number, number]);
+  await sameAsLocal(t, [
+    ['hash, 3', (c) => c.parallelize(pairs, 2).repartitionAndSortWithinPartitions(3)],
+    [
+      'partitionFunc, descending, keyfunc',
+      (c) =>
+        c.parallelize(pairs, 3).repartitionAndSortWithinPartitions(
+          2,
+          (k) => (k < 0 ? 0 : 1),
+          false,
+          (k) => Math.abs(k),
+        ),
+    ],
+    [
+      'strings from a text file, 7',
+      (c) =>
+        c
+          .textFile(file, 2)
+          .map((l) => [l, l.length] as [string, number])
+          .repartitionAndSortWithinPartitions(7),
+    ],
+  ]);
+});
+
+sparkTest('zipWithIndex and zipWithUniqueId over several partitions', async (t) => {
+  await sameAsLocal(t, [
+    ['zipWithIndex of parallelize, 7', (c) => c.parallelize(numbers, 7).zipWithIndex()],
+    [
+      'zipWithIndex after a filter (uneven partitions)',
+      (c) =>
+        c
+          .parallelize(numbers, 5)
+          .filter((x) => x > 400)
+          .zipWithIndex(),
+    ],
+    ['zipWithIndex of a text file', (c) => c.textFile(file, 3).zipWithIndex()],
+    ['zipWithIndex of one partition', (c) => c.parallelize(numbers, 1).zipWithIndex()],
+    ['zipWithIndex twice', (c) => c.parallelize(numbers, 3).zipWithIndex().zipWithIndex()],
+    [
+      'zipWithIndex after a sort',
+      (c) =>
+        c
+          .textFile(file, 2)
+          .sortBy((l) => l.length, true, 3)
+          .zipWithIndex(),
+    ],
+    ['zipWithUniqueId, 4', (c) => c.parallelize(numbers, 4).zipWithUniqueId()],
+    ['zipWithUniqueId of a text file', (c) => c.textFile(file, 3).zipWithUniqueId()],
+  ]);
+});
+
+sparkTest("a sort's key function's accumulator updates count once per element, as locally", async (t) => {
+  const count = async (c: Context) => {
+    const calls = c.accumulator(0);
+    await c
+      .parallelize(numbers, 3)
+      .sortBy(
+        (x) => {
+          calls.add(1);
+          return x;
+        },
+        true,
+        4,
+      )
+      .collect();
+    return calls.value;
+  };
+  t.is(await count(sc), await count(local));
+});
