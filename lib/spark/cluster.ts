@@ -57,7 +57,7 @@ export interface SparkOptions {
 }
 
 const SCOPE =
-  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, the hash shuffles of the by-key, group, set and join families, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
+  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, the hash shuffles of the by-key, group, set and join families, the sorts, zipWithIndex, zipWithUniqueId, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
 
 /** The directory the node archive unpacks to on an executor. */
 const NODE_DIR = 'sparkling-node';

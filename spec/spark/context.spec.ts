@@ -652,7 +652,6 @@ sparkTest(
     const before = (await sparkJobs()).length;
     const pairs = sc.parallelize([['a', 1]] as [string, number][], 2);
     const cases: [string, Promise<unknown>][] = [
-      ['sortBy', pairs.sortBy((kv) => kv[1]).collect()],
       ['zip', pairs.zip(pairs).collect()],
       ['coalesce', pairs.coalesce(1).collect()],
       ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
