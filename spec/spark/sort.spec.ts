@@ -149,22 +149,26 @@ sparkTest('sortBy: numbers up and down into 1, 2 and 7 partitions, from parallel
 
 sparkTest('sortBy and sortByKey of a text file: strings, keyfunc, many equal keys', async (t) => {
   const programs: [string, Program][] = [];
-  for (const n of [1, 2, 7])
-    for (const ascending of [true, false]) {
-      programs.push([
-        `lines sortBy(first word, ${ascending}, ${n})`,
-        (c) => c.textFile(file, 3).sortBy((l) => l.split(' ')[0], ascending, n),
-      ]);
-      programs.push([
-        `words sortByKey(${ascending}, ${n}, toLowerCase)`,
-        (c) =>
-          c
-            .textFile(file, 2)
-            .flatMap((l) => l.split(' '))
-            .map((w) => [w, w.length] as [string, number])
-            .sortByKey(ascending, n, (k) => k.toLowerCase()),
-      ]);
-    }
+  // Each partition count both ways between the two programs.
+  for (const [n, ascending] of [
+    [1, true],
+    [2, false],
+    [7, true],
+  ] as const) {
+    programs.push([
+      `lines sortBy(first word, ${ascending}, ${n})`,
+      (c) => c.textFile(file, 3).sortBy((l) => l.split(' ')[0], ascending, n),
+    ]);
+    programs.push([
+      `words sortByKey(${!ascending}, ${n}, toLowerCase)`,
+      (c) =>
+        c
+          .textFile(file, 2)
+          .flatMap((l) => l.split(' '))
+          .map((w) => [w, w.length] as [string, number])
+          .sortByKey(!ascending, n, (k) => k.toLowerCase()),
+    ]);
+  }
   programs.push([
     'sortBy(line length) after reduceByKey',
     (c) =>
