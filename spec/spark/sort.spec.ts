@@ -13,7 +13,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { Context, type RDD } from '../../lib/index.js';
+import { Context, type RDD, TaskError } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
 import {
   alive,
@@ -290,3 +290,38 @@ sparkTest("a sort's key function's accumulator updates count once per element, a
   };
   t.is(await count(sc), await count(local));
 });
+
+sparkTest(
+  "a sort's key function that throws: the TaskError local mode raises; the Context keeps working",
+  async (t) => {
+    const program = (c: Context) =>
+      c.parallelize([1, 2, 3, 4], 2).sortBy((x) => {
+        if (x === 3) throw new RangeError(`bad ${x}`);
+        return x;
+      });
+    const outcome = async (c: Context) => {
+      const rdd = program(c);
+      const e = await rdd.collect().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      t.true(e instanceof TaskError, String(e));
+      const te = e as TaskError;
+      return [
+        te.operator,
+        te.rddId === rdd.id(),
+        te.partition,
+        (te.cause as Error).name,
+        (te.cause as Error).message,
+      ];
+    };
+    t.deepEqual(await outcome(sc), await outcome(local));
+    t.deepEqual(
+      await sc
+        .parallelize([3, 1, 2], 2)
+        .sortBy((x) => x, true, 2)
+        .collect(),
+      [1, 2, 3],
+    );
+  },
+);
