@@ -325,3 +325,22 @@ sparkTest(
     );
   },
 );
+
+sparkTest('sortBy of a ~5 MB file equals local mode, glom layouts included (times logged)', async (t) => {
+  const big = path.join(work, 'big.txt');
+  const rnd = seeded(5);
+  const lines = Array.from({ length: 120_000 }, () => `${Math.floor(rnd() * 1e9).toString(36)} ${rnd()}`);
+  await writeFile(big, `${lines.join('\n')}\n`);
+  const program = (c: Context) => c.textFile(big, 4).sortBy((l) => l.split(' ')[0], true, 4);
+  const t0 = Date.now();
+  const want = await program(local).glom().collect();
+  const t1 = Date.now();
+  const got = await program(sc).glom().collect();
+  const t2 = Date.now();
+  t.log(`sortBy of ${lines.length} lines into 4 partitions: local ${t1 - t0} ms, Spark ${t2 - t1} ms`);
+  t.deepEqual(
+    got.map((p) => p.length),
+    want.map((p) => p.length),
+  );
+  t.deepEqual(got, want);
+});
