@@ -344,3 +344,24 @@ sparkTest('sortBy of a ~5 MB file equals local mode, glom layouts included (time
   );
   t.deepEqual(got, want);
 });
+
+sparkTest('take, first, count and a cached sort over a sorted RDD equal local mode', async (t) => {
+  const outcome = async (c: Context) => {
+    const sorted = c.parallelize(numbers, 3).sortBy((x) => x, false, 4);
+    const cached = c
+      .parallelize(numbers, 2)
+      .map((x) => [x % 7, x] as [number, number])
+      .sortByKey(true, 3)
+      .cache();
+    const out = [
+      await sorted.take(5),
+      await sorted.first(),
+      await sorted.count(),
+      await cached.glom().collect(),
+      await cached.zipWithIndex().values().sum(),
+    ];
+    cached.unpersist();
+    return out;
+  };
+  t.deepEqual(await outcome(sc), await outcome(local));
+});
