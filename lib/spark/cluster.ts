@@ -11,6 +11,9 @@
  * - a hash shuffle's map side ends in sparkling's partitioner and map-side
  *   combine (`p\t<batch>` lines); Spark routes line p to reduce partition p
  *   (an identity partitioner) and the reduce side merges in Node;
+ * - a task that reads several partitions (coalesce without a shuffle, zip,
+ *   cartesian, a union of RDDs partitioned alike, a join input partitioned
+ *   alike, read where it is) is fed by a `gather` node (gather.ts);
  * - the result stage streams records, a named fold per partition (finished
  *   here), or text lines to Spark's output committer.
  * Spark schedules, moves the shuffle, retries failed tasks and commits
@@ -57,7 +60,7 @@ export interface SparkOptions {
 }
 
 const SCOPE =
-  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, the hash shuffles of the by-key, group, set and join families, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
+  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, union, coalesce, zip, cartesian, the hash shuffles of the by-key, group, set and join families, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
 
 /** The directory the node archive unpacks to on an executor. */
 const NODE_DIR = 'sparkling-node';

@@ -107,6 +107,16 @@ final class Gather extends RDD<String> {
     return out;
   }
 
+  /** Where the partitions it reads are (a text split's hosts), each host once. */
+  @Override
+  public Seq<String> getPreferredLocations(Partition split) {
+    Part p = (Part) split;
+    java.util.LinkedHashSet<String> hosts = new java.util.LinkedHashSet<>();
+    for (int s = 0; s < p.parents.length; s++)
+      hosts.addAll(scala.jdk.javaapi.CollectionConverters.asJava(inputs.get(p.inputs[s]).preferredLocations(p.parents[s])));
+    return scala.jdk.javaapi.CollectionConverters.asScala(new ArrayList<>(hosts)).toList();
+  }
+
   @Override
   public scala.collection.Iterator<String> compute(Partition split, TaskContext context) {
     Part p = (Part) split;
