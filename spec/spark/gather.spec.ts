@@ -303,36 +303,42 @@ sparkTest('a join or reduceByKey over RDDs partitioned alike reads them where th
   );
 });
 
-sparkTest('gathered reads of a cached RDD, of shuffle outputs and of a groupWith of three RDDs', async (t) => {
-  const nums = (c: Context) =>
-    c.parallelize(
-      Array.from({ length: 90 }, (_, i) => i),
-      7,
+sparkTest(
+  'gathered reads of a cached RDD, of shuffle outputs and of a groupWith of three RDDs',
+  async (t) => {
+    const nums = (c: Context) =>
+      c.parallelize(
+        Array.from({ length: 90 }, (_, i) => i),
+        7,
+      );
+    const cached = nums(sc)
+      .map((x) => x * 3)
+      .cache();
+    await cached.count();
+    const cachedLocal = nums(local)
+      .map((x) => x * 3)
+      .cache();
+    t.deepEqual(await cached.coalesce(3).glom().collect(), await cachedLocal.coalesce(3).glom().collect());
+    t.deepEqual(
+      await cached.zip(cached).glom().collect(),
+      await cachedLocal.zip(cachedLocal).glom().collect(),
     );
-  const cached = nums(sc)
-    .map((x) => x * 3)
-    .cache();
-  await cached.count();
-  const cachedLocal = nums(local)
-    .map((x) => x * 3)
-    .cache();
-  t.deepEqual(await cached.coalesce(3).glom().collect(), await cachedLocal.coalesce(3).glom().collect());
-  t.deepEqual(await cached.zip(cached).glom().collect(), await cachedLocal.zip(cachedLocal).glom().collect());
-  cached.unpersist();
-  const sums = (c: Context, m: number) =>
-    nums(c)
-      .map((x): [number, number] => [x % m, x])
-      .reduceByKey((a, b) => a + b, 3);
-  await same(t, 'zip of two shuffle outputs', (c) => sums(c, 5).zip(sums(c, 5).mapValues((v) => -v)));
-  await same(t, 'cartesian of two shuffle outputs', (c) => sums(c, 4).cartesian(sums(c, 2)));
-  // Two sides partitioned alike read in place, the third shuffled (tagged lines).
-  await same(t, 'coalesce of a groupWith of three RDDs', (c) =>
-    sums(c, 5)
-      .groupWith(
-        sums(c, 7),
-        nums(c).map((x): [number, number] => [x % 4, -x]),
-      )
-      .mapValues((sides) => sides.map((s) => [...s]))
-      .coalesce(2),
-  );
-});
+    cached.unpersist();
+    const sums = (c: Context, m: number) =>
+      nums(c)
+        .map((x): [number, number] => [x % m, x])
+        .reduceByKey((a, b) => a + b, 3);
+    await same(t, 'zip of two shuffle outputs', (c) => sums(c, 5).zip(sums(c, 5).mapValues((v) => -v)));
+    await same(t, 'cartesian of two shuffle outputs', (c) => sums(c, 4).cartesian(sums(c, 2)));
+    // Two sides partitioned alike read in place, the third shuffled (tagged lines).
+    await same(t, 'coalesce of a groupWith of three RDDs', (c) =>
+      sums(c, 5)
+        .groupWith(
+          sums(c, 7),
+          nums(c).map((x): [number, number] => [x % 4, -x]),
+        )
+        .mapValues((sides) => sides.map((s) => [...s]))
+        .coalesce(2),
+    );
+  },
+);
