@@ -11,6 +11,9 @@
  * - a hash shuffle's map side ends in sparkling's partitioner and map-side
  *   combine (`p\t<batch>` lines); Spark routes line p to reduce partition p
  *   (an identity partitioner) and the reduce side merges in Node;
+ * - a task that reads several partitions (coalesce without a shuffle, zip,
+ *   cartesian, a union of RDDs partitioned alike, a join input partitioned
+ *   alike, read where it is) is fed by a `gather` node (gather.ts);
  * - the result stage streams records, a named fold per partition (finished
  *   here), or text lines to Spark's output committer.
  * Spark schedules, moves the shuffle, retries failed tasks and commits
@@ -31,13 +34,14 @@ import { type Runtime, stoppedError } from '../exec/runtime.js';
 import { opOf } from '../ops/registry.js';
 import type { FileArgs } from '../ops/text-file.js';
 import type { UnionArgs } from '../ops/union.js';
-import { freezeNode, type PlanNode, topological } from '../plan/nodes.js';
+import { type PlanNode, topological } from '../plan/nodes.js';
 import { cutStages } from '../plan/stages.js';
 import { isLocalSource, planStage, resolveStage, type StageMode } from '../ship/stage.js';
 import { fromJSON, toJSON } from '../values/json.js';
 import { SparkBridge } from './bridge.js';
 import { SparkBridgeError, SparkJobError } from './errors.js';
 import { EXECUTOR_FILE, executorScript } from './executor-script.js';
+import { gatherHead, gatherPlan, needsGather } from './gather.js';
 import { type JobResult, type JobSpec, type JsonValue, type RddSpec, SPARK_FILES } from './protocol.js';
 import { prepareOnSpark, preparesOnSpark, type SideJob } from './sort.js';
 import { BATCH, type ExecutorData, type ExecutorTask, type Feed, PLANNED_FOLD } from './stage-task.js';
@@ -57,7 +61,7 @@ export interface SparkOptions {
 }
 
 const SCOPE =
-  'part 1 of Spark support runs sources (textFile, parallelize, range), narrow operators, the hash shuffles of the by-key, group, set and join families, the sorts, zipWithIndex, zipWithUniqueId, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
+  'Spark runs sources (textFile, parallelize, range), narrow operators, union, coalesce, zip, cartesian, the hash shuffles of the by-key, group, set and join families, the sorts, zipWithIndex, zipWithUniqueId, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
 
 /** The directory the node archive unpacks to on an executor. */
 const NODE_DIR = 'sparkling-node';
@@ -119,36 +123,6 @@ function qualify(paths: string): string {
     .join(',');
 }
 
-/**
- * The plan with every shuffle of several RDDs shuffling all of its inputs:
- * locally a join reads an input already partitioned alike without moving
- * it; on Spark a task has one input, so that side is shuffled too. Routing
- * records of a side partitioned alike sends partition q's records to q in
- * their order, so each reduce partition (and the output's layout) is the
- * one local mode computes; only the cost differs. Nodes keep their ids.
- */
-export function shuffleEverySide(root: PlanNode): PlanNode {
-  const done = new Map<PlanNode, PlanNode>();
-  const visit = (n: PlanNode): PlanNode => {
-    const seen = done.get(n);
-    if (seen !== undefined) return seen;
-    const parents = n.parents.map(visit);
-    const widen = n.kind === 'shuffle' && n.parents.length > 1 && n.deps.some((d) => d !== 'shuffle');
-    const out =
-      !widen && parents.every((p, i) => p === n.parents[i])
-        ? n
-        : freezeNode({
-            ...n,
-            parents,
-            deps: widen ? n.deps.map(() => 'shuffle' as const) : [...n.deps],
-            attrs: { ...n.attrs },
-          });
-    done.set(n, out);
-    return out;
-  };
-  return visit(root);
-}
-
 /** Why `node`'s operator cannot run on Spark yet, or undefined. */
 function unsupportedOp(node: PlanNode): string | undefined {
   const def = opOf(node);
@@ -165,16 +139,9 @@ function unsupportedOp(node: PlanNode): string | undefined {
         ? undefined
         : 'it needs a job of its own first';
     case 'combine':
-      return node.op === 'union' && (node.args as unknown as UnionArgs).aligned === false
-        ? undefined
-        : 'it reads several partitions in one task';
+      // A task reading several partitions is fed by a `gather` node (gather.ts).
+      return undefined;
     case 'shuffle':
-      if (
-        node.parents.length > 1 &&
-        node.deps.includes('shuffle') &&
-        !node.deps.every((d) => d === 'shuffle')
-      )
-        return 'some of its inputs are partitioned alike and read without a shuffle, the others shuffled';
       return undefined;
   }
 }
@@ -460,7 +427,7 @@ export class SparkCluster implements Cluster, Executor {
     task: ExecutorTask,
     operator: string,
   ): Promise<BuiltJob> {
-    for (const n of topological(shuffleEverySide(root))) {
+    for (const n of topological(root)) {
       const why = unsupportedOp(n);
       if (why !== undefined) throw this.unsupported(`${n.op}[${n.id}]`, why);
     }
@@ -482,7 +449,7 @@ export class SparkCluster implements Cluster, Executor {
     prefix: string,
     computing?: number,
   ): Promise<{ rdds: RddSpec[]; output: string; accumulators: Map<number, Accumulator<unknown>> }> {
-    const top = shuffleEverySide(root);
+    const top = root;
     const bridge = await this.bridge();
     const command = this.#command(bridge.info.local);
     const rdds: RddSpec[] = [];
@@ -511,10 +478,19 @@ export class SparkCluster implements Cluster, Executor {
         accumulators.set(aid, acc);
         this.#accumulators.set(aid, acc);
       }
-      const { input, feeds } = await this.#feed(job, id, output, plan.inputs, rdds, prefix, cached);
+      const inputs = new Set(plan.inputs);
+      const gathered = !inputs.has(output) && needsGather(output, inputs);
+      const { input, feeds } = gathered
+        ? await this.#gather(job, id, output, inputs, rdds, prefix, cached)
+        : await this.#feed(job, id, output, plan.inputs, rdds, prefix, cached);
       const planned =
         t === PLANNED_FOLD && plan.fold !== undefined ? { kind: 'fold' as const, fold: plan.fold } : t;
-      const data: ExecutorData = { stage: toJSON(stage), feeds, task: planned };
+      const data: ExecutorData = {
+        stage: toJSON(stage),
+        feeds,
+        task: planned,
+        ...(gathered ? { gathered } : {}),
+      };
       rdds.push({
         id,
         kind: 'pipe',
@@ -653,25 +629,10 @@ export class SparkCluster implements Cluster, Executor {
     const leaves: string[] = [];
     const stack: PlanNode[] = [output];
     for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
-      if (isInput.has(n)) {
-        if (cached(n.id)) {
-          leaves.push(await this.#cache(job, n));
-          feeds[n.id] = 'batches';
-        } else if (n.op === 'textFile') {
-          leaves.push((await this.#text(n)).id);
-          feeds[n.id] = 'lines';
-        } else if (isLocalSource(n)) {
-          const sid = `${prefix}slices-${n.id}`;
-          if (!rdds.some((r) => r.id === sid))
-            rdds.push({ id: sid, kind: 'slices', slices: await this.#slices(job, n) });
-          leaves.push(sid);
-          feeds[n.id] = 'batches';
-        } else throw this.unsupported(`${n.op}[${n.id}]`, 'it is read in a way Spark cannot feed yet');
-        continue;
-      }
-      if (n.kind === 'shuffle' && n.deps.includes('shuffle')) {
-        leaves.push(`${prefix}shuffle-${n.id}-${n.parents.length === 1 ? '0' : 'all'}`);
-        feeds[n.id] = 'shuffle';
+      if (isInput.has(n) || (n.kind === 'shuffle' && n.deps.includes('shuffle'))) {
+        const leaf = await this.#leaf(job, n, isInput.has(n), rdds, prefix, cached);
+        leaves.push(leaf.id);
+        feeds[n.id] = leaf.feed;
         continue;
       }
       if (n.kind === 'source') {
@@ -697,6 +658,67 @@ export class SparkCluster implements Cluster, Executor {
     if (leaves.length === 1) return { input: leaves[0] as string, feeds };
     rdds.push({ id: `${id}-input`, kind: 'union', inputs: leaves });
     return { input: `${id}-input`, feeds };
+  }
+
+  /** The bridge node of a stage input or of a shuffle read from the transport, and how it feeds the task. */
+  async #leaf(
+    job: Job,
+    n: PlanNode,
+    input: boolean,
+    rdds: RddSpec[],
+    prefix: string,
+    cached: (id: number) => boolean,
+  ): Promise<{ id: string; feed: Feed }> {
+    if (!input)
+      return { id: `${prefix}shuffle-${n.id}-${n.parents.length === 1 ? '0' : 'all'}`, feed: 'shuffle' };
+    if (cached(n.id)) return { id: await this.#cache(job, n), feed: 'batches' };
+    if (n.op === 'textFile') return { id: (await this.#text(n)).id, feed: 'lines' };
+    if (isLocalSource(n)) {
+      const sid = `${prefix}slices-${n.id}`;
+      if (!rdds.some((r) => r.id === sid))
+        rdds.push({ id: sid, kind: 'slices', slices: await this.#slices(job, n) });
+      return { id: sid, feed: 'batches' };
+    }
+    throw this.unsupported(`${n.op}[${n.id}]`, 'it is read in a way Spark cannot feed yet');
+  }
+
+  /**
+   * The `gather` node of a stage whose task reads several partitions
+   * (gather.ts): partition k reads the leaves' partitions local mode's task
+   * k reads, in order, after a head line naming each slot.
+   */
+  async #gather(
+    job: Job,
+    id: string,
+    output: PlanNode,
+    inputs: ReadonlySet<PlanNode>,
+    rdds: RddSpec[],
+    prefix: string,
+    cached: (id: number) => boolean,
+  ): Promise<{ input: string; feeds: Record<string, Feed> }> {
+    const counts = new Map<PlanNode, number>();
+    for (const n of topological(output)) counts.set(n, await job.numPartitions(n));
+    const plan = gatherPlan(
+      output,
+      counts.get(output) ?? 0,
+      inputs,
+      (n) => counts.get(n) ?? 0,
+      (n, why) => this.unsupported(`${n.op}[${n.id}]`, why),
+    );
+    const feeds: Record<string, Feed> = {};
+    const ids: string[] = [];
+    for (const n of plan.leaves) {
+      const leaf = await this.#leaf(job, n, inputs.has(n), rdds, prefix, cached);
+      ids.push(leaf.id);
+      feeds[n.id] = leaf.feed;
+    }
+    rdds.push({
+      id: `${id}-gather`,
+      kind: 'gather',
+      inputs: ids,
+      partitions: plan.partitions.map((p, k) => ({ reads: p.reads, head: gatherHead(plan, k) })),
+    });
+    return { input: `${id}-gather`, feeds };
   }
 
   /** `parallelize`'s slices as local mode cuts them, as JSON batch lines. */

@@ -9,10 +9,12 @@
  * Spark retries the task.
  */
 import { InternalError } from '../errors.js';
+import type { PlanNode } from '../plan/nodes.js';
 import type { EncodedStage } from '../ship/encode.js';
 import { StageRunner } from '../ship/run.js';
 import { fromJSON, toJSON } from '../values/json.js';
 import { runTask, type TaskInput, type TaskOutput } from './executor-io.js';
+import { Gathered } from './gathered.js';
 import { BATCH, type ExecutorData } from './stage-task.js';
 
 /** The JSON batches of `lines`, decoded. */
@@ -35,42 +37,55 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
   const data = input.header.data as ExecutorData;
   const stage = fromJSON(data.stage) as EncodedStage;
   const partition = input.header.partition;
-  // The task's one input partition: it may be asked for more than once, but read only once.
+  // The task's one input partition: it may be asked for more than once, but read only once;
+  // or, gathered, each input partition it reads (gathered.ts).
   let reading = false;
-  const lines = (): AsyncIterable<string[]> => ({
-    [Symbol.asyncIterator]: () => {
-      if (reading) throw new InternalError('the task input was read twice');
-      reading = true;
-      return input.batches[Symbol.asyncIterator]();
-    },
-  });
+  const gathered = data.gathered === true ? new Gathered(input.batches) : undefined;
+  const lines = (node: PlanNode, p: number): AsyncIterable<string[]> =>
+    gathered !== undefined
+      ? gathered.open(node.id, p)
+      : {
+          [Symbol.asyncIterator]: () => {
+            if (reading) throw new InternalError('the task input was read twice');
+            reading = true;
+            return input.batches[Symbol.asyncIterator]();
+          },
+        };
   const feeds = data.feeds;
-  let sides: Promise<[unknown, unknown][][]> | undefined;
+  // A shuffle of several RDDs' reduce partitions, split by side, until every side is taken.
+  const sides = new Map<string, { split: Promise<[unknown, unknown][][]>; left: number }>();
   const runner = new StageRunner(stage, {
-    input: (node) => (feeds[node.id] === 'lines' ? lines() : decoded(lines())),
-    shuffleRead: async (node, parentIndex) => {
+    input: (node, p) => (feeds[node.id] === 'lines' ? lines(node, p) : decoded(lines(node, p))),
+    shuffleRead: async (node, parentIndex, p) => {
       if (node.parents.length === 1) {
         const all: [unknown, unknown][] = [];
-        for await (const b of decoded(lines())) for (const x of b) all.push(x as [unknown, unknown]);
+        for await (const b of decoded(lines(node, p))) for (const x of b) all.push(x as [unknown, unknown]);
         return all;
       }
       // Several RDDs shuffled together: the lines are tagged with their side; read once, split by side.
-      sides ??= (async () => {
-        const out: [unknown, unknown][][] = node.parents.map(() => []);
-        for await (const ls of lines())
-          for (const l of ls) {
-            const tab = l.indexOf('\t');
-            const side = out[Number(l.slice(0, tab))];
-            if (tab <= 0 || side === undefined)
-              throw new InternalError(`a shuffle line of ${node.op}[${node.id}] has no side tag`);
-            const b = fromJSON(l.slice(tab + 1)) as [unknown, unknown][];
-            for (let i = 0; i < b.length; i++) side.push(b[i] as [unknown, unknown]);
-          }
-        return out;
-      })();
-      return (await sides)[parentIndex] ?? [];
+      const key = `${node.id}:${p}`;
+      let entry = sides.get(key);
+      if (entry === undefined) {
+        entry = { split: split(node, p), left: node.deps.filter((d) => d === 'shuffle').length };
+        sides.set(key, entry);
+      }
+      if (--entry.left <= 0) sides.delete(key);
+      return (await entry.split)[parentIndex] ?? [];
     },
   });
+  async function split(node: PlanNode, p: number): Promise<[unknown, unknown][][]> {
+    const out: [unknown, unknown][][] = node.parents.map(() => []);
+    for await (const ls of lines(node, p))
+      for (const l of ls) {
+        const tab = l.indexOf('\t');
+        const side = out[Number(l.slice(0, tab))];
+        if (tab <= 0 || side === undefined)
+          throw new InternalError(`a shuffle line of ${node.op}[${node.id}] has no side tag`);
+        const b = fromJSON(l.slice(tab + 1)) as [unknown, unknown][];
+        for (let i = 0; i < b.length; i++) side.push(b[i] as [unknown, unknown]);
+      }
+    return out;
+  }
   try {
     const task = data.task;
     switch (task.kind) {

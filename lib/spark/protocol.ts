@@ -26,7 +26,11 @@
  *   (an identity partitioner) without the prefix; `order: 'map'` (the
  *   default) delivers them in map-partition order, each map partition's in
  *   the order written, so arrival order is the same on every run;
- * - `union`: the inputs' partitions, in order.
+ * - `union`: the inputs' partitions, in order;
+ * - `gather`: partition k is `head` (when given) as its first line, then
+ *   the partitions `reads` lists, `[input index, partition]`, in that
+ *   order, each line prefixed with its position in the list (`slot\tline`);
+ *   narrow dependencies, no shuffle (lib/spark/gather.ts).
  * Nodes name their inputs by id: the job's own nodes first, then those kept
  * by `define` (which persist across jobs until `release`).
  */
@@ -67,7 +71,16 @@ export type RddSpec =
       readonly partitions: number;
       readonly order?: 'map' | 'none';
     }
-  | { readonly id: string; readonly kind: 'union'; readonly inputs: readonly string[] };
+  | { readonly id: string; readonly kind: 'union'; readonly inputs: readonly string[] }
+  | {
+      readonly id: string;
+      readonly kind: 'gather';
+      readonly inputs: readonly string[];
+      readonly partitions: readonly {
+        readonly reads: readonly (readonly [number, number])[];
+        readonly head?: string;
+      }[];
+    };
 
 export type ActionSpec =
   /** Streams the partitions (all, or those listed: a job over those only) back, at most `limit` lines each. */

@@ -50,6 +50,8 @@ export interface ExecutorData {
   /** How each input node (by id) is fed; a shuffle node read from the transport is `shuffle`. A task reads one of them. */
   readonly feeds: Readonly<Record<string, Feed>>;
   readonly task: ExecutorTask;
+  /** The input is a `gather` node's (gathered.ts): a head line, then each input partition's lines tagged with its slot. */
+  readonly gathered?: boolean;
 }
 
 /** Records per JSON batch line: about 0.2 µs a record against 0.45 µs one per line (bench/RESULTS.md). */

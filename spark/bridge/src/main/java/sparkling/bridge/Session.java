@@ -336,6 +336,29 @@ final class Session {
             .repartitionAndSortWithinPartitions(partitioner, new Shuffle.MapOrder())
             .values();
       }
+      case "gather" -> {
+        List<org.apache.spark.rdd.RDD<String>> inputs = new ArrayList<>();
+        for (JsonNode id : node.path("inputs")) inputs.add(resolve(id.asText(), scope).rdd());
+        JsonNode parts = node.path("partitions");
+        int[][] reads = new int[parts.size()][];
+        String[] heads = new String[parts.size()];
+        for (int k = 0; k < reads.length; k++) {
+          JsonNode rs = parts.get(k).path("reads");
+          reads[k] = new int[rs.size() * 2];
+          for (int s = 0; s < rs.size(); s++) {
+            int i = rs.get(s).path(0).asInt(-1);
+            int p = rs.get(s).path(1).asInt(-1);
+            if (i < 0 || i >= inputs.size()) throw new ProtocolException("gather: no input " + rs.get(s).path(0));
+            if (p < 0 || p >= inputs.get(i).getNumPartitions())
+              throw new ProtocolException("gather: input " + i + " has no partition " + rs.get(s).path(1));
+            reads[k][2 * s] = i;
+            reads[k][2 * s + 1] = p;
+          }
+          JsonNode head = parts.get(k).path("head");
+          heads[k] = head.isTextual() ? head.asText() : null;
+        }
+        yield new JavaRDD<>(new Gather(jsc.sc(), inputs, reads, heads), Gather.STRING);
+      }
       case "union" -> {
         List<JavaRDD<String>> inputs = new ArrayList<>();
         for (JsonNode id : node.path("inputs")) inputs.add(resolve(id.asText(), scope));
