@@ -36,6 +36,7 @@ import { cutStages } from '../plan/stages.js';
 import { isLocalSource, planStage, resolveStage, type StageMode } from '../ship/stage.js';
 import { fromJSON, toJSON } from '../values/json.js';
 import { SparkBridge } from './bridge.js';
+import { ShippedBroadcasts } from './broadcasts.js';
 import { SparkBridgeError, SparkJobError } from './errors.js';
 import { EXECUTOR_FILE, executorScript } from './executor-script.js';
 import { type JobResult, type JobSpec, type JsonValue, type RddSpec, SPARK_FILES } from './protocol.js';
@@ -148,12 +149,22 @@ export function shuffleEverySide(root: PlanNode): PlanNode {
   return visit(root);
 }
 
+/**
+ * Sources a task computes on the executor: `range` and `emptyRDD`, and the
+ * whole-file sources, whose listing the driver resolves and cuts into
+ * partitions exactly as locally (Spark's CombineFileInputFormat groups
+ * files by size and locality, another layout); the executor reads its
+ * partition's files by path, so they must be where the executors see them
+ * (a shared or distributed filesystem, or one machine).
+ */
+const EXECUTOR_SOURCES = new Set(['range', 'emptyRDD', 'wholeTextFiles', 'binaryFiles', 'binaryRecords']);
+
 /** Why `node`'s operator cannot run on Spark yet, or undefined. */
 function unsupportedOp(node: PlanNode): string | undefined {
   const def = opOf(node);
   switch (def.kind) {
     case 'source':
-      return node.op === 'textFile' || node.op === 'range' || node.op === 'emptyRDD' || isLocalSource(node)
+      return node.op === 'textFile' || EXECUTOR_SOURCES.has(node.op) || isLocalSource(node)
         ? undefined
         : 'a source Spark does not read for sparkling yet';
     case 'kernel':
@@ -212,6 +223,10 @@ export class SparkCluster implements Cluster, Executor {
   #caches = new Map<number, Promise<{ id: string; defined: string[] }>>();
   /** Every accumulator a shipped function captured, by id (a cached stage's tasks report in a later job). */
   #accumulators = new Map<number, Accumulator<unknown>>();
+  /** Broadcast values, shipped once per application (SparkFiles), not inside every task's stage. */
+  #broadcasts = new ShippedBroadcasts((file) => this.bridge().then((b) => b.addFile(file)));
+  /** @internal The size (bytes of JSON) of what each task of the last job's stages is sent with its header. */
+  taskDataBytes: number[] = [];
 
   constructor(
     readonly master: string,
@@ -277,7 +292,12 @@ export class SparkCluster implements Cluster, Executor {
     this.#closed = true;
     const b = this.#bridge;
     // The bridge holds the event loop until Spark and its JVM have ended.
-    if (b !== undefined) b.then((bridge) => bridge.stop()).catch(() => {});
+    const broadcasts = this.#broadcasts;
+    if (b === undefined) broadcasts.close();
+    else
+      b.then((bridge) => bridge.stop())
+        .catch(() => {})
+        .finally(() => broadcasts.close());
   }
   open(): undefined {
     return undefined;
@@ -463,6 +483,7 @@ export class SparkCluster implements Cluster, Executor {
       const why = unsupportedOp(n);
       if (why !== undefined) throw this.unsupported(`${n.op}[${n.id}]`, why);
     }
+    this.taskDataBytes = [];
     const { rdds, output, accumulators } = await this.#stages(job, root, mode, task, '');
     return { rdds, output, accumulators, description: `sparkling ${operator} of ${root.op}[${root.id}]` };
   }
@@ -494,14 +515,15 @@ export class SparkCluster implements Cluster, Executor {
         isInput: (n) => n.op === 'textFile' || isLocalSource(n) || cached(n.id),
         isCached: cached,
         io: this.runtime.io,
-        inlineBroadcasts: true,
+        inlineBroadcasts: false,
         feedsOutput: true,
       });
       if (plan.problem !== undefined)
         throw new ArgumentError(
           `cannot run on Spark: ${plan.problem}; make it plain data, or pass it through sc.broadcast()`,
         );
-      const stage = await resolveStage(plan, job);
+      const shipped = await this.#broadcasts.ship(plan.encoder.broadcasts);
+      const stage = { ...(await resolveStage(plan, job)), broadcasts: shipped.encoded };
       for (const [aid, acc] of plan.encoder.accumulators) {
         accumulators.set(aid, acc);
         this.#accumulators.set(aid, acc);
@@ -509,7 +531,14 @@ export class SparkCluster implements Cluster, Executor {
       const { input, feeds } = await this.#feed(job, id, output, plan.inputs, rdds, prefix, cached);
       const planned =
         t === PLANNED_FOLD && plan.fold !== undefined ? { kind: 'fold' as const, fold: plan.fold } : t;
-      const data: ExecutorData = { stage: toJSON(stage), feeds, task: planned };
+      const data: ExecutorData = {
+        stage: toJSON(stage),
+        feeds,
+        task: planned,
+        ...(stage.listings.length === 0 ? {} : { cwd: process.cwd() }),
+        ...(Object.keys(shipped.files).length === 0 ? {} : { broadcasts: shipped.files }),
+      };
+      this.taskDataBytes.push(Buffer.byteLength(JSON.stringify(data)));
       rdds.push({
         id,
         kind: 'pipe',
