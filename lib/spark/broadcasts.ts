@@ -58,8 +58,8 @@ export class ShippedBroadcasts {
     let shipping = this.#shipped.get(id);
     if (shipping === undefined) {
       const attempt = (async () => {
-        this.#dir ??= mkdtempSync(path.join(os.tmpdir(), 'sparkling-broadcasts-'));
-        const file = path.join(this.#dir, broadcastFile(id));
+        const dir = this.#dir ?? this.#makeDir();
+        const file = path.join(dir, broadcastFile(id));
         await writeFile(file, toJSON(b.value));
         await this.addFile(file);
         return broadcastFile(id);
@@ -71,6 +71,14 @@ export class ShippedBroadcasts {
       });
     }
     return shipping;
+  }
+
+  #makeDir(): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkling-broadcasts-'));
+    this.#dir = dir;
+    // A process that ends without stop() leaves no copies behind either.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
   }
 
   /** Removes the driver's copies (when the Spark application has ended). */

@@ -22,7 +22,7 @@
  */
 import path from 'node:path';
 import type { Accumulator } from '../accumulator.js';
-import { ArgumentError, UnsupportedOnSparkError } from '../errors.js';
+import { ArgumentError, SparklingError, UnsupportedOnSparkError } from '../errors.js';
 import type { Cluster } from '../exec/cluster.js';
 import type { Executor } from '../exec/executor.js';
 import type { NamedFold } from '../exec/folds.js';
@@ -188,9 +188,20 @@ function unsupportedOp(node: PlanNode): string | undefined {
   }
 }
 
-/** The SparkJobError of a failed task as the TaskError a local run raises; others as they are. */
+/**
+ * The SparkJobError of a failed task as the error a local run raises: a
+ * TaskError, or a plain SparklingError the task raised (a destroyed
+ * broadcast read), which local mode passes through unwrapped; others as they are.
+ */
 function taskErrorOf(e: unknown): unknown {
-  return e instanceof SparkJobError ? (e.toTaskError() ?? e) : e;
+  if (!(e instanceof SparkJobError)) return e;
+  const te = e.toTaskError();
+  if (te === undefined) return e;
+  const cause = te.cause as Error | undefined;
+  if (cause?.name !== 'SparklingError') return te;
+  const plain = new SparklingError(cause.message);
+  if (cause.stack !== undefined) plain.stack = cause.stack;
+  return plain;
 }
 
 /** The records of JSON batch lines, in order. */
