@@ -243,7 +243,10 @@ function sparkCodec(
   const name = outputCodecName(codec);
   if (name === null) return null;
   if (name === 'gzip' || name === 'bzip2' || name === 'xz' || name === 'zstd') return name;
-  throw cluster.unsupported('saveAsTextFile', `compression '${String(codec)}' (gzip, bzip2, xz and zstd are)`);
+  throw cluster.unsupported(
+    'saveAsTextFile',
+    `compression '${String(codec)}' (gzip, bzip2, xz and zstd are)`,
+  );
 }
 
 /**
