@@ -138,6 +138,7 @@ sparkTest(
     t.log(`local and Spark in ${Date.now() - t0} ms`);
     // What each task of the last job's stages was sent with its header: the stage without the value.
     const sizes = spark().taskDataBytes;
+    t.log(`each task's data: ${Math.max(...sizes)} bytes at most (the broadcast's JSON is ~5.2 MB)`);
     t.true(sizes.length > 0);
     t.true(Math.max(...sizes) < 20_000, `per-task data ${sizes.join(', ')} bytes`);
     const got = program(sc);
