@@ -4,11 +4,14 @@
  * `count` returns a number instead of the partition's elements.
  */
 
+import { ArgumentError } from '../errors.js';
+import { type HistogramSpec, histogramCounter } from '../ops/histogram.js';
+import { HyperLogLog } from '../ops/hyperloglog.js';
 import { describe } from '../ops/pairs.js';
 import { Smallest } from '../ops/take-ordered.js';
 import { StatCounter } from '../stat-counter.js';
 import { freshCopy } from '../util/clone.js';
-import { arrayGrowth } from '../util/growth.js';
+import { arrayGrowth, tableGrowth } from '../util/growth.js';
 import { compare } from '../values/compare.js';
 import { ValueMap } from '../values/value-map.js';
 import { BadResult, isThenable } from './failures.js';
@@ -172,6 +175,48 @@ export const FOLDS = {
     return {
       add: (x) => counts.set(x, (counts.get(x) ?? 0) + 1),
       result: () => [...counts],
+    };
+  },
+  /** `histogram(count)`'s first pass: the partition's least and greatest number and how many (non-numbers are an error). */
+  minmax: (): PartitionFold<{ lo: number; hi: number; n: number }> => {
+    const s = new Float64Array([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0]);
+    return {
+      add: (x) => {
+        if (typeof x !== 'number') throw new ArgumentError('Can not generate buckets with non-number in RDD');
+        if (x < (s[0] as number)) s[0] = x;
+        if (x > (s[1] as number)) s[1] = x;
+        s[2] = (s[2] as number) + 1;
+      },
+      result: () => ({ lo: s[0] as number, hi: s[1] as number, n: s[2] as number }),
+    };
+  },
+  /** `countApproxDistinct()`: the partition's HyperLogLog registers (2^p of them). */
+  hyperLogLog: (p: number): PartitionFold<Uint8Array> => {
+    const h = new HyperLogLog(p);
+    return { add: (x) => h.add(x), result: () => h.registers };
+  },
+  /** `reduceByKeyLocally()`: the partition's pairs reduced by key with `f` (the first value copied), as entries in the order first seen. */
+  reduceByKey: (f: Step): PartitionFold<[unknown, unknown][]> => {
+    const m = new ValueMap<unknown, unknown>();
+    return {
+      add: (x) => {
+        const [k, v] = x as [unknown, unknown];
+        m.set(k, m.has(k) ? f(m.get(k), v) : freshCopy(v));
+      },
+      result: () => [...m],
+      grows: () => 2 * tableGrowth(m.size),
+    };
+  },
+  /** `histogram()`: the partition's count per bucket of `spec` (ops/histogram.ts). */
+  histogram: (spec: HistogramSpec<number>): PartitionFold<number[]> => {
+    const c = histogramCounter(spec);
+    const one: unknown[] = [undefined];
+    return {
+      add: (x) => {
+        one[0] = x;
+        c.add(one);
+      },
+      result: () => c.counts(),
     };
   },
 } as const;

@@ -235,15 +235,18 @@ async function* asLines(batches: AsyncIterable<unknown[]>): AsyncGenerator<strin
   }
 }
 
-/** The Hadoop codec Spark compresses text output with: gzip and bzip2 (Spark has no xz; zstd needs Hadoop's native library). */
+/** The codec Spark compresses text output with: Hadoop's gzip and bzip2; xz and zstd by the bridge's own codecs (Hadoop has no xz, and its zstd needs a native library). */
 function sparkCodec(
   codec: CompressionCodec | undefined,
   cluster: { unsupported(op: string, why?: string): Error },
 ) {
   const name = outputCodecName(codec);
   if (name === null) return null;
-  if (name === 'gzip' || name === 'bzip2') return name;
-  throw cluster.unsupported('saveAsTextFile', `compression '${String(codec)}' (gzip and bzip2 are)`);
+  if (name === 'gzip' || name === 'bzip2' || name === 'xz' || name === 'zstd') return name;
+  throw cluster.unsupported(
+    'saveAsTextFile',
+    `compression '${String(codec)}' (gzip, bzip2, xz and zstd are)`,
+  );
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as args from '../args.js';
 import type { BoundedFloat } from '../bounded-float.js';
 import { ArgumentError } from '../errors.js';
-import type { PartitionFold } from '../exec/folds.js';
+import type { NamedFold, PartitionFold } from '../exec/folds.js';
 import { type ActionOptions, runFold, runJob, signalOf } from '../exec/run.js';
 import { countEstimate, meanEstimate, sumEstimate } from '../ops/approx.js';
 import { HyperLogLog, precisionFor } from '../ops/hyperloglog.js';
@@ -69,7 +69,14 @@ async function withinTimeout<R>(
   timeout: number,
   start: () => PartitionFold<R>,
   options: ActionOptions | undefined,
+  named: { readonly fold: NamedFold; readonly decode: (part: unknown) => R },
 ): Promise<{ results: R[]; done: number; total: number }> {
+  const runtime = rdd.context._runtime;
+  if (runtime.cluster !== undefined) {
+    // On a cluster the job runs to its end (its partial results are not streamed back): the exact answer.
+    const parts = await runFold(runtime, rdd._node, named.fold, options, named.fold.name);
+    return { results: parts.map(named.decode), done: parts.length, total: parts.length };
+  }
   const external = signalOf(options);
   const controller = new AbortController();
   const onAbort = () => controller.abort(external?.reason);
@@ -108,6 +115,12 @@ async function withinTimeout<R>(
     external?.removeEventListener('abort', onAbort);
   }
 }
+
+const COUNT = { fold: { name: 'count', args: [] }, decode: (n: unknown) => n as number } as const;
+const STATS = {
+  fold: { name: 'stats', args: [] },
+  decode: (s: unknown) => StatCounter._fromState(s as number[]),
+} as const;
 
 const counting = (): PartitionFold<number> => {
   let n = 0;
@@ -180,14 +193,20 @@ export class RDDExtras<T> extends RDDNumeric<T> {
           grows: () => 2 * tableGrowth(m.size),
         };
       };
-      const parts = await runFold(
-        this.context._runtime,
-        this._node,
-        start,
-        options,
-        'reduceByKeyLocally',
-        'reducing it',
-      );
+      const runtime = this.context._runtime;
+      // On a cluster, a named fold (f runs on the executors) whose partials travel as entries.
+      const parts =
+        runtime.cluster === undefined
+          ? await runFold(runtime, this._node, start, options, 'reduceByKeyLocally', 'reducing it')
+          : (
+              await runFold<[K, V][]>(
+                runtime,
+                this._node,
+                { name: 'reduceByKey', args: [f] },
+                options,
+                'reduceByKeyLocally',
+              )
+            ).map((entries) => new ValueMap<K, V>(entries));
       const out = new ValueMap<K, V>();
       for (const m of parts) for (const [k, v] of m) out.set(k, out.has(k) ? f(out.get(k) as V, v) : v);
       return out;
@@ -212,6 +231,7 @@ export class RDDExtras<T> extends RDDNumeric<T> {
         t,
         counting,
         options,
+        COUNT,
       );
       return Math.trunc(
         countEstimate(
@@ -242,7 +262,7 @@ export class RDDExtras<T> extends RDDNumeric<T> {
     guard('sumApprox');
     return (async () => {
       const [t, c] = approxArguments(timeout, confidence);
-      const { results, done, total } = await withinTimeout(this as RDD<unknown>, t, statsOf, options);
+      const { results, done, total } = await withinTimeout(this as RDD<unknown>, t, statsOf, options, STATS);
       return sumEstimate(
         results.reduce((a, b) => a.mergeStats(b), new StatCounter()),
         done,
@@ -267,7 +287,7 @@ export class RDDExtras<T> extends RDDNumeric<T> {
     guard('meanApprox');
     return (async () => {
       const [t, c] = approxArguments(timeout, confidence);
-      const { results, done, total } = await withinTimeout(this as RDD<unknown>, t, statsOf, options);
+      const { results, done, total } = await withinTimeout(this as RDD<unknown>, t, statsOf, options, STATS);
       return meanEstimate(
         results.reduce((a, b) => a.mergeStats(b), new StatCounter()),
         done,
@@ -294,7 +314,17 @@ export class RDDExtras<T> extends RDDNumeric<T> {
         const h = new HyperLogLog(p);
         return { add: (x) => h.add(x), result: () => h.registers };
       };
-      const parts = await runFold(this.context._runtime, this._node, start, options, 'countApproxDistinct');
+      const runtime = this.context._runtime;
+      const parts =
+        runtime.cluster === undefined
+          ? await runFold(runtime, this._node, start, options, 'countApproxDistinct')
+          : await runFold<Uint8Array>(
+              runtime,
+              this._node,
+              { name: 'hyperLogLog', args: [p] },
+              options,
+              'countApproxDistinct',
+            );
       const all = new HyperLogLog(p);
       for (const r of parts) all.merge(r);
       return all.estimate();

@@ -159,25 +159,35 @@ export class RDDNumeric<T> extends RDDActions<T> {
           throw new ArgumentError('buckets should be a list or tuple or number(int or long)');
         if (buckets < 1) throw new ArgumentError('number of buckets must be >= 1');
         const filtered = this.filter(comparable)._node;
-        const minmax = await runJob(
-          runtime,
-          filtered,
-          async (p, job) => {
-            let lo = Number.POSITIVE_INFINITY;
-            let hi = Number.NEGATIVE_INFINITY;
-            let n = 0;
-            for await (const b of job.open(filtered, p))
-              for (const x of b) {
-                if (typeof x !== 'number')
-                  throw new ArgumentError('Can not generate buckets with non-number in RDD');
-                if (x < lo) lo = x;
-                if (x > hi) hi = x;
-                n++;
-              }
-            return { lo, hi, n };
-          },
-          forOperator(options, 'histogram'),
-        );
+        // On a cluster, named folds (they run on the executors); here, the same passes as tasks.
+        const minmax =
+          runtime.cluster !== undefined
+            ? await runFold<{ lo: number; hi: number; n: number }>(
+                runtime,
+                filtered,
+                { name: 'minmax', args: [] },
+                options,
+                'histogram',
+              )
+            : await runJob(
+                runtime,
+                filtered,
+                async (p, job) => {
+                  let lo = Number.POSITIVE_INFINITY;
+                  let hi = Number.NEGATIVE_INFINITY;
+                  let n = 0;
+                  for await (const b of job.open(filtered, p))
+                    for (const x of b) {
+                      if (typeof x !== 'number')
+                        throw new ArgumentError('Can not generate buckets with non-number in RDD');
+                      if (x < lo) lo = x;
+                      if (x > hi) hi = x;
+                      n++;
+                    }
+                  return { lo, hi, n };
+                },
+                forOperator(options, 'histogram'),
+              );
         const n = minmax.reduce((a, m) => a + m.n, 0);
         if (n === 0) throw new EmptyRDDError('Can not reduce() empty RDD');
         const lo = Math.min(...minmax.map((m) => m.lo));
@@ -190,16 +200,19 @@ export class RDDNumeric<T> extends RDDActions<T> {
         throw new ArgumentError('buckets should be a list or tuple or number(int or long)');
       }
       const node = this._node;
-      const counts = await runJob(
-        runtime,
-        node,
-        async (p, job) => {
-          const c = histogramCounter(spec);
-          for await (const b of job.open<number>(node, p)) c.add(b);
-          return c.counts();
-        },
-        forOperator(options, 'histogram'),
-      );
+      const counts =
+        runtime.cluster !== undefined
+          ? await runFold<number[]>(runtime, node, { name: 'histogram', args: [spec] }, options, 'histogram')
+          : await runJob(
+              runtime,
+              node,
+              async (p, job) => {
+                const c = histogramCounter(spec);
+                for await (const b of job.open<number>(node, p)) c.add(b);
+                return c.counts();
+              },
+              forOperator(options, 'histogram'),
+            );
       return [spec.buckets, counts.reduce(mergeCounts, new Array(spec.buckets.length - 1).fill(0))];
     })();
   }

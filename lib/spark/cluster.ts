@@ -25,7 +25,7 @@
  */
 import path from 'node:path';
 import type { Accumulator } from '../accumulator.js';
-import { ArgumentError, UnsupportedOnSparkError } from '../errors.js';
+import { ArgumentError, SparklingError, UnsupportedOnSparkError } from '../errors.js';
 import type { Cluster } from '../exec/cluster.js';
 import type { Executor } from '../exec/executor.js';
 import type { NamedFold } from '../exec/folds.js';
@@ -39,6 +39,7 @@ import { cutStages } from '../plan/stages.js';
 import { isLocalSource, planStage, resolveStage, type StageMode } from '../ship/stage.js';
 import { fromJSON, toJSON } from '../values/json.js';
 import { SparkBridge } from './bridge.js';
+import { ShippedBroadcasts } from './broadcasts.js';
 import { SparkBridgeError, SparkJobError } from './errors.js';
 import { EXECUTOR_FILE, executorScript } from './executor-script.js';
 import { gatherHead, gatherPlan, needsGather } from './gather.js';
@@ -123,12 +124,22 @@ function qualify(paths: string): string {
     .join(',');
 }
 
+/**
+ * Sources a task computes on the executor: `range` and `emptyRDD`, and the
+ * whole-file sources, whose listing the driver resolves and cuts into
+ * partitions exactly as locally (Spark's CombineFileInputFormat groups
+ * files by size and locality, another layout); the executor reads its
+ * partition's files by path, so they must be where the executors see them
+ * (a shared or distributed filesystem, or one machine).
+ */
+const EXECUTOR_SOURCES = new Set(['range', 'emptyRDD', 'wholeTextFiles', 'binaryFiles', 'binaryRecords']);
+
 /** Why `node`'s operator cannot run on Spark yet, or undefined. */
 function unsupportedOp(node: PlanNode): string | undefined {
   const def = opOf(node);
   switch (def.kind) {
     case 'source':
-      return node.op === 'textFile' || node.op === 'range' || node.op === 'emptyRDD' || isLocalSource(node)
+      return node.op === 'textFile' || EXECUTOR_SOURCES.has(node.op) || isLocalSource(node)
         ? undefined
         : 'a source Spark does not read for sparkling yet';
     case 'kernel':
@@ -146,9 +157,20 @@ function unsupportedOp(node: PlanNode): string | undefined {
   }
 }
 
-/** The SparkJobError of a failed task as the TaskError a local run raises; others as they are. */
+/**
+ * The SparkJobError of a failed task as the error a local run raises: a
+ * TaskError, or a plain SparklingError the task raised (a destroyed
+ * broadcast read), which local mode passes through unwrapped; others as they are.
+ */
 function taskErrorOf(e: unknown): unknown {
-  return e instanceof SparkJobError ? (e.toTaskError() ?? e) : e;
+  if (!(e instanceof SparkJobError)) return e;
+  const te = e.toTaskError();
+  if (te === undefined) return e;
+  const cause = te.cause as Error | undefined;
+  if (cause?.name !== 'SparklingError') return te;
+  const plain = new SparklingError(cause.message);
+  if (cause.stack !== undefined) plain.stack = cause.stack;
+  return plain;
 }
 
 /** The records of JSON batch lines, in order. */
@@ -180,6 +202,10 @@ export class SparkCluster implements Cluster, Executor {
   #accumulators = new Map<number, Accumulator<unknown>>();
   /** Side jobs started, naming their Spark nodes apart. */
   #sideJobs = 0;
+  /** Broadcast values, shipped once per application (SparkFiles), not inside every task's stage. */
+  #broadcasts = new ShippedBroadcasts((file) => this.bridge().then((b) => b.addFile(file)));
+  /** @internal The size (bytes of JSON) of what each task of the last job's stages is sent with its header. */
+  taskDataBytes: number[] = [];
 
   constructor(
     readonly master: string,
@@ -245,7 +271,12 @@ export class SparkCluster implements Cluster, Executor {
     this.#closed = true;
     const b = this.#bridge;
     // The bridge holds the event loop until Spark and its JVM have ended.
-    if (b !== undefined) b.then((bridge) => bridge.stop()).catch(() => {});
+    const broadcasts = this.#broadcasts;
+    if (b === undefined) broadcasts.close();
+    else
+      b.then((bridge) => bridge.stop())
+        .catch(() => {})
+        .finally(() => broadcasts.close());
   }
   open(): undefined {
     return undefined;
@@ -431,6 +462,7 @@ export class SparkCluster implements Cluster, Executor {
       const why = unsupportedOp(n);
       if (why !== undefined) throw this.unsupported(`${n.op}[${n.id}]`, why);
     }
+    this.taskDataBytes = [];
     const { rdds, output, accumulators } = await this.#stages(job, root, mode, task, '');
     return { rdds, output, accumulators, description: `sparkling ${operator} of ${root.op}[${root.id}]` };
   }
@@ -462,7 +494,7 @@ export class SparkCluster implements Cluster, Executor {
         isInput: (n) => n.op === 'textFile' || isLocalSource(n) || cached(n.id),
         isCached: cached,
         io: this.runtime.io,
-        inlineBroadcasts: true,
+        inlineBroadcasts: false,
         feedsOutput: true,
       });
       if (plan.problem !== undefined)
@@ -472,8 +504,12 @@ export class SparkCluster implements Cluster, Executor {
       // Side jobs first: a sort's range bounds, zipWithIndex's partition sizes.
       const bounds = await prepareOnSpark(plan, stageMode, t, job, this.#side(job));
       const resolved = await resolveStage(plan, job);
-      const stage =
-        bounds.length === 0 ? resolved : { ...resolved, prepared: [...resolved.prepared, ...bounds] };
+      const shipped = await this.#broadcasts.ship(plan.encoder.broadcasts);
+      const stage = {
+        ...resolved,
+        broadcasts: shipped.encoded,
+        ...(bounds.length === 0 ? {} : { prepared: [...resolved.prepared, ...bounds] }),
+      };
       for (const [aid, acc] of plan.encoder.accumulators) {
         accumulators.set(aid, acc);
         this.#accumulators.set(aid, acc);
@@ -490,7 +526,10 @@ export class SparkCluster implements Cluster, Executor {
         feeds,
         task: planned,
         ...(gathered ? { gathered } : {}),
+        ...(stage.listings.length === 0 ? {} : { cwd: process.cwd() }),
+        ...(Object.keys(shipped.files).length === 0 ? {} : { broadcasts: shipped.files }),
       };
+      this.taskDataBytes.push(Buffer.byteLength(JSON.stringify(data)));
       rdds.push({
         id,
         kind: 'pipe',

@@ -8,11 +8,13 @@
  * accumulators. A failure of any kind exits non-zero (executor-io.ts), so
  * Spark retries the task.
  */
+import { existsSync } from 'node:fs';
 import { InternalError } from '../errors.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { EncodedStage } from '../ship/encode.js';
 import { StageRunner } from '../ship/run.js';
 import { fromJSON, toJSON } from '../values/json.js';
+import { readShipped } from './broadcasts.js';
 import { runTask, type TaskInput, type TaskOutput } from './executor-io.js';
 import { Gathered } from './gathered.js';
 import { BATCH, type ExecutorData } from './stage-task.js';
@@ -36,6 +38,8 @@ function textLines(batch: readonly unknown[]): string[] {
 async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
   const data = input.header.data as ExecutorData;
   const stage = fromJSON(data.stage) as EncodedStage;
+  // Relative paths of a listing are the driver's: read from its directory when this machine has it.
+  if (data.cwd !== undefined && existsSync(data.cwd)) process.chdir(data.cwd);
   const partition = input.header.partition;
   // The task's one input partition: it may be asked for more than once, but read only once;
   // or, gathered, each input partition it reads (gathered.ts).
@@ -54,7 +58,9 @@ async function run(input: TaskInput, output: TaskOutput): Promise<unknown> {
   const feeds = data.feeds;
   // A shuffle of several RDDs' reduce partitions, split by side, until every side is taken.
   const sides = new Map<string, { split: Promise<[unknown, unknown][][]>; left: number }>();
+  const shipped = data.broadcasts ?? {};
   const runner = new StageRunner(stage, {
+    broadcast: (id) => readShipped(process.env.SPARKLING_SPARK_FILES, shipped, id),
     input: (node, p) => (feeds[node.id] === 'lines' ? lines(node, p) : decoded(lines(node, p))),
     shuffleRead: async (node, parentIndex, p) => {
       if (node.parents.length === 1) {

@@ -99,7 +99,7 @@ export type ActionSpec =
       readonly kind: 'save';
       readonly rdd: string;
       readonly path: string;
-      /** 'gzip', 'bzip2', 'deflate', or a Hadoop codec class name. */
+      /** 'gzip', 'bzip2', 'deflate', 'xz', 'zstd' (the bridge's own codecs), or a Hadoop codec class name. */
       readonly codec?: string;
     };
 

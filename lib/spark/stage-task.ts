@@ -52,6 +52,10 @@ export interface ExecutorData {
   readonly task: ExecutorTask;
   /** The input is a `gather` node's (gathered.ts): a head line, then each input partition's lines tagged with its slot. */
   readonly gathered?: boolean;
+  /** The shipped file (in the SparkFiles directory) of each broadcast the stage reads, by id (lib/spark/broadcasts.ts). */
+  readonly broadcasts?: Readonly<Record<string, string>>;
+  /** The driver's working directory, where relative paths of file listings are (set when the stage lists files). */
+  readonly cwd?: string;
 }
 
 /** Records per JSON batch line: about 0.2 µs a record against 0.45 µs one per line (bench/RESULTS.md). */

@@ -13,7 +13,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { ArgumentError, Context, TaskError, UnsupportedOnSparkError } from '../../lib/index.js';
+import { ArgumentError, Context, TaskError } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
 import {
   alive,
@@ -644,28 +644,7 @@ sparkTest('explain() prints the same plan, each stage marked executor=spark', as
   t.is(text.match(/executor=spark/g)?.length, 2, text);
 });
 
-// --- What is not supported yet, and what cannot travel ---
-
-sparkTest(
-  'an operator not supported yet rejects with UnsupportedOnSparkError naming it, before a Spark job starts',
-  async (t) => {
-    const before = (await sparkJobs()).length;
-    const pairs = sc.parallelize([['a', 1]] as [string, number][], 2);
-    const cases: [string, Promise<unknown>][] = [
-      ['histogram', sc.parallelize([1, 2, 3], 2).histogram(2)],
-      ['saveAsTextFile', pairs.saveAsTextFile(path.join(work, 'xz'), 'xz')],
-    ];
-    for (const [op, p] of cases) {
-      const e = await rejects(t, p);
-      t.true(e instanceof UnsupportedOnSparkError, `${op}: ${String(e)}`);
-      t.true(
-        (e as UnsupportedOnSparkError).operator.startsWith(op),
-        `${op}: ${(e as UnsupportedOnSparkError).operator}`,
-      );
-    }
-    t.is((await sparkJobs()).length, before);
-  },
-);
+// --- What cannot travel ---
 
 sparkTest(
   'a function whose capture cannot travel rejects before a Spark job starts, naming the variable',

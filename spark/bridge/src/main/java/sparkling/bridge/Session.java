@@ -456,6 +456,8 @@ final class Session {
       case "gzip" -> GzipCodec.class;
       case "bzip2" -> BZip2Codec.class;
       case "deflate" -> DefaultCodec.class;
+      case "xz" -> XzCodec.class;
+      case "zstd" -> ZstdCodec.class;
       default -> {
         if (!name.contains(".")) throw new ProtocolException("unknown codec: " + name);
         yield (Class<? extends CompressionCodec>) Class.forName(name);
