@@ -6,7 +6,7 @@
  * lineage of any depth resolves.
  */
 import { opOf } from '../ops/registry.js';
-import { defaultShufflePartitions, type PlanNode } from '../plan/nodes.js';
+import { defaultShufflePartitions, type PlanNode, topological } from '../plan/nodes.js';
 import { samePartitioner } from '../plan/partitioner.js';
 import type { Runtime } from './runtime.js';
 
@@ -39,26 +39,10 @@ export function resolvePartitions(node: PlanNode, env: CountEnv): Promise<number
 /** `node` and the nodes under it whose count is neither fixed nor being resolved, parents first. */
 function unresolved(node: PlanNode, runtime: Runtime): PlanNode[] {
   const open = (n: PlanNode) => n.numPartitions === undefined && !runtime.counts.has(n);
-  const out: PlanNode[] = [];
-  const seen = new Set<PlanNode>([node]);
-  const stack: { node: PlanNode; i: number }[] = [{ node, i: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1] as { node: PlanNode; i: number };
-    // A shuffle with a count asked for needs none of its parents'.
-    const parents =
-      top.node.kind === 'shuffle' && top.node.numPartitions !== undefined ? [] : top.node.parents;
-    if (top.i < parents.length) {
-      const parent = parents[top.i++] as PlanNode;
-      if (open(parent) && !seen.has(parent)) {
-        seen.add(parent);
-        stack.push({ node: parent, i: 0 });
-      }
-      continue;
-    }
-    stack.pop();
-    out.push(top.node);
-  }
-  return out;
+  // A shuffle with a count asked for needs none of its parents'.
+  return topological(node, (n) =>
+    n.kind === 'shuffle' && n.numPartitions !== undefined ? [] : n.parents.filter(open),
+  );
 }
 
 /** One node's count from its parents' (resolved or memoised). */

@@ -86,19 +86,25 @@ export function defaultShufflePartitions(
 
 /**
  * Every node under `root` (itself included), parents before children, each
- * once; iterative, so any depth of lineage is walked.
+ * once; iterative, so any depth of lineage is walked. `parentsOf` says which
+ * parents of a node to descend into (all of them by default).
  */
-export function topological(root: PlanNode): PlanNode[] {
+export function topological(
+  root: PlanNode,
+  parentsOf: (node: PlanNode) => readonly PlanNode[] = (n) => n.parents,
+): PlanNode[] {
   const out: PlanNode[] = [];
   const seen = new Set<PlanNode>([root]);
-  const stack: { node: PlanNode; i: number }[] = [{ node: root, i: 0 }];
+  const stack: { node: PlanNode; i: number; parents: readonly PlanNode[] }[] = [
+    { node: root, i: 0, parents: parentsOf(root) },
+  ];
   while (stack.length > 0) {
-    const top = stack[stack.length - 1] as { node: PlanNode; i: number };
-    if (top.i < top.node.parents.length) {
-      const parent = top.node.parents[top.i++] as PlanNode;
+    const top = stack[stack.length - 1] as { node: PlanNode; i: number; parents: readonly PlanNode[] };
+    if (top.i < top.parents.length) {
+      const parent = top.parents[top.i++] as PlanNode;
       if (!seen.has(parent)) {
         seen.add(parent);
-        stack.push({ node: parent, i: 0 });
+        stack.push({ node: parent, i: 0, parents: parentsOf(parent) });
       }
       continue;
     }

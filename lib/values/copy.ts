@@ -19,25 +19,12 @@
  * over the copy: 35-90 ns for `{ a, b }` here, against 6.7 µs for
  * `structuredClone` and 110-360 ns building the copy key by key (measured).
  */
+import { TYPED_ARRAYS } from './typed-arrays.js';
 import { ValueMap, ValueSet } from './value-map.js';
 
 const OBJECT = Object.prototype;
 const ARRAY = Array.prototype;
-const TYPED_ARRAYS = new Set<unknown>(
-  [
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-  ].map((c) => c.prototype),
-);
+const TYPED_PROTOTYPES = new Set<unknown>(Object.values(TYPED_ARRAYS).map((c) => c.prototype));
 
 /** Past this depth the copy starts over with a memo (cycles, deep data). */
 const FAST_DEPTH = 64;
@@ -134,7 +121,7 @@ function copyObject(x: object, depth: number, memo: Map<object, unknown> | undef
     r.lastIndex = (x as RegExp).lastIndex;
     out = r;
   } else if (proto === ArrayBuffer.prototype) out = (x as ArrayBuffer).slice(0);
-  else if (TYPED_ARRAYS.has(proto)) out = (x as Uint8Array).slice();
+  else if (TYPED_PROTOTYPES.has(proto)) out = (x as Uint8Array).slice();
   else if (proto === DataView.prototype) {
     const d = x as DataView;
     out = new DataView(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));

@@ -9,6 +9,8 @@
  * values are themselves. Cycles are not supported.
  */
 
+import { TYPED_ARRAYS } from './typed-arrays.js';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Sets `key` as an own property, `__proto__` included. */
@@ -17,20 +19,6 @@ function put(o: Record<string, unknown>, key: string, value: unknown): void {
     Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }
-
-const TYPED = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-} as const;
 
 const base64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -67,7 +55,7 @@ export function toJSONValue(value: unknown): Json {
   if (value instanceof ArrayBuffer) return { $bytes: base64(new Uint8Array(value)) };
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const name = value.constructor.name;
-    if (!(name in TYPED)) throw new TypeError(`a ${name} cannot be written as JSON`);
+    if (!(name in TYPED_ARRAYS)) throw new TypeError(`a ${name} cannot be written as JSON`);
     return { $typed: [name, base64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))] };
   }
   const proto = Object.getPrototypeOf(value);
@@ -110,14 +98,14 @@ export function fromJSONValue(json: unknown): unknown {
       case '$bytes':
         return bytesOf(v as string).buffer;
       case '$typed': {
-        const [name, text] = v as [keyof typeof TYPED, string];
+        const [name, text] = v as [keyof typeof TYPED_ARRAYS, string];
         const bytes = bytesOf(text);
-        const Typed = TYPED[name] as unknown as new (
+        const Typed = TYPED_ARRAYS[name] as unknown as new (
           buffer: ArrayBuffer,
           offset: number,
           length: number,
         ) => unknown;
-        const size = (TYPED[name] as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+        const size = (TYPED_ARRAYS[name] as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
         return new Typed(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size);
       }
       case '$obj': {
