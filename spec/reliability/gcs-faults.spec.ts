@@ -84,6 +84,8 @@ run('gcs faults: 503s and 500s on reads are retried to an exact result', async (
 run(
   'gcs faults: a persistent 500 is a transient IOError naming the path, after request and task retries',
   async (t) => {
+    // The 9 attempts below show the retries end; the clock only catches a hang (the machine may be loaded).
+    t.timeout(180_000);
     const proxy = await proxyFor(t);
     const path = 'gs://bucket/text/lines.txt';
     proxy.arm(plain, { kind: 'internal' }, Number.POSITIVE_INFINITY);
@@ -95,7 +97,7 @@ run(
     t.true(e?.transient);
     t.regex(e?.message ?? '', /HTTP 500/);
     t.is(proxy.count(plain), 9, '3 task attempts × 3 request attempts');
-    t.true(Date.now() - t0 < 30_000, 'no hang');
+    t.true(Date.now() - t0 < 120_000, 'no hang');
     proxy.seen.length = 0;
     const none = new Context(options(proxy, { ioRetries: 0 }));
     await t.throwsAsync(() => none.textFile(path, 3).count(), { instanceOf: IOError, message: /lines\.txt/ });
