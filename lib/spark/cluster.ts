@@ -38,6 +38,7 @@ import { fromJSON, toJSON } from '../values/json.js';
 import { SparkBridge } from './bridge.js';
 import { SparkBridgeError, SparkJobError } from './errors.js';
 import { EXECUTOR_FILE, executorScript } from './executor-script.js';
+import { sparkStages } from './explain.js';
 import { type JobResult, type JobSpec, type JsonValue, type RddSpec, SPARK_FILES } from './protocol.js';
 import { BATCH, type ExecutorData, type ExecutorTask, type Feed } from './stage-task.js';
 
@@ -264,11 +265,13 @@ export class SparkCluster implements Cluster, Executor {
 
   // --- Executor (explain, and nothing runs here) ---
 
+  /** explain(): the bridge RDDs each stage becomes (explain.ts), without a job or I/O. */
   describe(root: PlanNode): ReadonlyMap<number, string> {
-    const out = new Map<number, string>();
-    for (const s of cutStages(root, (id) => this.runtime.isPersisted(id)).stages)
-      out.set(s.output.id, 'executor=spark');
-    return out;
+    return sparkStages(root, shuffleEverySide(root), {
+      isCached: (id) => this.runtime.isPersisted(id),
+      count: (n) => this.runtime.known.get(n),
+      unsupported: unsupportedOp,
+    });
   }
   begin(): void {}
   end(): void {}
