@@ -107,9 +107,14 @@ let setupError: unknown;
 let cluster: Cluster | undefined;
 let sc: Context;
 
-/** Spark's settings for the specs: small JVMs, the driver's UI on a free port. */
+/**
+ * Spark's settings for the specs: small JVMs, the driver's UI on a free port, and no waiting for
+ * a busy executor that holds a shuffle's map outputs (many small jobs; where a task runs changes
+ * no result).
+ */
 const CONF = {
   'spark.ui.port': 0,
+  'spark.locality.wait': '0s',
   'spark.driver.memory': '512m',
   'spark.executor.memory': '512m',
   'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',

@@ -940,9 +940,9 @@ sparkTest(
     const here = await example('spark-wordcount.ts', { SPARKLING_MASTER: '' });
     const there = await example('spark-wordcount.ts', { SPARKLING_MASTER: cluster.master });
     t.true(there.includes(`running on: ${cluster.master}\n`), there);
-    t.regex(there, /executor=spark/);
+    t.regex(there, /executor=spark rdds=pipe\(\d+\)<-/);
     const body = (text: string) =>
-      text.replace(/running on: .*\n/, '').replace(/ executor=\S+(?: reason="[^"]*")?/g, '');
+      text.replace(/running on: .*\n/, '').replace(/ executor=\S+(?: reason="[^"]*")?(?: rdds=\S+)?/g, '');
     t.is(body(there), body(here));
   },
 );
