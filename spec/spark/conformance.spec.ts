@@ -140,8 +140,9 @@ if (m.home !== undefined) {
     }
   });
   test.after.always(async () => {
+    // The bridge to wait for, when set-up started it (asking for it otherwise would start one).
     const bridge =
-      sc === undefined
+      sc === undefined || setupError !== undefined
         ? undefined
         : await (sc._runtime.cluster as SparkCluster).bridge().catch(() => undefined);
     sc?.stop();
