@@ -12,7 +12,7 @@ import { cutStages } from './stages.js';
 /** Extra facts the executor knows about nodes (cached ones), passed in so this stays pure. */
 export interface ExplainContext {
   isCached(id: number): boolean;
-  /** Where the stage ending at a node runs, when the Context has worker threads. */
+  /** Where the stage ending at a node runs, when the Context has worker threads or is on Spark. */
   readonly stages?: ReadonlyMap<number, string>;
   /** The partition count of a node once resolved (by an action or `getNumPartitions()`), when it needed I/O. */
   count?(node: PlanNode): number | undefined;
@@ -32,7 +32,8 @@ function describe(node: PlanNode, ctx: ExplainContext, stageOutput: boolean): st
       : '';
   const attrs = shuffle + node.attrs.map(([k, v]) => ` ${k}=${v}`).join('');
   const cached = ctx.isCached(node.id) ? ' cached' : '';
-  const stage = stageOutput ? ctx.stages?.get(node.id) : undefined;
+  // A cached RDD on a rail is a stage of its own too (it fills the cache).
+  const stage = stageOutput || cached !== '' ? ctx.stages?.get(node.id) : undefined;
   return `${node.op}[${node.id}]${attrs}${cached}${stage === undefined ? '' : ` ${stage}`}`;
 }
 

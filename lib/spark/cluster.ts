@@ -42,6 +42,7 @@ import { SparkBridge } from './bridge.js';
 import { ShippedBroadcasts } from './broadcasts.js';
 import { SparkBridgeError, SparkJobError } from './errors.js';
 import { EXECUTOR_FILE, executorScript } from './executor-script.js';
+import { sparkStages } from './explain.js';
 import { gatherHead, gatherPlan, needsGather } from './gather.js';
 import { type JobResult, type JobSpec, type JsonValue, type RddSpec, SPARK_FILES } from './protocol.js';
 import { prepareOnSpark, preparesOnSpark, type SideJob } from './sort.js';
@@ -258,11 +259,13 @@ export class SparkCluster implements Cluster, Executor {
 
   // --- Executor (explain, and nothing runs here) ---
 
+  /** explain(): the bridge RDDs each stage becomes (explain.ts), without a job or I/O. */
   describe(root: PlanNode): ReadonlyMap<number, string> {
-    const out = new Map<number, string>();
-    for (const s of cutStages(root, (id) => this.runtime.isPersisted(id)).stages)
-      out.set(s.output.id, 'executor=spark');
-    return out;
+    return sparkStages(root, {
+      isCached: (id) => this.runtime.isPersisted(id),
+      count: (n) => this.runtime.known.get(n),
+      unsupported: unsupportedOp,
+    });
   }
   begin(): void {}
   end(): void {}

@@ -638,10 +638,14 @@ sparkTest('explain() prints the same plan, each stage marked executor=spark', as
     .map((l) => [l, 1] as [string, number])
     .reduceByKey((a, b) => a + b, 2)
     .explain();
-  // Where each stage runs is all that differs (with SPARKLING_WORKERS, local mode's says workers or main).
-  const plan = (x: string) => x.replace(/ executor=\S+(?: reason="[^"]*")?/g, '').replace(/\[\d+\]/g, '');
+  // Where each stage runs (and, on Spark, the bridge RDDs it becomes) is all that differs
+  // (with SPARKLING_WORKERS, local mode's says workers or main).
+  const plan = (x: string) =>
+    x.replace(/ executor=\S+(?: reason="[^"]*")?(?: rdds=\S+)?/g, '').replace(/\[\d+\]/g, '');
   t.is(plan(text), plan(plain));
-  t.is(text.match(/executor=spark/g)?.length, 2, text);
+  t.is(text.match(/executor=spark rdds=/g)?.length, 2, text);
+  t.regex(text, /reduceByKey\[\d+\] .* executor=spark rdds=pipe\(2\)<-shuffle\(2\)\n/);
+  t.regex(text, /map\[\d+\] executor=spark rdds=pipe\(\?\)<-textFile\(\?\)\n/);
 });
 
 // --- What cannot travel ---
@@ -912,9 +916,9 @@ sparkTest(
     const here = await example('spark-wordcount.ts', { SPARKLING_MASTER: '' });
     const there = await example('spark-wordcount.ts', { SPARKLING_MASTER: cluster.master });
     t.true(there.includes(`running on: ${cluster.master}\n`), there);
-    t.regex(there, /executor=spark/);
+    t.regex(there, /executor=spark rdds=pipe\(\d+\)<-/);
     const body = (text: string) =>
-      text.replace(/running on: .*\n/, '').replace(/ executor=\S+(?: reason="[^"]*")?/g, '');
+      text.replace(/running on: .*\n/, '').replace(/ executor=\S+(?: reason="[^"]*")?(?: rdds=\S+)?/g, '');
     t.is(body(there), body(here));
   },
 );
