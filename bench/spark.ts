@@ -23,18 +23,17 @@
  * pyspark wheel in .cache/venv; the bridge jar must be built (`mvn -B -q -f spark/bridge/pom.xml
  * package`). Without them the benchmark says so and exits 0.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { BRIDGE_JAR, SparkBridge } from '../lib/spark/bridge.js';
+import { SparkBridge } from '../lib/spark/bridge.js';
 import type { RddSpec } from '../lib/spark/protocol.js';
+import { sparkHomeOrSkip, sparkMaster } from './spark-common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const { values } = parseArgs({
   options: {
     master: { type: 'string' },
@@ -46,26 +45,9 @@ const { values } = parseArgs({
 const records = Number(values.records);
 const jobs = Number(values.jobs);
 const repeat = Number(values.repeat);
-const master = values.master ?? process.env.SPARKLING_SPARK_MASTER ?? 'local[2]';
+const master = sparkMaster(values.master);
 
-function sparkHome(): string | undefined {
-  if (process.env.SPARK_HOME) return process.env.SPARK_HOME;
-  const lib = path.join(root, '.cache', 'venv', 'lib');
-  if (!existsSync(lib)) return undefined;
-  for (const py of readdirSync(lib)) {
-    const home = path.join(lib, py, 'site-packages', 'pyspark');
-    if (existsSync(path.join(home, 'bin', 'spark-submit'))) return home;
-  }
-  return undefined;
-}
-
-const home = sparkHome();
-if (home === undefined || !existsSync(BRIDGE_JAR)) {
-  console.log(
-    `## spark\n\n_skipped: ${home === undefined ? 'no Spark (SPARK_HOME or .cache/venv)' : `no bridge jar at ${BRIDGE_JAR}`}._\n`,
-  );
-  process.exit(0);
-}
+const home = sparkHomeOrSkip('spark');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
