@@ -55,7 +55,7 @@ interface Parsed {
 
 type Failure = Extract<Shipping, { ok: false }>;
 
-const parsed = new WeakMap<Function, Parsed | Failure>();
+const parsed = new WeakMap<Function, Parsed | Shipping>();
 
 /**
  * Whether `fn` can be rebuilt from its source elsewhere, and what it
@@ -63,7 +63,9 @@ const parsed = new WeakMap<Function, Parsed | Failure>();
  * neither by the function nor globally whose values cannot be read — an
  * arrow's lexical `this`, `arguments` or `new.target`, or any capture when
  * the inspector is unavailable), `assigns to captured 'b'` (the copy
- * elsewhere would change, not the variable), `is a native function`, `is a
+ * elsewhere would change, not the variable), `is a native function` (one
+ * that is not a standard built-in: `String`, `Math.abs`, `JSON.stringify`
+ * and the like travel by name), `is a
  * bound function`, `is a class`, `is a getter`, `is a setter`, `uses super`,
  * `uses eval`, `uses with`, `uses import.meta`, `uses import()` (of a
  * module other than a built-in one), `uses 'this' in sloppy mode`, `is not
@@ -166,11 +168,61 @@ const isFunction = (
 ): e is acorn.FunctionExpression | acorn.ArrowFunctionExpression =>
   e?.type === 'FunctionExpression' || e?.type === 'ArrowFunctionExpression';
 
-/** Parses `fn`'s source once: a verdict that cannot change, or what `resolve` needs. */
-function parse(fn: Function): Parsed | Failure {
+/** ECMAScript's global functions and the namespaces whose functions travel by name (every realm has them). */
+const BUILTIN_GLOBALS = [
+  'String',
+  'Number',
+  'Boolean',
+  'BigInt',
+  'Symbol',
+  'Object',
+  'Array',
+  'Date',
+  'parseInt',
+  'parseFloat',
+  'isNaN',
+  'isFinite',
+  'encodeURI',
+  'encodeURIComponent',
+  'decodeURI',
+  'decodeURIComponent',
+] as const;
+const BUILTIN_NAMESPACES = [
+  'Math',
+  'JSON',
+  'Number',
+  'String',
+  'Object',
+  'Array',
+  'Reflect',
+  'BigInt',
+  'Date',
+] as const;
+
+/** The expression naming a standard built-in function (`String`, `Math.abs`), or undefined. */
+function builtinName(fn: Function): string | undefined {
+  const g = globalThis as unknown as Record<string, unknown>;
+  for (const name of BUILTIN_GLOBALS) if (g[name] === fn) return name;
+  for (const ns of BUILTIN_NAMESPACES) {
+    const holder = g[ns] as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(holder))
+      if (/^[A-Za-z_$][\w$]*$/.test(key) && Object.getOwnPropertyDescriptor(holder, key)?.value === fn)
+        return `${ns}.${key}`;
+  }
+  return undefined;
+}
+
+/** Parses `fn`'s source once: a verdict that cannot change (a built-in's name, or a failure), or what `resolve` needs. */
+function parse(fn: Function): Parsed | Shipping {
   const text = Function.prototype.toString.call(fn);
-  if (text.endsWith('[native code] }'))
-    return fail(fn.name.startsWith('bound ') ? 'is a bound function' : 'is a native function');
+  if (text.endsWith('[native code] }')) {
+    if (fn.name.startsWith('bound ')) return fail('is a bound function');
+    // A standard built-in (`String`, `Math.abs`, `JSON.stringify` ...) travels as its name.
+    const name = builtinName(fn);
+    return name === undefined
+      ? fail('is a native function')
+      : Object.freeze({ ok: true, source: name, captures: [] });
+  }
   const e = expression(text);
   if (e?.type === 'ClassExpression') return fail('is a class');
   if (isFunction(e)) return analysed(fn, text, freeNames(e));

@@ -148,8 +148,8 @@ test('shipping: what cannot be rebuilt from its source, whatever it uses', (t) =
     'v',
   ) as PropertyDescriptor;
   const cases: [Function, string][] = [
-    [Math.max, 'is a native function'],
     [Array.prototype.map, 'is a native function'],
+    [Map.prototype.get, 'is a native function'],
     [((x: number) => x).bind(null), 'is a bound function'],
     [class Point {}, 'is a class'],
     [class extends Secret {}, 'is a class'],
@@ -170,6 +170,24 @@ test('shipping: what cannot be rebuilt from its source, whatever it uses', (t) =
     [42 as unknown as Function, 'is not a function'],
   ];
   for (const [fn, reason] of cases) t.is(verdict(shipping(fn)), reason, String(fn));
+});
+
+test('shipping: a standard built-in function travels by its name and rebuilds as itself', (t) => {
+  for (const [fn, name] of [
+    [String, 'String'],
+    [Number, 'Number'],
+    [parseFloat, 'parseFloat'],
+    [Math.max, 'Math.max'],
+    [JSON.stringify, 'JSON.stringify'],
+    [Object.keys, 'Object.keys'],
+  ] as const) {
+    const s = shipping(fn);
+    t.true(s.ok, name);
+    if (!s.ok) continue;
+    t.is(s.source, name);
+    t.deepEqual(s.captures, []);
+    t.is(rebuild(s.source, {}), fn);
+  }
 });
 
 test('shipping: methods become function expressions, keeping async and generators', (t) => {
