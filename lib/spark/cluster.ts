@@ -62,9 +62,6 @@ export interface SparkOptions {
   readonly nodeArchive?: string;
 }
 
-const SCOPE =
-  'Spark runs sources (textFile, parallelize, range), narrow operators, union, coalesce, zip, cartesian, the hash shuffles of the by-key, group, set and join families, the sorts, zipWithIndex, zipWithUniqueId, and the actions collect, count, first, take, reduce, fold, aggregate, sum, mean, stats, countByKey, countByValue and saveAsTextFile';
-
 /** The directory the node archive unpacks to on an executor. */
 const NODE_DIR = 'sparkling-node';
 
@@ -297,7 +294,7 @@ export class SparkCluster implements Cluster, Executor {
   // --- Cluster ---
 
   unsupported(operator: string, reason?: string): Error {
-    return new UnsupportedOnSparkError(operator, `${reason === undefined ? '' : `${reason}; `}${SCOPE}`);
+    return new UnsupportedOnSparkError(operator, reason ?? 'a Spark Context cannot run it');
   }
 
   sourceCount(node: PlanNode): Promise<number> | undefined {
