@@ -25,30 +25,16 @@ import {
   eventually,
   getJson,
   holdCluster,
-  machine,
   ROOT,
+  SPARK_SPEC_CONF,
+  seeded,
+  sparkTests,
   useCluster,
 } from './harness.js';
 import { fnv1a, words } from './words.js';
 
-const m = machine();
-const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
-if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
-
 /** Serial tests when Spark can run here; skipped ones, the reason in the title, when it cannot. */
-function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (m.home === undefined) {
-    test.skip(`${title} [skipped: ${skipReason}]`, fn);
-    return;
-  }
-  test.serial(title, async (t) => {
-    t.timeout(180_000);
-    if (setupError) throw setupError;
-    await fn(t);
-  });
-}
-
-let setupError: unknown;
+const { home: sparkHome, sparkTest, setupFailed } = sparkTests(180_000);
 let cluster: Cluster;
 let bridge: SparkBridge;
 let executor: string;
@@ -56,8 +42,8 @@ let work: string;
 /** The stand-in executor as a pipe command. */
 const stand = (...args: (string | number)[]): string[] => [process.execPath, executor, ...args.map(String)];
 
-if (m.home !== undefined) {
-  const home = m.home;
+if (sparkHome !== undefined) {
+  const home = sparkHome;
   test.before(async (t) => {
     t.timeout(1_800_000);
     try {
@@ -74,18 +60,11 @@ if (m.home !== undefined) {
         home,
         appName: 'sparkling-bridge-spec',
         env: cluster.env,
-        conf: {
-          'spark.ui.port': 0,
-          'spark.ui.showConsoleProgress': false,
-          'spark.driver.memory': '512m',
-          'spark.executor.memory': '512m',
-          'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-          'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-        },
+        conf: { ...SPARK_SPEC_CONF, 'spark.ui.showConsoleProgress': false },
       });
       t.log(`bridge ready in ${bridge.startMs} ms: ${bridge.info.applicationId} on ${bridge.info.master}`);
     } catch (e) {
-      setupError = e;
+      setupFailed(e);
     }
   });
   test.after.always(async () => {
@@ -98,17 +77,6 @@ if (m.home !== undefined) {
 /** The lines of every partition of a job's collect, in partition order. */
 async function collect(rdds: RddSpec[], rdd: string, extra: { partitions?: number[]; limit?: number } = {}) {
   return bridge.collect({ rdds, action: { kind: 'collect', rdd, ...extra } });
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** About `mb` MB of text: lines of 1 to 12 words from a skewed vocabulary of 20,000. */
@@ -779,7 +747,7 @@ function orphan(mode: 'exit' | 'hang', master: string, pidDir: string) {
       path.join(ROOT, 'spec/spark/orphan-driver.ts'),
       mode,
       master,
-      m.home as string,
+      sparkHome as string,
       executor,
       pidDir,
       tools as string,

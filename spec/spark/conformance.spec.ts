@@ -11,22 +11,11 @@
  * reported as skipped with the reason; SPARKLING_REQUIRE_SPARK=1 (CI) makes
  * that a failure.
  */
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import fc from 'fast-check';
-import { Context } from '../../lib/index.js';
-import type { SparkCluster } from '../../lib/spark/cluster.js';
 import { cases, checkCase, expected } from '../conformance-cases.js';
 import { type Drawn, drawn, fitChain, run, SEED, source } from '../reliability/chains.js';
-import {
-  alive,
-  buildBridge,
-  type Cluster,
-  eventually,
-  holdCluster,
-  machine,
-  releaseCluster,
-  useCluster,
-} from './harness.js';
+import { sparkSuite } from './harness.js';
 
 /**
  * Cases that do not run on Spark yet (none today), each with the reason: each
@@ -37,73 +26,12 @@ import {
  */
 const EXCLUDED: Readonly<Record<string, string>> = {};
 
-const m = machine();
-const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
-if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
-
-function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (m.home === undefined) {
-    test.skip(`${title} [skipped: ${skipReason}]`, fn);
-    return;
-  }
-  test.serial(title, async (t) => {
-    t.timeout(300_000);
-    if (setupError) throw setupError;
-    await fn(t);
-  });
-}
-
-let setupError: unknown;
-let cluster: Cluster | undefined;
-let sc: Context;
-
 /**
- * Spark's settings for the specs: small JVMs, the driver's UI on a free port, and no waiting for
- * a busy executor that holds a shuffle's map outputs (many small jobs; where a task runs changes
- * no result).
+ * No waiting for a busy executor that holds a shuffle's map outputs (many small jobs; where a
+ * task runs changes no result).
  */
-const CONF = {
-  'spark.ui.port': 0,
-  'spark.locality.wait': '0s',
-  'spark.driver.memory': '512m',
-  'spark.executor.memory': '512m',
-  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-};
-
-if (m.home !== undefined) {
-  const home = m.home;
-  test.before(async (t) => {
-    t.timeout(1_800_000);
-    try {
-      await buildBridge(home);
-      cluster = await useCluster(home);
-      const waited = await holdCluster(cluster);
-      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
-      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
-      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
-      const t0 = Date.now();
-      await sc.parallelize([1], 1).count();
-      t.log(`Spark application up and a first job run in ${Date.now() - t0} ms`);
-    } catch (e) {
-      setupError = e;
-    }
-  });
-  test.after.always(async () => {
-    // The bridge to wait for, when set-up started it (asking for it otherwise would start one).
-    const bridge =
-      sc === undefined || setupError !== undefined
-        ? undefined
-        : await (sc._runtime.cluster as SparkCluster).bridge().catch(() => undefined);
-    sc?.stop();
-    const pid = bridge?.pid;
-    if (pid !== undefined)
-      await eventually('the bridge JVM gone', 90_000, async () => (alive(pid) ? undefined : true)).catch(
-        () => {},
-      );
-    if (cluster) releaseCluster(cluster);
-  });
-}
+const suite = sparkSuite({ name: 'conformance', conf: { 'spark.locality.wait': '0s' }, timeoutMs: 300_000 });
+const { sparkTest } = suite;
 
 test('every excluded case is a case of the table, with a reason', (t) => {
   t.pass();
@@ -117,11 +45,11 @@ for (const name of Object.keys(expected)) {
   if (cases[name] === undefined) continue;
   const why = EXCLUDED[name];
   if (why === undefined) {
-    sparkTest(`PySpark conformance on Spark: ${name}`, (t) => checkCase(t, name, sc));
+    sparkTest(`PySpark conformance on Spark: ${name}`, (t) => checkCase(t, name, suite.sc));
     continue;
   }
   sparkTest(`PySpark conformance on Spark (excluded: ${why}): ${name}`, async (t) => {
-    const attempt = await t.try((tt) => checkCase(tt, name, sc));
+    const attempt = await t.try((tt) => checkCase(tt, name, suite.sc));
     attempt.discard();
     t.false(
       attempt.passed,
@@ -154,7 +82,7 @@ sparkTest(
     await t.notThrowsAsync(() =>
       fc.assert(
         fc.asyncProperty(source, fc.array(onSpark, { minLength: 1, maxLength: 6 }), async (src, ops) => {
-          await run(src, fitChain(src, ops), sc);
+          await run(src, fitChain(src, ops), suite.sc);
         }),
         // No shrinking on a cluster (each step is Spark jobs): the failing chain is printed as drawn.
         { numRuns: SPARK_RUNS, seed: SEED, includeErrorInReport: true, timeout: 240_000, endOnFailure: true },

@@ -8,104 +8,22 @@
  * (CI) makes that a failure.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { ArgumentError, Context, TaskError } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
-import {
-  alive,
-  buildBridge,
-  type Cluster,
-  eventually,
-  getJson,
-  holdCluster,
-  machine,
-  ROOT,
-  releaseCluster,
-  useCluster,
-} from './harness.js';
+import { alive, eventually, getJson, ROOT, seeded, sparkSuite } from './harness.js';
 
-const m = machine();
-const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
-if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
-
-function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (m.home === undefined) {
-    test.skip(`${title} [skipped: ${skipReason}]`, fn);
-    return;
-  }
-  test.serial(title, async (t) => {
-    t.timeout(600_000);
-    if (setupError) throw setupError;
-    await fn(t);
-  });
-}
-
-let setupError: unknown;
-let cluster: Cluster;
-let sc: Context;
-let work: string;
 const local = new Context({ defaultParallelism: 2 });
-
-/** Spark's settings for the specs: small JVMs, the driver's UI (REST API) on a free port. */
-const CONF = {
-  'spark.ui.port': 0,
-  'spark.driver.memory': '512m',
-  'spark.executor.memory': '512m',
-  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-};
-
-if (m.home !== undefined) {
-  const home = m.home;
-  test.before(async (t) => {
-    t.timeout(1_800_000);
-    try {
-      work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-context-'));
-      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
-      await buildBridge(home);
-      cluster = await useCluster(home);
-      const waited = await holdCluster(cluster);
-      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
-      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
-      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
-      const t0 = Date.now();
-      await sc.parallelize([1], 1).count();
-      t.log(`Spark application up and a first job run in ${Date.now() - t0} ms`);
-    } catch (e) {
-      setupError = e;
-    }
-  });
-  test.after.always(async () => {
-    sc?.stop();
-    local.stop();
-    const b = await app().catch(() => undefined);
-    if (b?.pid !== undefined)
-      await eventually('the bridge JVM gone', 90_000, async () =>
-        alive(b.pid as number) ? undefined : true,
-      ).catch(() => {});
-    if (cluster) releaseCluster(cluster);
-  });
-}
+const suite = sparkSuite({ name: 'context', cleanup: () => local.stop() });
+const { sparkTest } = suite;
 
 /** The Context's bridge (its application id, UI, PID). */
 async function app() {
-  const bridge = await (sc._runtime.cluster as SparkCluster).bridge();
+  const bridge = await (suite.sc._runtime.cluster as SparkCluster).bridge();
   return { id: bridge.info.applicationId, ui: bridge.info.uiUrl as string, pid: bridge.pid };
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** About `mb` MB of text: lines of 1 to 12 words from a skewed vocabulary of 20,000. */
@@ -163,13 +81,13 @@ function rest<T>(url: string): Promise<T> {
 sparkTest(
   'word count of a ~50 MB file equals local mode: sorted collect byte for byte, glom layouts',
   async (t) => {
-    const file = path.join(work, 'words-50.txt');
+    const file = path.join(suite.work, 'words-50.txt');
     await corpus(file, 50, 1);
     const t0 = Date.now();
     const want = wordCount(local, file, 2, 3);
     const wantGlom = await want.glom().collect();
     const t1 = Date.now();
-    const got = wordCount(sc, file, 2, 3);
+    const got = wordCount(suite.sc, file, 2, 3);
     const gotGlom = await got.glom().collect();
     const t2 = Date.now();
     t.log(`local ${t1 - t0} ms, Spark ${t2 - t1} ms`);
@@ -183,7 +101,7 @@ sparkTest(
 );
 
 sparkTest('sources, narrow operators, by-key operators and actions equal local mode', async (t) => {
-  const file = path.join(work, 'small.txt');
+  const file = path.join(suite.work, 'small.txt');
   await corpus(file, 0.3, 2);
   const programs: [string, (c: Context) => Promise<unknown>][] = [
     [
@@ -602,7 +520,7 @@ sparkTest('sources, narrow operators, by-key operators and actions equal local m
   ];
   for (const [name, program] of programs) {
     const want = await program(local);
-    const got = await program(sc);
+    const got = await program(suite.sc);
     t.deepEqual(got, want, name);
   }
 });
@@ -610,9 +528,9 @@ sparkTest('sources, narrow operators, by-key operators and actions equal local m
 sparkTest(
   'saveAsTextFile: Spark commits the parts (gzip and bzip2 too), read back as written locally',
   async (t) => {
-    const data = sc.parallelize(['a', 'b\nc', 'd', 7, [1, 2]], 3);
+    const data = suite.sc.parallelize(['a', 'b\nc', 'd', 7, [1, 2]], 3);
     for (const codec of [undefined, 'gzip', 'bzip2'] as const) {
-      const out = path.join(work, `saved-${codec ?? 'plain'}`);
+      const out = path.join(suite.work, `saved-${codec ?? 'plain'}`);
       await data.saveAsTextFile(out, codec);
       t.true(existsSync(path.join(out, '_SUCCESS')));
       const parts = readdirSync(out)
@@ -622,13 +540,13 @@ sparkTest(
       if (codec === 'gzip') t.true(parts.every((p) => p.endsWith('.gz')));
       t.deepEqual(await local.textFile(out).collect(), ['a', 'b', 'c', 'd', '7', '1,2']);
     }
-    const e = await rejects(t, data.saveAsTextFile(path.join(work, 'saved-plain')));
+    const e = await rejects(t, data.saveAsTextFile(path.join(suite.work, 'saved-plain')));
     t.is((e as Error).name, 'PathExistsError');
   },
 );
 
 sparkTest('explain() prints the same plan, each stage marked executor=spark', async (t) => {
-  const rdd = sc
+  const rdd = suite.sc
     .textFile('/data/in.txt')
     .map((l) => [l, 1] as [string, number])
     .reduceByKey((a, b) => a + b, 2);
@@ -657,7 +575,7 @@ sparkTest(
     const base = new URL('http://example.com/');
     const e = await rejects(
       t,
-      sc
+      suite.sc
         .parallelize(['a'], 1)
         .map((p) => new URL(p, base).href)
         .collect(),
@@ -673,9 +591,9 @@ sparkTest(
 sparkTest(
   'a task that fails on its first attempt only (a marker) gives the exact result; an accumulator counts kept attempts once',
   async (t) => {
-    const marker = path.join(work, 'failed-once');
-    const seen = sc.accumulator(0);
-    const rdd = sc.range(0, 3000, 1, 3).map((x) => {
+    const marker = path.join(suite.work, 'failed-once');
+    const seen = suite.sc.accumulator(0);
+    const rdd = suite.sc.range(0, 3000, 1, 3).map((x) => {
       seen.add(1);
       if (x === 1500 && !existsSync(marker)) {
         mkdirSync(marker);
@@ -702,8 +620,8 @@ sparkTest(
 sparkTest(
   'cache() keeps the records in Spark: a second action does not run the functions again; unpersist() lets go',
   async (t) => {
-    const calls = sc.accumulator(0);
-    const rdd = sc
+    const calls = suite.sc.accumulator(0);
+    const rdd = suite.sc
       .range(0, 300, 1, 3)
       .map((x) => {
         calls.add(1);
@@ -735,13 +653,13 @@ sparkTest(
 sparkTest(
   'foreach and foreachPartition run on the executors; what they add to accumulators comes back',
   async (t) => {
-    const sum = sc.accumulator(0);
-    await sc.range(0, 1000, 1, 3).foreach((x) => {
+    const sum = suite.sc.accumulator(0);
+    await suite.sc.range(0, 1000, 1, 3).foreach((x) => {
       sum.add(x);
     });
     t.is(sum.value, 499500);
-    const sizes = sc.accumulator(0);
-    await sc.range(0, 1000, 1, 3).foreachPartition(async (it) => {
+    const sizes = suite.sc.accumulator(0);
+    await suite.sc.range(0, 1000, 1, 3).foreachPartition(async (it) => {
       for await (const _ of it) sizes.add(1);
     });
     t.is(sizes.value, 1000);
@@ -751,7 +669,7 @@ sparkTest(
 sparkTest(
   'a function that keeps failing: TaskError with operator, partition, attempts and the original error; the Context keeps working',
   async (t) => {
-    const rdd = sc.parallelize([1, 2, 3, 4], 2).map((x) => {
+    const rdd = suite.sc.parallelize([1, 2, 3, 4], 2).map((x) => {
       if (x === 3) throw new RangeError(`bad ${x}`);
       return x;
     });
@@ -765,14 +683,14 @@ sparkTest(
     t.is((te.cause as Error).name, 'RangeError');
     t.is((te.cause as Error).message, 'bad 3');
     t.regex((te.cause as Error).stack ?? '', /RangeError: bad 3/);
-    t.is(await sc.parallelize([1, 2, 3], 2).count(), 3);
+    t.is(await suite.sc.parallelize([1, 2, 3], 2).count(), 3);
   },
 );
 
 sparkTest('first() over a 20-split file runs one task (Spark REST API)', async (t) => {
-  const file = path.join(work, 'twenty.txt');
+  const file = path.join(suite.work, 'twenty.txt');
   await corpus(file, 1, 4);
-  const rdd = sc.textFile(file, 20);
+  const rdd = suite.sc.textFile(file, 20);
   t.true((await rdd.getNumPartitions()) >= 20);
   const before = new Set((await sparkJobs()).map((j) => j.jobId));
   t.is(await rdd.first(), readFileSync(file, 'utf8').split('\n')[0] as string);
@@ -793,9 +711,9 @@ sparkTest('first() over a 20-split file runs one task (Spark REST API)', async (
 
 /** The worker (name, PID) whose web UI lists an executor of this application. */
 async function workerOfApp(appId: string): Promise<{ name: string; pid: number } | undefined> {
-  for (const name of readdirSync(path.join(cluster.dir, 'ui'))) {
-    const ui = readFileSync(path.join(cluster.dir, 'ui', name), 'utf8').trim();
-    const pidFile = path.join(cluster.dir, 'pids', `${name}.pid`);
+  for (const name of readdirSync(path.join(suite.cluster.dir, 'ui'))) {
+    const ui = readFileSync(path.join(suite.cluster.dir, 'ui', name), 'utf8').trim();
+    const pidFile = path.join(suite.cluster.dir, 'pids', `${name}.pid`);
     if (!existsSync(pidFile)) continue;
     const w = await rest<{ executors: { appid: string }[] }>(`${ui}/json/`).catch(() => undefined);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
@@ -815,7 +733,7 @@ sparkTest(
     await eventually('two executors', 120_000, async () =>
       (await activeExecutors()) === 2 ? true : undefined,
     );
-    const file = path.join(work, 'kill.txt');
+    const file = path.join(suite.work, 'kill.txt');
     await corpus(file, 6, 6);
     const want = await wordCount(local, file, 8, 3).glom().collect();
     const before = new Set((await sparkJobs()).map((j) => j.jobId));
@@ -834,13 +752,13 @@ sparkTest(
       killed = await workerOfApp(a.id);
       if (killed) process.kill(killed.pid, 'SIGKILL');
     })();
-    const got = await wordCount(sc, file, 8, 3).glom().collect();
+    const got = await wordCount(suite.sc, file, 8, 3).glom().collect();
     await killer;
     t.truthy(killed, 'a worker was killed while the job ran');
     t.log(`killed ${killed?.name} (pid ${killed?.pid})`);
     t.deepEqual(got, want);
     // The cluster gets its second worker back (for the next spec file and run).
-    const replacement = await cluster.addWorker();
+    const replacement = await suite.cluster.addWorker();
     t.log(`${replacement.name} replaces it`);
   },
 );
@@ -850,7 +768,7 @@ sparkTest(
 sparkTest(
   'a driver that exits without stop() leaves no bridge JVM behind; stop() ends the application',
   async (t) => {
-    const script = path.join(work, 'no-stop.mts');
+    const script = path.join(suite.work, 'no-stop.mts');
     await writeFile(
       script,
       `import { Context } from ${JSON.stringify(path.join(ROOT, 'lib/index.ts'))};
@@ -882,9 +800,9 @@ console.log(bridge.pid);
     );
     // stop(): the application ends and its JVM exits.
     const a = await app();
-    sc.stop();
+    suite.sc.stop();
     await eventually('the bridge JVM gone', 90_000, async () => (alive(a.pid as number) ? undefined : true));
-    t.throws(() => sc.parallelize([1]), { message: /stopped/ });
+    t.throws(() => suite.sc.parallelize([1]), { message: /stopped/ });
   },
 );
 
@@ -914,8 +832,8 @@ sparkTest(
   'examples/spark-wordcount.ts runs on the cluster with SPARKLING_MASTER and prints what it prints locally',
   async (t) => {
     const here = await example('spark-wordcount.ts', { SPARKLING_MASTER: '' });
-    const there = await example('spark-wordcount.ts', { SPARKLING_MASTER: cluster.master });
-    t.true(there.includes(`running on: ${cluster.master}\n`), there);
+    const there = await example('spark-wordcount.ts', { SPARKLING_MASTER: suite.cluster.master });
+    t.true(there.includes(`running on: ${suite.cluster.master}\n`), there);
     t.regex(there, /executor=spark rdds=pipe\(\d+\)<-/);
     const body = (text: string) =>
       text.replace(/running on: .*\n/, '').replace(/ executor=\S+(?: reason="[^"]*")?(?: rdds=\S+)?/g, '');

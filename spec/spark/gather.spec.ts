@@ -8,86 +8,19 @@
  * Java or Spark every test is reported as skipped with the reason;
  * SPARKLING_REQUIRE_SPARK=1 (CI) makes that a failure.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { ArgumentError, Context, type RDD } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
-import {
-  alive,
-  buildBridge,
-  type Cluster,
-  eventually,
-  getJson,
-  holdCluster,
-  machine,
-  releaseCluster,
-  useCluster,
-} from './harness.js';
+import { eventually, getJson, sparkSuite } from './harness.js';
 
-const m = machine();
-const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
-
-function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (m.home === undefined) {
-    test.skip(`${title} [skipped: ${skipReason}]`, fn);
-    return;
-  }
-  test.serial(title, async (t) => {
-    t.timeout(600_000);
-    if (setupError) throw setupError;
-    await fn(t);
-  });
-}
-
-let setupError: unknown;
-let cluster: Cluster;
-let sc: Context;
-let work: string;
 const local = new Context({ defaultParallelism: 2 });
-
-const CONF = {
-  'spark.ui.port': 0,
-  'spark.driver.memory': '512m',
-  'spark.executor.memory': '512m',
-  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-};
-
-if (m.home !== undefined) {
-  const home = m.home;
-  test.before(async (t) => {
-    t.timeout(1_800_000);
-    try {
-      work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-gather-'));
-      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
-      await buildBridge(home);
-      cluster = await useCluster(home);
-      const waited = await holdCluster(cluster);
-      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
-      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
-      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
-      await sc.parallelize([1], 1).count();
-    } catch (e) {
-      setupError = e;
-    }
-  });
-  test.after.always(async () => {
-    sc?.stop();
-    local.stop();
-    const b = await app().catch(() => undefined);
-    if (b?.pid !== undefined)
-      await eventually('the bridge JVM gone', 90_000, async () =>
-        alive(b.pid as number) ? undefined : true,
-      ).catch(() => {});
-    if (cluster) releaseCluster(cluster);
-  });
-}
+const suite = sparkSuite({ name: 'gather', cleanup: () => local.stop() });
+const { sparkTest } = suite;
 
 async function app() {
-  const bridge = await (sc._runtime.cluster as SparkCluster).bridge();
+  const bridge = await (suite.sc._runtime.cluster as SparkCluster).bridge();
   return { id: bridge.info.applicationId, ui: bridge.info.uiUrl as string, pid: bridge.pid };
 }
 
@@ -116,9 +49,9 @@ async function stagesRun(action: () => Promise<unknown>): Promise<number> {
 /** collect() and glom().collect() of `program` on Spark equal local mode's. */
 async function same(t: ExecutionContext, name: string, program: (c: Context) => RDD<unknown>): Promise<void> {
   const wantGlom = await program(local).glom().collect();
-  const gotGlom = await program(sc).glom().collect();
+  const gotGlom = await program(suite.sc).glom().collect();
   t.deepEqual(gotGlom, wantGlom, `${name}: glom`);
-  t.deepEqual(await program(sc).collect(), await program(local).collect(), `${name}: collect`);
+  t.deepEqual(await program(suite.sc).collect(), await program(local).collect(), `${name}: collect`);
 }
 
 async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
@@ -132,7 +65,7 @@ async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknow
 }
 
 async function textFile(): Promise<string> {
-  const file = path.join(work, 'lines.txt');
+  const file = path.join(suite.work, 'lines.txt');
   const lines = Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat(i % 17)}`);
   await writeFile(file, `${lines.join('\n')}\n`);
   return file;
@@ -142,7 +75,10 @@ sparkTest(
   'coalesce without a shuffle groups partitions as local mode does (text file, parallelize)',
   async (t) => {
     const file = await textFile();
-    t.is(await sc.textFile(file, 7).getNumPartitions(), await local.textFile(file, 7).getNumPartitions());
+    t.is(
+      await suite.sc.textFile(file, 7).getNumPartitions(),
+      await local.textFile(file, 7).getNumPartitions(),
+    );
     for (const n of [1, 2, 3]) {
       await same(t, `textFile coalesce(${n})`, (c) => c.textFile(file, 7).coalesce(n));
       await same(t, `parallelize coalesce(${n})`, (c) =>
@@ -166,7 +102,7 @@ sparkTest(
         .coalesce(2),
     );
     await same(t, 'range coalesce', (c) => c.range(0, 50, 1, 7).coalesce(3));
-    t.is(await sc.textFile(file, 7).coalesce(2).count(), 3000);
+    t.is(await suite.sc.textFile(file, 7).coalesce(2).count(), 3000);
   },
 );
 
@@ -196,16 +132,16 @@ sparkTest(
       return r.zip(r);
     });
     // Different partition counts: zip itself throws, as locally.
-    const counts = t.throws(() => sc.parallelize([1, 2, 3], 2).zip(sc.parallelize([1, 2, 3], 3)));
+    const counts = t.throws(() => suite.sc.parallelize([1, 2, 3], 2).zip(suite.sc.parallelize([1, 2, 3], 3)));
     const localCounts = t.throws(() => local.parallelize([1, 2, 3], 2).zip(local.parallelize([1, 2, 3], 3)));
     t.true(counts instanceof ArgumentError, String(counts));
     t.is(counts?.message, localCounts?.message);
     // Same partition count, different sizes: the task fails as a local task does.
     const sizes = await rejects(
       t,
-      sc
+      suite.sc
         .parallelize([1, 2, 3, 4], 2)
-        .zip(sc.parallelize([1, 2, 3, 4, 5], 2))
+        .zip(suite.sc.parallelize([1, 2, 3, 4, 5], 2))
         .collect(),
     );
     t.regex(String(sizes), /same number of elements in each partition/);
@@ -228,8 +164,8 @@ sparkTest('cartesian pairs partitions (i, j) as local mode lays them out', async
         2,
       ),
     );
-  t.is(await big(sc).count(), 3 * 40000);
-  t.deepEqual(await big(sc).take(3), await big(local).take(3));
+  t.is(await big(suite.sc).count(), 3 * 40000);
+  t.deepEqual(await big(suite.sc).take(3), await big(local).take(3));
 });
 
 sparkTest(
@@ -242,13 +178,13 @@ sparkTest(
       );
     const program = (c: Context) => pairs(c, 0).partitionBy(4).union(pairs(c, 100).partitionBy(4));
     await same(t, 'aligned union', program);
-    t.is(await program(sc).getNumPartitions(), 4);
+    t.is(await program(suite.sc).getNumPartitions(), 4);
     // The partitioner is kept: a reduceByKey over it runs in place.
     await same(t, 'reduceByKey over an aligned union', (c) => program(c).reduceByKey((a, b) => a + b));
     // Two partitionBy map stages, one result stage.
     t.is(
       await stagesRun(() =>
-        program(sc)
+        program(suite.sc)
           .reduceByKey((a, b) => a + b)
           .collect(),
       ),
@@ -291,11 +227,11 @@ sparkTest('a join or reduceByKey over RDDs partitioned alike reads them where th
   await same(t, 'reduceByKey after partitionBy', (c) => left(c).reduceByKey((a, b) => a + b, 3));
   await same(t, 'a join of a coalesced side', (c) => left(c).coalesce(2).join(right(c).coalesce(2), 2));
   // Each side's partitionBy is a shuffle; the join adds none: 2 map stages and the result.
-  t.is(await stagesRun(() => left(sc).join(right(sc)).collect()), 3);
+  t.is(await stagesRun(() => left(suite.sc).join(right(suite.sc)).collect()), 3);
   // One partitionBy, the reduce in place: 1 map stage and the result.
   t.is(
     await stagesRun(() =>
-      left(sc)
+      left(suite.sc)
         .reduceByKey((a, b) => a + b, 3)
         .collect(),
     ),
@@ -311,7 +247,7 @@ sparkTest(
         Array.from({ length: 90 }, (_, i) => i),
         7,
       );
-    const cached = nums(sc)
+    const cached = nums(suite.sc)
       .map((x) => x * 3)
       .cache();
     await cached.count();

@@ -17,8 +17,11 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
 import { build } from 'esbuild';
+import { Context } from '../../lib/index.js';
 import { BRIDGE_BUILD_COMMAND, BRIDGE_JAR } from '../../lib/spark/bridge.js';
+import type { SparkCluster } from '../../lib/spark/cluster.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '../..');
@@ -272,4 +275,165 @@ export async function holdCluster(cluster: Cluster, deadlineMs = 1_500_000): Pro
 /** Releases `holdCluster`'s lock before the process exits (once the spec's application has stopped). */
 export function releaseCluster(cluster: Cluster): void {
   rmSync(path.join(cluster.dir, 'spec-lock'), { recursive: true, force: true });
+}
+
+/** Spark's settings for the specs: small JVMs, the driver's UI (REST API) on a free port. */
+export const SPARK_SPEC_CONF: Readonly<Record<string, string | number | boolean>> = {
+  'spark.ui.port': 0,
+  'spark.driver.memory': '512m',
+  'spark.executor.memory': '512m',
+  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+};
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type SparkTestFn = (t: ExecutionContext) => Promise<void>;
+
+/** A spec file's Spark tests: whether they can run here, and the set-up error that fails them. */
+export interface SparkTests {
+  /** SPARK_HOME when this machine can run the Spark specs (`machine()`), else undefined. */
+  readonly home: string | undefined;
+  /**
+   * A serial test (with its timeout) when Spark can run here, failing with the set-up's error
+   * when set-up failed; a skipped one, the reason in its title, when Spark cannot run here.
+   */
+  sparkTest(title: string, fn: SparkTestFn): void;
+  /** Records the set-up's error: every Spark test of the file then fails with it. */
+  setupFailed(e: unknown): void;
+  /** The set-up's error, if any. */
+  readonly setupError: unknown;
+}
+
+/**
+ * Decides (at load time, `machine()`) whether this file's Spark tests run; without Spark they are
+ * registered as skipped with the reason (SPARKLING_REQUIRE_SPARK=1 makes that an error).
+ */
+export function sparkTests(timeoutMs: number): SparkTests {
+  const m = machine();
+  const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
+  if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
+  let setupError: unknown;
+  return {
+    home: m.home,
+    sparkTest(title, fn) {
+      if (m.home === undefined) {
+        test.skip(`${title} [skipped: ${skipReason}]`, fn);
+        return;
+      }
+      test.serial(title, async (t) => {
+        t.timeout(timeoutMs);
+        if (setupError) throw setupError;
+        await fn(t);
+      });
+    },
+    setupFailed(e) {
+      setupError = e;
+    },
+    get setupError() {
+      return setupError;
+    },
+  };
+}
+
+export interface SparkSuiteOptions {
+  /** Names the work directory (sparkling-spark-<name>-…). */
+  readonly name: string;
+  /** Settings on top of SPARK_SPEC_CONF. */
+  readonly conf?: Readonly<Record<string, string | number | boolean>>;
+  /** Each test's timeout (default 600 s). */
+  readonly timeoutMs?: number;
+  /** Runs first in set-up, before the bridge is built and the cluster taken (e.g. writes data files to `work`). */
+  readonly prepare?: (work: string) => Promise<void>;
+  /** Runs in the after hook once the Spark Context has stopped (e.g. stops a local Context). */
+  readonly cleanup?: () => void | Promise<void>;
+}
+
+export interface SparkSuite {
+  /** See SparkTests.sparkTest. */
+  sparkTest(title: string, fn: SparkTestFn): void;
+  /** The file's one Spark Context (one Spark application), on the test cluster. */
+  readonly sc: Context;
+  readonly cluster: Cluster;
+  /** A temporary directory of the file's own, removed when the process exits. */
+  readonly work: string;
+}
+
+/**
+ * The set-up every Context-level Spark spec file shares: before its tests, a work directory,
+ * the bridge jar built, the test cluster taken (waiting for another file's application to end),
+ * its environment exported, one Spark Context made and a first job run; after them, the Context
+ * stopped, its bridge JVM gone and the cluster released for the next file.
+ */
+export function sparkSuite(options: SparkSuiteOptions): SparkSuite {
+  const tests = sparkTests(options.timeoutMs ?? 600_000);
+  let sc: Context | undefined;
+  let cluster: Cluster | undefined;
+  let work: string | undefined;
+  const home = tests.home;
+  if (home !== undefined) {
+    test.before(async (t) => {
+      t.timeout(1_800_000);
+      try {
+        const dir = await mkdtemp(path.join(os.tmpdir(), `sparkling-spark-${options.name}-`));
+        work = dir;
+        process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+        await options.prepare?.(dir);
+        await buildBridge(home);
+        const c = await useCluster(home);
+        cluster = c;
+        const waited = await holdCluster(c);
+        if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
+        for (const [k, v] of Object.entries(c.env)) process.env[k] = v;
+        const conf = { ...SPARK_SPEC_CONF, ...options.conf };
+        sc = new Context({ master: c.master, defaultParallelism: 2, spark: { home, conf } });
+        const t0 = Date.now();
+        await sc.parallelize([1], 1).count();
+        t.log(`Spark application up and a first job run in ${Date.now() - t0} ms`);
+      } catch (e) {
+        tests.setupFailed(e);
+      }
+    });
+    test.after.always(async () => {
+      // The bridge to wait for, when set-up started it (asking for it otherwise would start one).
+      const bridge =
+        sc === undefined || tests.setupError !== undefined
+          ? undefined
+          : await (sc._runtime.cluster as SparkCluster).bridge().catch(() => undefined);
+      sc?.stop();
+      await options.cleanup?.();
+      const pid = bridge?.pid;
+      if (pid !== undefined)
+        await eventually('the bridge JVM gone', 90_000, async () => (alive(pid) ? undefined : true)).catch(
+          () => {},
+        );
+      if (cluster) releaseCluster(cluster);
+    });
+  }
+  const set = <T>(what: string, v: T | undefined): T => {
+    if (v === undefined) throw new Error(`the Spark spec's ${what} is not set up`);
+    return v;
+  };
+  return {
+    sparkTest: tests.sparkTest,
+    get sc() {
+      return set('Context', sc);
+    },
+    get cluster() {
+      return set('cluster', cluster);
+    },
+    get work() {
+      return set('work directory', work);
+    },
+  };
 }

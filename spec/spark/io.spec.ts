@@ -8,105 +8,39 @@
  * run serially. Without Java or Spark every test is reported as skipped
  * with the reason; SPARKLING_REQUIRE_SPARK=1 (CI) makes that a failure.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { Context, type RDD, SparklingError, TaskError } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
-import {
-  alive,
-  buildBridge,
-  type Cluster,
-  eventually,
-  holdCluster,
-  machine,
-  releaseCluster,
-  useCluster,
-} from './harness.js';
+import { sparkSuite } from './harness.js';
 
-const m = machine();
-const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
-if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
-
-function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (m.home === undefined) {
-    test.skip(`${title} [skipped: ${skipReason}]`, fn);
-    return;
-  }
-  test.serial(title, async (t) => {
-    t.timeout(600_000);
-    if (setupError) throw setupError;
-    await fn(t);
-  });
-}
-
-let setupError: unknown;
-let cluster: Cluster;
-let sc: Context;
-let work: string;
 const local = new Context({ defaultParallelism: 2 });
-
-const CONF = {
-  'spark.ui.port': 0,
-  'spark.driver.memory': '512m',
-  'spark.executor.memory': '512m',
-  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+const suite = sparkSuite({
+  name: 'io',
   // A task that keeps failing fails the job after 2 attempts (the destroyed broadcast's test).
-  'spark.task.maxFailures': 2,
-};
-
-if (m.home !== undefined) {
-  const home = m.home;
-  test.before(async (t) => {
-    t.timeout(1_800_000);
-    try {
-      work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-io-'));
-      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
-      await buildBridge(home);
-      cluster = await useCluster(home);
-      const waited = await holdCluster(cluster);
-      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
-      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
-      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
-      await sc.parallelize([1], 1).count();
-    } catch (e) {
-      setupError = e;
-    }
-  });
-  test.after.always(async () => {
-    sc?.stop();
-    local.stop();
-    const pid = await spark()
-      .bridge()
-      .then((b) => b.pid)
-      .catch(() => undefined);
-    if (pid !== undefined)
-      await eventually('the bridge JVM gone', 90_000, async () => (alive(pid) ? undefined : true)).catch(
-        () => {},
-      );
-    if (cluster) releaseCluster(cluster);
-  });
-}
+  conf: { 'spark.task.maxFailures': 2 },
+  cleanup: () => local.stop(),
+});
+const { sparkTest } = suite;
 
 function spark(): SparkCluster {
-  return sc._runtime.cluster as SparkCluster;
+  return suite.sc._runtime.cluster as SparkCluster;
 }
 
 /** `program` on Spark and locally: its collect() and glom().collect() are equal. */
 async function same<T>(t: ExecutionContext, name: string, program: (c: Context) => RDD<T>): Promise<void> {
   const want = program(local);
-  const got = program(sc);
+  const got = program(suite.sc);
   t.deepEqual(await got.glom().collect(), await want.glom().collect(), `${name}: glom`);
   t.deepEqual(await got.collect(), await want.collect(), `${name}: collect`);
 }
 
 /** An action's result on Spark and locally is equal. */
 async function sameResult<R>(t: ExecutionContext, name: string, action: (c: Context) => Promise<R>) {
-  t.deepEqual(await action(sc), await action(local), name);
+  t.deepEqual(await action(suite.sc), await action(local), name);
 }
 
 async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
@@ -141,7 +75,7 @@ sparkTest(
     t.log(`each task's data: ${Math.max(...sizes)} bytes at most (the broadcast's JSON is ~5.2 MB)`);
     t.true(sizes.length > 0);
     t.true(Math.max(...sizes) < 20_000, `per-task data ${sizes.join(', ')} bytes`);
-    const got = program(sc);
+    const got = program(suite.sc);
     t.is(await got.getNumPartitions(), 24);
     t.is(await got.count(), await program(local).count());
   },
@@ -159,7 +93,7 @@ sparkTest('broadcasts: unpersist keeps the value usable; a destroyed one fails a
     return { first, second, e };
   };
   const want = await run(local);
-  const got = await run(sc);
+  const got = await run(suite.sc);
   t.deepEqual(got.first, [10, 20, 30, 10]);
   t.deepEqual(got.second, want.second);
   // Local mode raises the broadcast's SparklingError as it is (not wrapped in a TaskError); so does Spark.
@@ -169,7 +103,7 @@ sparkTest('broadcasts: unpersist keeps the value usable; a destroyed one fails a
   t.is((got.e as Error).message, (want.e as Error).message);
   t.regex((got.e as Error).message, /Attempted to use a broadcast variable after it was destroyed/);
   // The Context keeps working.
-  t.is(await sc.parallelize([1, 2, 3], 2).count(), 3);
+  t.is(await suite.sc.parallelize([1, 2, 3], 2).count(), 3);
 });
 
 // --- Whole-file sources ---
@@ -177,7 +111,7 @@ sparkTest('broadcasts: unpersist keeps the value usable; a destroyed one fails a
 sparkTest(
   'wholeTextFiles, binaryFiles and binaryRecords: the partitions local mode cuts, absolute and relative paths',
   async (t) => {
-    const dir = path.join(work, 'files');
+    const dir = path.join(suite.work, 'files');
     mkdirSync(dir);
     for (let i = 0; i < 7; i++)
       await writeFile(
@@ -237,7 +171,7 @@ sparkTest('histogram, the approximate actions and reduceByKeyLocally equal local
   ]);
   // An empty RDD's histogram(count) fails on both.
   const e1 = await rejects(t, local.parallelize([] as number[], 2).histogram(2));
-  const e2 = await rejects(t, sc.parallelize([] as number[], 2).histogram(2));
+  const e2 = await rejects(t, suite.sc.parallelize([] as number[], 2).histogram(2));
   t.is((e2 as Error).constructor, (e1 as Error).constructor);
   t.is((e2 as Error).message, (e1 as Error).message);
 });
@@ -245,10 +179,10 @@ sparkTest('histogram, the approximate actions and reduceByKeyLocally equal local
 sparkTest('saveAsTextFile with xz and zstd: the parts local mode writes, read back equal', async (t) => {
   for (const codec of ['xz', 'zstd'] as const) {
     const rdd = (c: Context) => c.range(0, 2000, 1, 3).map((x) => `row ${x}`);
-    const want = path.join(work, `local-${codec}`);
-    const got = path.join(work, `spark-${codec}`);
+    const want = path.join(suite.work, `local-${codec}`);
+    const got = path.join(suite.work, `spark-${codec}`);
     await rdd(local).saveAsTextFile(want, codec);
-    await rdd(sc).saveAsTextFile(got, codec);
+    await rdd(suite.sc).saveAsTextFile(got, codec);
     const parts = (d: string) =>
       readdirSync(d)
         .filter((f) => f.startsWith('part-'))

@@ -8,106 +8,31 @@
  * Spark every test is reported as skipped with the reason;
  * SPARKLING_REQUIRE_SPARK=1 (CI) makes that a failure.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { Context, type RDD, TaskError } from '../../lib/index.js';
-import type { SparkCluster } from '../../lib/spark/cluster.js';
-import {
-  alive,
-  buildBridge,
-  type Cluster,
-  eventually,
-  holdCluster,
-  machine,
-  releaseCluster,
-  useCluster,
-} from './harness.js';
+import { seeded, sparkSuite } from './harness.js';
 
-const m = machine();
-const skipReason = m.skip?.replace(/\s*\n\s*/g, ' | ').slice(0, 300);
-if (m.skip !== undefined) console.warn(`Spark specs skipped: ${m.skip}`);
-
-function sparkTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (m.home === undefined) {
-    test.skip(`${title} [skipped: ${skipReason}]`, fn);
-    return;
-  }
-  test.serial(title, async (t) => {
-    t.timeout(600_000);
-    if (setupError) throw setupError;
-    await fn(t);
-  });
-}
-
-let setupError: unknown;
-let cluster: Cluster;
-let sc: Context;
-let work: string;
 let file: string;
 const local = new Context({ defaultParallelism: 2 });
-
-const CONF = {
-  'spark.ui.port': 0,
-  'spark.driver.memory': '512m',
-  'spark.executor.memory': '512m',
-  'spark.driver.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-  'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-};
-
-/** Deterministic pseudo-random numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-if (m.home !== undefined) {
-  const home = m.home;
-  test.before(async (t) => {
-    t.timeout(1_800_000);
-    try {
-      work = await mkdtemp(path.join(os.tmpdir(), 'sparkling-spark-sort-'));
-      process.once('exit', () => rmSync(work, { recursive: true, force: true }));
-      // Lines of 1 to 6 words from a small vocabulary: many equal first words.
-      const rnd = seeded(16);
-      const words = ['pear', 'Apple', 'fig', 'kiwi', 'date', 'lime', 'Plum', 'yuzu', 'sloe', 'nut'];
-      const lines: string[] = [];
-      for (let i = 0; i < 3000; i++)
-        lines.push(
-          Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => words[Math.floor(rnd() * 10)]).join(' '),
-        );
-      file = path.join(work, 'fruit.txt');
-      await writeFile(file, `${lines.join('\n')}\n`);
-      await buildBridge(home);
-      cluster = await useCluster(home);
-      const waited = await holdCluster(cluster);
-      if (waited > 1000) t.log(`waited ${waited} ms for the cluster (another spec file's application)`);
-      for (const [k, v] of Object.entries(cluster.env)) process.env[k] = v;
-      sc = new Context({ master: cluster.master, defaultParallelism: 2, spark: { home, conf: CONF } });
-      await sc.parallelize([1], 1).count();
-    } catch (e) {
-      setupError = e;
-    }
-  });
-  test.after.always(async () => {
-    sc?.stop();
-    local.stop();
-    const b = await (sc?._runtime.cluster as SparkCluster | undefined)?.bridge().catch(() => undefined);
-    if (b?.pid !== undefined)
-      await eventually('the bridge JVM gone', 90_000, async () =>
-        alive(b.pid as number) ? undefined : true,
-      ).catch(() => {});
-    if (cluster) releaseCluster(cluster);
-  });
-}
+const suite = sparkSuite({
+  name: 'sort',
+  cleanup: () => local.stop(),
+  async prepare(work) {
+    // Lines of 1 to 6 words from a small vocabulary: many equal first words.
+    const rnd = seeded(16);
+    const words = ['pear', 'Apple', 'fig', 'kiwi', 'date', 'lime', 'Plum', 'yuzu', 'sloe', 'nut'];
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++)
+      lines.push(
+        Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => words[Math.floor(rnd() * 10)]).join(' '),
+      );
+    file = path.join(work, 'fruit.txt');
+    await writeFile(file, `${lines.join('\n')}\n`);
+  },
+});
+const { sparkTest } = suite;
 
 type Program = (c: Context) => RDD<unknown>;
 
@@ -115,7 +40,7 @@ type Program = (c: Context) => RDD<unknown>;
 async function sameAsLocal(t: ExecutionContext, programs: [string, Program][]): Promise<void> {
   for (const [name, program] of programs) {
     const want = program(local);
-    const got = program(sc);
+    const got = program(suite.sc);
     const wantAll = await want.collect();
     const wantGlom = await want.glom().collect();
     t.deepEqual(await got.collect(), wantAll, `${name}: collect`);
@@ -288,7 +213,7 @@ sparkTest("a sort's key function's accumulator updates count once per element, a
       .collect();
     return calls.value;
   };
-  t.is(await count(sc), await count(local));
+  t.is(await count(suite.sc), await count(local));
 });
 
 sparkTest(
@@ -315,9 +240,9 @@ sparkTest(
         (te.cause as Error).message,
       ];
     };
-    t.deepEqual(await outcome(sc), await outcome(local));
+    t.deepEqual(await outcome(suite.sc), await outcome(local));
     t.deepEqual(
-      await sc
+      await suite.sc
         .parallelize([3, 1, 2], 2)
         .sortBy((x) => x, true, 2)
         .collect(),
@@ -327,7 +252,7 @@ sparkTest(
 );
 
 sparkTest('sortBy of a ~5 MB file equals local mode, glom layouts included (times logged)', async (t) => {
-  const big = path.join(work, 'big.txt');
+  const big = path.join(suite.work, 'big.txt');
   const rnd = seeded(5);
   const lines = Array.from({ length: 120_000 }, () => `${Math.floor(rnd() * 1e9).toString(36)} ${rnd()}`);
   await writeFile(big, `${lines.join('\n')}\n`);
@@ -335,7 +260,7 @@ sparkTest('sortBy of a ~5 MB file equals local mode, glom layouts included (time
   const t0 = Date.now();
   const want = await program(local).glom().collect();
   const t1 = Date.now();
-  const got = await program(sc).glom().collect();
+  const got = await program(suite.sc).glom().collect();
   const t2 = Date.now();
   t.log(`sortBy of ${lines.length} lines into 4 partitions: local ${t1 - t0} ms, Spark ${t2 - t1} ms`);
   t.deepEqual(
@@ -363,5 +288,5 @@ sparkTest('take, first, count and a cached sort over a sorted RDD equal local mo
     cached.unpersist();
     return out;
   };
-  t.deepEqual(await outcome(sc), await outcome(local));
+  t.deepEqual(await outcome(suite.sc), await outcome(local));
 });
