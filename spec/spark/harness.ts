@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { build } from 'esbuild';
+import { random } from '../../bench/spark-common.js';
 import { Context } from '../../lib/index.js';
 import { BRIDGE_BUILD_COMMAND, BRIDGE_JAR } from '../../lib/spark/bridge.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
@@ -286,17 +287,8 @@ export const SPARK_SPEC_CONF: Readonly<Record<string, string | number | boolean>
   'spark.executor.extraJavaOptions': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
 };
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1): the Spark benchmarks' generator (mulberry32). */
+export const seeded: (seed: number) => () => number = random;
 
 export type SparkTestFn = (t: ExecutionContext) => Promise<void>;
 
