@@ -255,7 +255,7 @@ export async function holdCluster(cluster: Cluster, deadlineMs = 1_500_000): Pro
     try {
       mkdirSync(lock);
       writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      process.once('exit', () => rmSync(lock, { recursive: true, force: true }));
+      process.once('exit', () => dropLock(lock));
       return Date.now() - t0;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -273,9 +273,21 @@ export async function holdCluster(cluster: Cluster, deadlineMs = 1_500_000): Pro
   }
 }
 
+/**
+ * Removes the lock when this process holds it: once released, the next spec file may already
+ * hold it again, and this process's exit must not take it from that file.
+ */
+function dropLock(lock: string): void {
+  let holder: string | undefined;
+  try {
+    holder = readFileSync(path.join(lock, 'pid'), 'utf8');
+  } catch {}
+  if (holder === String(process.pid)) rmSync(lock, { recursive: true, force: true });
+}
+
 /** Releases `holdCluster`'s lock before the process exits (once the spec's application has stopped). */
 export function releaseCluster(cluster: Cluster): void {
-  rmSync(path.join(cluster.dir, 'spec-lock'), { recursive: true, force: true });
+  dropLock(path.join(cluster.dir, 'spec-lock'));
 }
 
 /** Spark's settings for the specs: small JVMs, the driver's UI (REST API) on a free port. */
