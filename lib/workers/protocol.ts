@@ -152,7 +152,10 @@ export function fromWire(w: WireError, chain: readonly unknown[] = []): unknown 
   } else {
     const Ours = OURS[w.cls];
     // A real Error object (stack, isNativeError) with the class's prototype, without running its constructor.
-    if (Ours !== undefined && Ours.prototype instanceof errors.SparklingError)
+    if (
+      Ours !== undefined &&
+      (Ours === errors.SparklingError || Ours.prototype instanceof errors.SparklingError)
+    )
       e = Reflect.construct(Error, [w.message], Ours) as Error;
     else e = new (NATIVE[w.cls] ?? Error)(w.message);
     Object.assign(e, w.fields);

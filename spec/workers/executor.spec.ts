@@ -244,11 +244,13 @@ test('a broadcast destroyed after workers read it fails there as on the main thr
     );
     offset.destroy();
     // As on the main thread: the library's own error, not a TaskError around it.
-    await t.throwsAsync(
+    const e = await t.throwsAsync(
       rdd.collect(),
       { instanceOf: SparklingError, message: /broadcast variable after it was destroyed/ },
       `workers: ${n}`,
     );
+    t.false(e instanceof TaskError, `workers: ${n}: ${String(e)}`);
+    t.is(e?.constructor, SparklingError, `workers: ${n}`);
     sc.stop();
   }
 });
