@@ -12,7 +12,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { PathExistsError, PathNotFoundError, TaskError } from '../../lib/index.js';
 import { SparkBridge } from '../../lib/spark/bridge.js';
 import { SparkBridgeError, SparkJobError } from '../../lib/spark/errors.js';
@@ -26,6 +26,7 @@ import {
   getJson,
   holdCluster,
   ROOT,
+  rejects,
   SPARK_SPEC_CONF,
   seeded,
   sparkTests,
@@ -120,16 +121,6 @@ function merged(partitions: string[][]): Map<string, number> {
     for (const line of lines) for (const [w, c] of JSON.parse(line) as [string, number][]) out.set(w, c);
   }
   return out;
-}
-
-async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  t.fail('expected a rejection');
-  return undefined;
 }
 
 /** A tgz holding the stand-in executor as executor.mjs (made once). */

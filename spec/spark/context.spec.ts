@@ -11,10 +11,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExecutionContext } from 'ava';
 import { ArgumentError, Context, TaskError } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
-import { alive, eventually, getJson, ROOT, seeded, sparkSuite } from './harness.js';
+import { alive, eventually, getJson, ROOT, rejects, seeded, sparkSuite } from './harness.js';
 
 const local = new Context({ defaultParallelism: 2 });
 const suite = sparkSuite({ name: 'context', cleanup: () => local.stop() });
@@ -52,16 +51,6 @@ const wordCount = (c: Context, file: string, minPartitions: number, reducers: nu
     .reduceByKey((a, b) => a + b, reducers);
 
 const byKey = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  t.fail('expected a rejection');
-  return undefined;
-}
 
 /** The application's jobs in Spark's REST API. */
 async function sparkJobs(): Promise<

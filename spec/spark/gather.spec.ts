@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { ArgumentError, Context, type RDD } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
-import { eventually, getJson, sparkSuite } from './harness.js';
+import { eventually, getJson, rejects, sparkSuite } from './harness.js';
 
 const local = new Context({ defaultParallelism: 2 });
 const suite = sparkSuite({ name: 'gather', cleanup: () => local.stop() });
@@ -52,16 +52,6 @@ async function same(t: ExecutionContext, name: string, program: (c: Context) => 
   const gotGlom = await program(suite.sc).glom().collect();
   t.deepEqual(gotGlom, wantGlom, `${name}: glom`);
   t.deepEqual(await program(suite.sc).collect(), await program(local).collect(), `${name}: collect`);
-}
-
-async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  t.fail('expected a rejection');
-  return undefined;
 }
 
 async function textFile(): Promise<string> {

@@ -441,3 +441,14 @@ export function sparkSuite(options: SparkSuiteOptions): SparkSuite {
     },
   };
 }
+
+/** What `p` rejects with; a failed assertion when it resolves. */
+export async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  t.fail('expected a rejection');
+  return undefined;
+}

@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import type { ExecutionContext } from 'ava';
 import { Context, type RDD, SparklingError, TaskError } from '../../lib/index.js';
 import type { SparkCluster } from '../../lib/spark/cluster.js';
-import { sparkSuite } from './harness.js';
+import { rejects, sparkSuite } from './harness.js';
 
 const local = new Context({ defaultParallelism: 2 });
 const suite = sparkSuite({
@@ -41,16 +41,6 @@ async function same<T>(t: ExecutionContext, name: string, program: (c: Context) 
 /** An action's result on Spark and locally is equal. */
 async function sameResult<R>(t: ExecutionContext, name: string, action: (c: Context) => Promise<R>) {
   t.deepEqual(await action(suite.sc), await action(local), name);
-}
-
-async function rejects(t: ExecutionContext, p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  t.fail('expected a rejection');
-  return undefined;
 }
 
 // --- Broadcasts ---
